@@ -1,6 +1,8 @@
 package dev.finetune4j.checkpoint.torch;
 
+import dev.finetune4j.checkpoint.AtomicFiles;
 import dev.finetune4j.checkpoint.CheckpointFormatException;
+import dev.finetune4j.checkpoint.StoredTensor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -8,6 +10,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 
 /**
  * Reads and writes torch.save files. Reading accepts the zip format (any pickle protocol 0–5, any archive prefix,
@@ -35,6 +38,37 @@ public final class TorchFile {
     public static Object read(ByteBuffer bytes, String source) {
         TorchContents c = TorchReader.read(ByteSource.of(bytes), source, false);
         return TorchReader.finish(c.object(), true, source);
+    }
+
+    /**
+     * Writes a value as torch.save does (protocol 2, {@code archive/} prefix, 64-byte aligned STORED records,
+     * {@code byteorder} and {@code version} records), atomically. {@code torch.load(f, weights_only=True)} accepts
+     * the result. Allowed values: Map (PyOrderedDict → OrderedDict), List, PyTuple, String, Long/Integer/BigInteger,
+     * Double/Float, Boolean, null, StoredTensor, byte[], Duration (timedelta) and NumpyArray.
+     */
+    public static void write(Path file, Object value) {
+        Pickler p = new Pickler();
+        byte[] pkl = p.dump(value);
+        AtomicFiles.write(file, ch -> {
+            TorchZipWriter z = new TorchZipWriter(ch);
+            z.add("archive/data.pkl", ByteBuffer.wrap(pkl));
+            z.add("archive/.format_version", "1");
+            z.add("archive/.storage_alignment", "64");
+            z.add("archive/byteorder", "little");
+            List<StoredTensor> storages = p.storages();
+            for (int i = 0; i < storages.size(); i++) {
+                z.add("archive/data/" + i, storages.get(i).data());
+            }
+            z.add("archive/version", "3\n");
+            z.add("archive/.data/serialization_id", serializationId(pkl));
+            z.finish();
+        });
+    }
+
+    private static String serializationId(byte[] pkl) {
+        java.util.zip.CRC32 c = new java.util.zip.CRC32();
+        c.update(pkl);
+        return String.format("%020d", c.getValue() * 1_000_003L & Long.MAX_VALUE);
     }
 
     /** Reads a file keeping tensors as {@link TorchTensor} views and returning the container details. */

@@ -1,6 +1,7 @@
 package dev.finetune4j.checkpoint.torch;
 
 import dev.finetune4j.checkpoint.CheckpointFormatException;
+import dev.finetune4j.checkpoint.StoredTensor;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -260,7 +261,7 @@ final class TorchReader {
         private Object convert(Object o) {
             if (o == null || o instanceof String || o instanceof Long || o instanceof Double || o instanceof Boolean
                     || o instanceof BigInteger || o instanceof byte[] || o instanceof java.time.Duration
-                    || o instanceof PyGlobal) {
+                    || o instanceof PyGlobal || o instanceof NumpyArray || o instanceof StoredTensor) {
                 return o;
             }
             Object prev = done.get(o);
