@@ -22,6 +22,10 @@ final class Json {
             .disable(JsonParser.Feature.AUTO_CLOSE_SOURCE)
             .build();
 
+    /** Reads one array element from a streaming parser (the array's remaining tokens are not "trailing"). */
+    static final com.fasterxml.jackson.databind.ObjectReader ELEMENT_READER = MAPPER.readerFor(JsonNode.class)
+            .without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
     private Json() {
     }
 

@@ -225,7 +225,7 @@ public final class SampleReader implements Iterator<ReadSample>, Closeable {
                     return null;
                 }
                 long line = json.currentTokenLocation().getLineNr();
-                JsonNode node = Json.MAPPER.readTree(json);
+                JsonNode node = Json.ELEMENT_READER.readValue(json);
                 return parser.parse(file, line, node);
             } catch (JsonProcessingException e) {
                 throw new DataFormatException(file, "line " + (e.getLocation() == null ? "?" : e.getLocation().getLineNr())
