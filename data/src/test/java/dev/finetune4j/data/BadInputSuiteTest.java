@@ -164,7 +164,7 @@ class BadInputSuiteTest {
         Path notArray = TestFiles.write(dir, "scalar.json", "42");
         assertFormatError(notArray, TaskType.INSTRUCTION_FINETUNE, notArray + ": a .json data file must hold one array of records or JSON lines");
         Path brokenArray = TestFiles.write(dir, "broken.json", "[", PR_OK + ",", "{\"prompt\": ");
-        assertFormatError(brokenArray, TaskType.INSTRUCTION_FINETUNE, brokenArray + ": line 3: not valid JSON");
+        assertFormatError(brokenArray, TaskType.INSTRUCTION_FINETUNE, brokenArray + ": line 4: not valid JSON");
     }
 
     private static void assertFormatError(Path p, TaskType t, String expectedStart) {
