@@ -129,7 +129,8 @@ class Ops(Module):
     if decay != 1.:
       torch._foreach_mul_(params, decay)
     torch._foreach_add_(steps, 1.)
-    torch._fused_adam_(params, grads, exp_avgs, exp_avg_sqs, exp_avg_sqs, steps, lr=lr, beta1=beta1, beta2=beta2, weight_decay=0., eps=eps, amsgrad=False, maximize=False)
+    no_max : List[Tensor] = []
+    torch._fused_adam_(params, grads, exp_avgs, exp_avg_sqs, no_max, steps, lr=lr, beta1=beta1, beta2=beta2, weight_decay=0., eps=eps, amsgrad=False, maximize=False)
   def zero_grads(self: __torch__.Ops, grads: List[Tensor]) -> None:
     torch._foreach_zero_(grads)
   def residual_add(self: __torch__.Ops, h: Tensor, x: Tensor, p: float, train: bool) -> Tensor:
