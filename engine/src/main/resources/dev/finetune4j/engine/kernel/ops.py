@@ -11,7 +11,7 @@ class Ops(Module):
   def embedding(self: __torch__.Ops, weight: Tensor, ids: Tensor, padding_idx: int) -> Tensor:
     return torch.embedding(weight, ids, padding_idx, False, False)
   def rms_norm(self: __torch__.Ops, x: Tensor, weight: Tensor, eps: float) -> Tensor:
-    x32 = torch.to(x, 6)
+    x32 = torch.to(x, torch.promote_types(ops.prim.dtype(x), 6))
     var = torch.mean(torch.mul(x32, x32), [-1], True)
     y = torch.mul(x32, torch.rsqrt(torch.add(var, eps)))
     return torch.mul(weight, torch.to(y, ops.prim.dtype(x)))
@@ -101,13 +101,13 @@ class Ops(Module):
     return torch.unsqueeze(torch.unsqueeze(allowed, 0), 0)
   def cross_entropy_sum(self: __torch__.Ops, logits: Tensor, labels: Tensor) -> Tensor:
     v = torch.size(logits, -1)
-    lg = torch.to(torch.reshape(torch.slice(logits, 1, 0, -1), [-1, v]), 6)
+    lg = torch.to(torch.reshape(torch.slice(logits, 1, 0, -1), [-1, v]), torch.promote_types(ops.prim.dtype(logits), 6))
     lb = torch.reshape(torch.slice(labels, 1, 1, 9223372036854775807), [-1])
     return torch.cross_entropy_loss(lg, lb, None, 2, -100, 0.)
   def cross_entropy_tokens(self: __torch__.Ops, logits: Tensor, labels: Tensor) -> Tensor:
     b = torch.size(logits, 0)
     v = torch.size(logits, -1)
-    lg = torch.to(torch.reshape(torch.slice(logits, 1, 0, -1), [-1, v]), 6)
+    lg = torch.to(torch.reshape(torch.slice(logits, 1, 0, -1), [-1, v]), torch.promote_types(ops.prim.dtype(logits), 6))
     lb = torch.reshape(torch.slice(labels, 1, 1, 9223372036854775807), [-1])
     return torch.reshape(torch.cross_entropy_loss(lg, lb, None, 0, -100, 0.), [b, -1])
   def grad_norm(self: __torch__.Ops, grads: List[Tensor]) -> Tensor:
