@@ -54,6 +54,7 @@ public final class CausalLm implements AutoCloseable {
     private final NDArray[] finalNorm = new NDArray[1];
     private final Projection lmHead;
     private final boolean bf16;
+    private final DataType paramType;
     private LoraOptions lora;
 
     /** One decoder layer's modules. */
@@ -72,8 +73,9 @@ public final class CausalLm implements AutoCloseable {
         this.kernels = KernelLibrary.on(options.device());
         this.rope = new Rope(config);
         this.bf16 = options.precision() == Precision.BF16;
+        this.paramType = options.precision() == Precision.FP64 ? DataType.FLOAT64 : DataType.FLOAT32;
         this.lora = options.lora();
-        this.emptyBias = keep(manager.create(new Shape(0), DataType.FLOAT32));
+        this.emptyBias = keep(manager.create(new Shape(0), paramType));
         int h = config.hiddenSize();
         int hd = config.headDim();
         int q = config.numAttentionHeads() * hd;
@@ -102,24 +104,24 @@ public final class CausalLm implements AutoCloseable {
         Engine.getEngine("PyTorch").setRandomSeed((int) options.seed());
         double std = config.initializerRange();
         m.embed[0] = m.keep(m.manager.randomNormal(0f, (float) std, new Shape(config.vocabSize(), config.hiddenSize()),
-                DataType.FLOAT32));
+                m.paramType));
         if (config.padTokenId() >= 0 && config.padTokenId() < config.vocabSize()) {
             m.embed[0].set(new ai.djl.ndarray.index.NDIndex(config.padTokenId()), 0f);
         }
         for (Layer layer : m.layers) {
-            layer.inputNorm()[0] = m.keep(m.manager.ones(new Shape(config.hiddenSize())));
-            layer.postNorm()[0] = m.keep(m.manager.ones(new Shape(config.hiddenSize())));
+            layer.inputNorm()[0] = m.keep(m.manager.ones(new Shape(config.hiddenSize()), m.paramType));
+            layer.postNorm()[0] = m.keep(m.manager.ones(new Shape(config.hiddenSize()), m.paramType));
             for (Projection p : layer.projections()) {
-                m.setBaseWeight(p, m.manager.randomNormal(0f, (float) std, new Shape(p.out, p.in), DataType.FLOAT32));
+                m.setBaseWeight(p, m.manager.randomNormal(0f, (float) std, new Shape(p.out, p.in), m.paramType));
                 if (p.hasBias) {
-                    p.bias = m.keep(m.manager.zeros(new Shape(p.out)));
+                    p.bias = m.keep(m.manager.zeros(new Shape(p.out), m.paramType));
                 }
             }
         }
-        m.finalNorm[0] = m.keep(m.manager.ones(new Shape(config.hiddenSize())));
+        m.finalNorm[0] = m.keep(m.manager.ones(new Shape(config.hiddenSize()), m.paramType));
         if (!config.tieWordEmbeddings()) {
             m.lmHead.weight = m.keep(m.manager.randomNormal(0f, (float) std,
-                    new Shape(config.vocabSize(), config.hiddenSize()), DataType.FLOAT32));
+                    new Shape(config.vocabSize(), config.hiddenSize()), m.paramType));
         }
         m.finishSetup();
         return m;
@@ -176,11 +178,11 @@ public final class CausalLm implements AutoCloseable {
                     continue;
                 }
                 NDArray a = o.init().equals("gaussian")
-                        ? manager.randomNormal(0f, 1f / o.r(), new Shape(o.r(), p.in), DataType.FLOAT32)
+                        ? manager.randomNormal(0f, 1f / o.r(), new Shape(o.r(), p.in), paramType)
                         : manager.randomUniform((float) (-1 / Math.sqrt(p.in)), (float) (1 / Math.sqrt(p.in)),
-                        new Shape(o.r(), p.in), DataType.FLOAT32);
+                        new Shape(o.r(), p.in), paramType);
                 p.loraA = keep(a);
-                p.loraB = keep(manager.zeros(new Shape(p.out, o.r())));
+                p.loraB = keep(manager.zeros(new Shape(p.out, o.r()), paramType));
                 p.scaling = o.scaling();
                 p.loraDropout = o.dropout();
                 p.loraA.setRequiresGradient(true);
@@ -263,6 +265,9 @@ public final class CausalLm implements AutoCloseable {
                     + " but config.json implies " + java.util.Arrays.toString(want));
         }
         NDArray value = Tensors.toFloat32(manager, t, name);
+        if (paramType == DataType.FLOAT64) {
+            value = value.toType(DataType.FLOAT64, false);
+        }
         NDArray[] slot = slot(name);
         if (slot != null) {
             if (slot[0] == null) {
@@ -398,6 +403,10 @@ public final class CausalLm implements AutoCloseable {
         rope.tables(positions, cosT, sinT);
         NDArray cos = manager.create(cosT, new Shape(rows, seq, hd));
         NDArray sin = manager.create(sinT, new Shape(rows, seq, hd));
+        if (paramType == DataType.FLOAT64) {
+            cos = cos.toType(DataType.FLOAT64, false);
+            sin = sin.toType(DataType.FLOAT64, false);
+        }
         NDArray h = kernels.embedding(embed[0], ids, config.padTokenId());
         if (d.hidden() > 0) {
             h = kernels.dropout(h, d.hidden(), training);

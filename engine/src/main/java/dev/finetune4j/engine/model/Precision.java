@@ -2,9 +2,12 @@ package dev.finetune4j.engine.model;
 
 import java.util.Locale;
 
-/** Compute precision of a run: fp32 throughout, or bf16 matmuls and attention over fp32 master weights. */
+/**
+ * Compute precision of a run: fp32 throughout, or bf16 matmuls and attention over fp32 master weights. {@code FP64}
+ * (float64 parameters and compute) exists for finite-difference gradient checks and is not a run setting.
+ */
 public enum Precision {
-    FP32, BF16;
+    FP32, BF16, FP64;
 
     /** Parses {@code fp32} / {@code bf16} (also {@code amp_bf16}, {@code float32}, {@code bfloat16}). */
     public static Precision parse(String value) {
