@@ -103,9 +103,9 @@ public record DataOptions(TaskType taskType, Path trainDataPath, Path evalDataPa
 
     /** Mutable builder of {@link DataOptions}; fields start at the reference defaults. */
     public static final class Builder {
-        private final TaskType taskType;
-        private final Path trainDataPath;
-        private final int contextLength;
+        private TaskType taskType;
+        private Path trainDataPath;
+        private int contextLength;
         private Path evalDataPath;
         private boolean validateInputs = true;
         private double allowPercentageInvalidSamples = 0;
@@ -129,6 +129,9 @@ public record DataOptions(TaskType taskType, Path trainDataPath, Path evalDataPa
             this.contextLength = contextLength;
         }
 
+        public Builder taskType(TaskType v) { taskType = v; return this; }
+        public Builder trainDataPath(Path v) { trainDataPath = v; return this; }
+        public Builder contextLength(int v) { contextLength = v; return this; }
         public Builder evalDataPath(Path v) { evalDataPath = v; return this; }
         public Builder validateInputs(boolean v) { validateInputs = v; return this; }
         public Builder allowPercentageInvalidSamples(double v) { allowPercentageInvalidSamples = v; return this; }

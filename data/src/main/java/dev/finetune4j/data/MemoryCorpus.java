@@ -3,7 +3,7 @@ package dev.finetune4j.data;
 import java.util.Arrays;
 
 /** A {@link TokenCorpus} growing in heap arrays: ids as ints, the trained flag as one byte per token. */
-public final class MemoryCorpus implements TokenCorpus {
+public final class MemoryCorpus implements TokenCorpus, CorpusWriter {
 
     private int[] ids = new int[1 << 12];
     private byte[] trained = new byte[1 << 12];
@@ -17,6 +17,7 @@ public final class MemoryCorpus implements TokenCorpus {
      *
      * @return the example's index
      */
+    @Override
     public int add(int[] exampleIds, int[] labels) {
         int len = exampleIds.length;
         if (labels.length != len || len == 0) {
@@ -84,14 +85,9 @@ public final class MemoryCorpus implements TokenCorpus {
         return loss[example];
     }
 
-    /** All ids in order (for writing the cache). */
-    int[] rawIds() {
-        return ids;
-    }
-
-    /** All trained flags in order. */
-    byte[] rawTrained() {
-        return trained;
+    @Override
+    public TokenCorpus finish() {
+        return this;
     }
 
     /** Tokens stored. */
