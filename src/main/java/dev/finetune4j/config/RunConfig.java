@@ -130,6 +130,14 @@ public record RunConfig(
         return RunConfigYaml.write(this);
     }
 
+    /**
+     * The resolved configuration as an ordered map of snake_case keys (the content of {@link #toYaml()}), with
+     * paths and times as strings; for metadata files.
+     */
+    public java.util.Map<String, Object> toMap() {
+        return RunConfigYaml.toMap(this);
+    }
+
     /** Whether adapters are trained (a {@code lora} block is present). */
     public boolean usesLora() {
         return lora != null;
