@@ -33,6 +33,7 @@ public final class KernelLibrary {
     private static final String RESOURCE = "/dev/finetune4j/engine/kernel/ops.py";
     private static final Map<Device, KernelLibrary> LOADED = new ConcurrentHashMap<>();
     private static volatile Path archive;
+    private static final ThreadLocal<Boolean> EXECUTOR_PLAIN = ThreadLocal.withInitial(() -> Boolean.FALSE);
 
     private final PtSymbolBlock module;
     private final long handle;
@@ -94,6 +95,12 @@ public final class KernelLibrary {
     }
 
     private PtNDArray[] call(String method, boolean grad, PtNDManager manager, Object... args) {
+        if (!EXECUTOR_PLAIN.get()) {
+            // Each kernel is one or a few aten ops: the profiling executor's fusion passes would only add compile
+            // pauses (hundreds of ms, at random steps). The setting is thread-local in libtorch.
+            JniUtils.setGraphExecutorOptimize(false);
+            EXECUTOR_PLAIN.set(Boolean.TRUE);
+        }
         try {
             return KernelBridge.run(handle, method, manager, grad, args);
         } catch (RuntimeException e) {
