@@ -1,0 +1,11 @@
+package dev.finetune4j.config;
+
+/** Numeric precision of the training step. */
+public enum Precision {
+    /** bf16 on CUDA, fp32 on CPU. */
+    AUTO,
+    /** bf16 matmuls with fp32 master weights and loss (Composer's amp_bf16). */
+    BF16,
+    /** Everything in fp32. */
+    FP32
+}
