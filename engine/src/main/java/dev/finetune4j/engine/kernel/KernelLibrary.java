@@ -152,16 +152,6 @@ public final class KernelLibrary {
         return noGrad("float_copy", (PtNDManager) x.getManager(), pt(x))[0];
     }
 
-    /** Reinterprets 16-bit integer bits as bf16/fp16 ({@code dtype}) and widens to float32. */
-    public NDArray fromBits(NDArray bits, ScalarType dtype) {
-        return noGrad("from_bits", (PtNDManager) bits.getManager(), pt(bits), dtype.code())[0];
-    }
-
-    /** Narrows to {@code dtype} (bf16/fp16) and returns the raw bits as int16, so DJL can copy them out. */
-    public NDArray toBits(NDArray x, ScalarType dtype) {
-        return noGrad("to_bits", (PtNDManager) x.getManager(), pt(x), dtype.code(), ScalarType.INT16.code())[0];
-    }
-
     // ---- layers ----------------------------------------------------------------------------------------------
 
     /** Embedding lookup; row {@code paddingIdx} gets no gradient (-1 for none). */
