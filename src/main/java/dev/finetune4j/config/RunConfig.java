@@ -130,6 +130,31 @@ public record RunConfig(
         return RunConfigYaml.write(this);
     }
 
+    /**
+     * The resolved configuration as an ordered map of snake_case keys (the content of {@link #toYaml()}), with
+     * paths and times as strings; for metadata files.
+     */
+    public java.util.Map<String, Object> toMap() {
+        return RunConfigYaml.toMap(this);
+    }
+
+    /**
+     * The context length for a model: {@code context_length} when set, else min(8192, max_position_embeddings).
+     *
+     * @throws ConfigException when the configured length exceeds what the model supports
+     */
+    public int resolveContextLength(int maxPositionEmbeddings) {
+        if (contextLength == null) {
+            return Math.min(8192, maxPositionEmbeddings);
+        }
+        if (contextLength > maxPositionEmbeddings) {
+            throw new ConfigException(null, "context_length", "value " + contextLength + " is larger than the"
+                    + " model's max_position_embeddings " + maxPositionEmbeddings + "; allowed: [1, "
+                    + maxPositionEmbeddings + "]");
+        }
+        return contextLength;
+    }
+
     /** Whether adapters are trained (a {@code lora} block is present). */
     public boolean usesLora() {
         return lora != null;

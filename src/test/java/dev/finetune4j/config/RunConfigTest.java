@@ -216,6 +216,22 @@ class RunConfigTest {
     }
 
     @Test
+    void runTimeResolution() throws IOException {
+        RunConfig auto = load(MINIMAL);
+        assertEquals(4096, auto.resolveContextLength(4096));
+        assertEquals(8192, auto.resolveContextLength(131072));
+        RunConfig fixed = load(MINIMAL + "context_length: 2048\nprecision: amp_bf16\n");
+        assertEquals(2048, fixed.resolveContextLength(4096));
+        ConfigException e = assertThrows(ConfigException.class, () -> fixed.resolveContextLength(1024));
+        assertEquals("key 'context_length': value 2048 is larger than the model's max_position_embeddings 1024;"
+                + " allowed: [1, 1024]", e.getMessage());
+        assertEquals(Precision.BF16, fixed.precision());
+        assertEquals(Precision.BF16, auto.precision().resolve(true));
+        assertEquals(Precision.FP32, auto.precision().resolve(false));
+        assertEquals(Precision.FP32, Precision.FP32.resolve(true));
+    }
+
+    @Test
     void generatedRunNameIsValidated() throws IOException {
         RunConfig c = load(MINIMAL).withRunName("run-20261123");
         assertEquals(dir.resolve("runs/run-20261123"), c.runDir());
