@@ -155,6 +155,24 @@ public record RunConfig(
         return contextLength;
     }
 
+    /**
+     * The scheduler context of this run: {@code training_duration} as max_duration and the number of optimizer
+     * steps per epoch (Composer's dataloader_len), needed to convert {@code dur}/{@code ep} times to batches.
+     */
+    public dev.finetune4j.engine.schedule.ScheduleContext scheduleContext(long batchesPerEpoch) {
+        return dev.finetune4j.engine.schedule.ScheduleContext.of(trainingDuration, batchesPerEpoch);
+    }
+
+    /** A fresh trigger for {@code save_interval}, also firing at the end of training (Composer's default). */
+    public dev.finetune4j.engine.schedule.Interval saveTrigger() {
+        return new dev.finetune4j.engine.schedule.Interval(saveInterval, true);
+    }
+
+    /** A fresh trigger for {@code eval_interval}, also firing at the end of training. */
+    public dev.finetune4j.engine.schedule.Interval evalTrigger() {
+        return new dev.finetune4j.engine.schedule.Interval(evalInterval, true);
+    }
+
     /** Whether adapters are trained (a {@code lora} block is present). */
     public boolean usesLora() {
         return lora != null;

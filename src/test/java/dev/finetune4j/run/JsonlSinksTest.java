@@ -41,9 +41,9 @@ class JsonlSinksTest {
             sink.onMetrics(new Metrics(2, T.plusSeconds(1), Map.of(Metrics.LOSS, Double.NaN)));
             List<JsonNode> l = lines(dir.resolve("metrics.jsonl")); // read while still open: flushed
             assertEquals(2, l.size());
-            assertEquals("{\"step\":1,\"time\":\"2026-11-23T15:00:00Z\",\"loss/train\":2.5,\"lr\":1.0E-5}",
+            assertEquals("{\"step\":1,\"time\":\"2026-11-23T15:00:00Z\",\"loss\":2.5,\"lr\":1.0E-5}",
                     Files.readAllLines(dir.resolve("metrics.jsonl")).get(0));
-            assertEquals("NaN", l.get(1).get("loss/train").asText());
+            assertEquals("NaN", l.get(1).get("loss").asText());
         }
         try (MetricsSink sink = MetricsSink.inRunDir(dir)) { // reopening appends (a resumed run)
             sink.onMetrics(new Metrics(3, T, Map.of(Metrics.LOSS, 1.0)));

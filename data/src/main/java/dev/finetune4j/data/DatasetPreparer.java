@@ -1,10 +1,10 @@
 package dev.finetune4j.data;
 
-import dev.finetune4j.data.encode.ChatMlTemplate;
 import dev.finetune4j.data.encode.ChatTurnSlicer;
 import dev.finetune4j.data.encode.ExampleEncoder;
 import dev.finetune4j.data.source.SampleReader;
 import dev.finetune4j.tokenizer.ChatTemplate;
+import dev.finetune4j.tokenizer.ChatTemplates;
 import dev.finetune4j.tokenizer.TextTokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -113,7 +113,8 @@ public final class DatasetPreparer {
                     : templateAcceptsSystem(tokenizer));
             this.dateString = options.chatDateString() != null ? options.chatDateString()
                     : LocalDate.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("dd MMM yyyy", Locale.ENGLISH));
-            ChatTurnSlicer slicer = chat ? new ChatTurnSlicer(tokenizer.chatTemplate().orElseGet(ChatMlTemplate::new),
+            // without a template of its own the tokenizer gets llm-foundry's ChatML default (§5)
+            ChatTurnSlicer slicer = chat ? new ChatTurnSlicer(ChatTemplates.resolve(tokenizer, true),
                     Map.of("date_string", dateString)) : null;
             this.encoder = new ExampleEncoder(tokenizer, slicer, options.targetPrompts(), options.targetResponses());
         }
@@ -140,7 +141,12 @@ public final class DatasetPreparer {
             try (SampleReader reader = SampleReader.open(dataPath, options.taskType(), options.validateInputs(), allowSystem)) {
                 SplitBuilder builder = new SplitBuilder(options.contextLength(), tokenizer.eosTokenId(), writer);
                 EncodingPipeline.run(reader, encoder, builder, options.preprocessingNumWorkers());
-                return builder.finish(reader.files(), reader.notes());
+                List<Problem> notes = new java.util.ArrayList<>(reader.notes());
+                if (options.taskType() == TaskType.CHAT_COMPLETION && tokenizer.chatTemplate().isEmpty()) {
+                    notes.add(0, new Problem(dataPath, 0, "the tokenizer has no chat template; the ChatML default "
+                            + "(<|im_start|>role\\ncontent<|im_end|>) is used, as llm-foundry does"));
+                }
+                return builder.finish(reader.files(), notes);
             }
         }
     }
