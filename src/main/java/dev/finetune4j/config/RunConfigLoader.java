@@ -106,7 +106,7 @@ final class RunConfigLoader {
         }
         ObjectNode root = (ObjectNode) tree;
         Set<String> overridden = Overrides.apply(root, overrides == null ? List.of() : overrides, yaml);
-        return bind(root, baseDir.toAbsolutePath(), new ConfigOrigin(src, overridden));
+        return bind(root, baseDir.toAbsolutePath(), new ConfigOrigin(src, overridden, KeyLines.index(text, mapper)));
     }
 
     static void checkRunName(String name, Section s) {

@@ -222,6 +222,23 @@ class ChatGoldenMasksTest {
         assertEquals("<|begin_of_text|>Q: 2+2?\nA: 4<|eot_id|>", llama.decode(row.inputIds(), false));
     }
 
+    @Test
+    void twoWorkersGiveTheSameRowsAsOneWithTheRealTemplate() {
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            lines.add(CHAT.replace("France", "country #" + i).replace("Rome", "Rome" + ".".repeat(i % 5)));
+        }
+        Path file = TestFiles.write(dir, "many.jsonl", lines.toArray(String[]::new));
+        DataOptions one = DataOptions.builder(TaskType.CHAT_COMPLETION, file, 512).chatDateString(DATE).build();
+        PackedDataset a = DatasetPreparer.prepare(one, qwen).train();
+        PackedDataset b = DatasetPreparer.prepare(one.toBuilder().preprocessingNumWorkers(2).build(), qwen).train();
+        assertEquals(a.rows(), b.rows());
+        for (int r = 0; r < a.rows(); r++) {
+            assertArrayEquals(a.row(r).inputIds(), b.row(r).inputIds());
+            assertArrayEquals(a.row(r).labels(), b.row(r).labels());
+        }
+    }
+
     /** A tokenizer with a different chat template. */
     static TextTokenizer withTemplate(HfTokenizer base, ChatTemplate template) {
         return new TextTokenizer() {
