@@ -173,6 +173,32 @@ public record RunConfig(
         return new dev.finetune4j.engine.schedule.Interval(evalInterval, true);
     }
 
+    /**
+     * Checks that the inputs exist before any work starts: the model folder with its {@code config.json}, the
+     * training data, and the eval data and custom weights when set.
+     *
+     * @throws ConfigException naming the key and the missing path
+     */
+    public void requireInputsExist() {
+        if (!java.nio.file.Files.isDirectory(model)) {
+            throw new ConfigException(null, "model", "model folder " + model + " does not exist (expected a"
+                    + " Hugging Face model folder with config.json)");
+        }
+        if (!java.nio.file.Files.isRegularFile(model.resolve("config.json"))) {
+            throw new ConfigException(null, "model", "model folder " + model + " has no config.json (expected a"
+                    + " Hugging Face model folder)");
+        }
+        requireExists("train_data_path", trainDataPath);
+        requireExists("eval_data_path", evalDataPath);
+        requireExists("custom_weights_path", customWeightsPath);
+    }
+
+    private static void requireExists(String key, Path p) {
+        if (p != null && !java.nio.file.Files.exists(p)) {
+            throw new ConfigException(null, key, p + " does not exist");
+        }
+    }
+
     /** Whether adapters are trained (a {@code lora} block is present). */
     public boolean usesLora() {
         return lora != null;

@@ -238,6 +238,27 @@ class RunConfigTest {
     }
 
     @Test
+    void inputsMustExistBeforeTraining() throws IOException {
+        RunConfig c = load(MINIMAL + "eval_data_path: e.jsonl\n");
+        ConfigException e = assertThrows(ConfigException.class, c::requireInputsExist);
+        assertEquals("key 'model': model folder " + dir.resolve("models/tiny") + " does not exist (expected a"
+                + " Hugging Face model folder with config.json)", e.getMessage());
+        Files.createDirectories(dir.resolve("models/tiny"));
+        e = assertThrows(ConfigException.class, c::requireInputsExist);
+        assertEquals("key 'model': model folder " + dir.resolve("models/tiny") + " has no config.json (expected a"
+                + " Hugging Face model folder)", e.getMessage());
+        Files.writeString(dir.resolve("models/tiny/config.json"), "{}");
+        e = assertThrows(ConfigException.class, c::requireInputsExist);
+        assertEquals("key 'train_data_path': " + dir.resolve("data/train.jsonl") + " does not exist", e.getMessage());
+        Files.createDirectories(dir.resolve("data"));
+        Files.writeString(dir.resolve("data/train.jsonl"), "");
+        e = assertThrows(ConfigException.class, c::requireInputsExist);
+        assertEquals("key 'eval_data_path': " + dir.resolve("e.jsonl") + " does not exist", e.getMessage());
+        Files.writeString(dir.resolve("e.jsonl"), "");
+        c.requireInputsExist();
+    }
+
+    @Test
     void generatedRunNameIsValidated() throws IOException {
         RunConfig c = load(MINIMAL).withRunName("run-20261123");
         assertEquals(dir.resolve("runs/run-20261123"), c.runDir());
