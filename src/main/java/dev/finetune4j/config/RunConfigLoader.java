@@ -8,15 +8,19 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.finetune4j.engine.schedule.Schedulers;
 import dev.finetune4j.engine.schedule.Time;
 import dev.finetune4j.engine.schedule.TimeUnit;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -107,6 +111,31 @@ final class RunConfigLoader {
         ObjectNode root = (ObjectNode) tree;
         Set<String> overridden = Overrides.apply(root, overrides == null ? List.of() : overrides, yaml);
         return bind(root, baseDir.toAbsolutePath(), new ConfigOrigin(src, overridden, KeyLines.index(text, mapper)));
+    }
+
+    static RunConfig fromMap(Map<String, ?> values, Path baseDir) {
+        YAMLMapper yaml = yamlMapper();
+        JsonNode tree = yaml.valueToTree(plainValues(values));
+        if (!(tree instanceof ObjectNode root)) {
+            throw new ConfigException("<map>", null, "the configuration must be a mapping of keys");
+        }
+        return bind(root, baseDir.toAbsolutePath(), new ConfigOrigin("<map>", Set.of(), Map.of()));
+    }
+
+    /** Paths, times and enums as their strings, so the tree holds only JSON values. */
+    private static Object plainValues(Object v) {
+        if (v instanceof Map<?, ?> m) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            m.forEach((k, val) -> out.put(String.valueOf(k), plainValues(val)));
+            return out;
+        }
+        if (v instanceof Collection<?> c) {
+            return c.stream().map(RunConfigLoader::plainValues).toList();
+        }
+        if (v instanceof Path || v instanceof Time || v instanceof Enum<?>) {
+            return v.toString();
+        }
+        return v;
     }
 
     static void checkRunName(String name, Section s) {
@@ -260,7 +289,7 @@ final class RunConfigLoader {
         if (s == null) {
             return d;
         }
-        String name = s.choice("name", dev.finetune4j.engine.schedule.Schedulers.NAMES, d.name());
+        String name = s.choice("name", Schedulers.NAMES, d.name());
         Time warmup;
         if (s.has("warmup_steps")) {
             if (s.has("t_warmup")) {
