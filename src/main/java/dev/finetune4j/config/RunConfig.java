@@ -1,7 +1,7 @@
 package dev.finetune4j.config;
 
-import Interval;
-import ScheduleContext;
+import dev.finetune4j.engine.schedule.Interval;
+import dev.finetune4j.engine.schedule.ScheduleContext;
 import dev.finetune4j.engine.schedule.Time;
 import java.nio.file.Files;
 import java.nio.file.Path;
