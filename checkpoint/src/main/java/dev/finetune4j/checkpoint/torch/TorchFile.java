@@ -31,13 +31,27 @@ public final class TorchFile {
     /** Reads a torch.save file into the Java value model. */
     public static Object read(Path file) {
         TorchContents c = readContents(file);
-        return TorchReader.finish(c.object(), true, file.toString());
+        return finish(c.object(), true, file.toString());
+    }
+
+    private static Object finish(Object o, boolean toStored, String source) {
+        try {
+            return TorchReader.finish(o, toStored, source);
+        } catch (CheckpointFormatException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith(source)) {
+                throw e;
+            }
+            throw CheckpointFormatException.of(source, e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw CheckpointFormatException.of(source, "malformed torch file (" + e.getClass().getSimpleName() + ": "
+                    + e.getMessage() + ")", e);
+        }
     }
 
     /** Reads torch.save bytes held in memory ({@code source} names them in errors). */
     public static Object read(ByteBuffer bytes, String source) {
         TorchContents c = TorchReader.read(ByteSource.of(bytes), source, false);
-        return TorchReader.finish(c.object(), true, source);
+        return finish(c.object(), true, source);
     }
 
     /**
@@ -90,7 +104,7 @@ public final class TorchFile {
             Object o = new Unpickler(src.slice(0, (int) src.size()), file.toString(), g, pid -> {
                 throw CheckpointFormatException.of(file, "unexpected persistent id in DCP metadata");
             }).load();
-            return TorchReader.finish(o, true, file.toString());
+            return finish(o, true, file.toString());
         } catch (NoSuchFileException e) {
             throw CheckpointFormatException.of(file, "no such file");
         } catch (IOException e) {
@@ -102,7 +116,7 @@ public final class TorchFile {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             TorchContents c = TorchReader.read(ByteSource.of(ch), file.toString(), distributedMetadata);
             return new TorchContents(c.container(), c.archivePrefix(), c.entries(), c.records(), c.pickleGlobals(),
-                    TorchReader.finish(c.object(), false, file.toString()));
+                    finish(c.object(), false, file.toString()));
         } catch (NoSuchFileException e) {
             throw CheckpointFormatException.of(file, "no such file");
         } catch (IOException e) {
@@ -114,6 +128,6 @@ public final class TorchFile {
     public static TorchContents readContents(ByteBuffer bytes, String source) {
         TorchContents c = TorchReader.read(ByteSource.of(bytes), source, false);
         return new TorchContents(c.container(), c.archivePrefix(), c.entries(), c.records(), c.pickleGlobals(),
-                TorchReader.finish(c.object(), false, source));
+                finish(c.object(), false, source));
     }
 }

@@ -25,6 +25,9 @@ import java.util.Arrays;
 public record TorchTensor(ByteBuffer storage, String storageKey, String storageClass, DType dtype, long storageNumel,
                           long offset, long[] shape, long[] stride, boolean requiresGrad, boolean parameter) {
 
+    /** Largest contiguous copy made of a broadcast (stride-0) view that is bigger than its storage. */
+    static final long MAX_EXPANDED_BYTES = 256L << 20;
+
     public TorchTensor {
         shape = shape.clone();
         stride = stride.clone();
@@ -97,6 +100,11 @@ public record TorchTensor(ByteBuffer storage, String storageKey, String storageC
         }
         if (n == 0) {
             return new StoredTensor(dtype, shape, ByteBuffer.allocate(0));
+        }
+        if (n > storageNumel && n * es > MAX_EXPANDED_BYTES) {
+            throw new CheckpointFormatException("tensor view of shape " + Arrays.toString(shape) + " with stride "
+                    + Arrays.toString(stride) + " expands storage '" + storageKey + "' of " + storageNumel
+                    + " elements to " + n * es + " bytes; refusing (limit " + MAX_EXPANDED_BYTES + ")");
         }
         if (isContiguous()) {
             ByteBuffer s = storage.duplicate();
