@@ -61,10 +61,15 @@ public final class TorchFile {
      * Double/Float, Boolean, null, StoredTensor, byte[], Duration (timedelta) and NumpyArray.
      */
     public static void write(Path file, Object value) {
+        write(file, value, false);
+    }
+
+    /** As {@link #write(Path, Object)}; {@code alwaysZip64} forces the zip64 layout used for files over 4 GiB. */
+    static void write(Path file, Object value, boolean alwaysZip64) {
         Pickler p = new Pickler();
         byte[] pkl = p.dump(value);
         AtomicFiles.write(file, ch -> {
-            TorchZipWriter z = new TorchZipWriter(ch);
+            TorchZipWriter z = new TorchZipWriter(ch, alwaysZip64);
             z.add("archive/data.pkl", ByteBuffer.wrap(pkl));
             z.add("archive/.format_version", "1");
             z.add("archive/.storage_alignment", "64");
