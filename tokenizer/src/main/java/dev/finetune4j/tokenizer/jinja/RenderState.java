@@ -1,0 +1,32 @@
+package dev.finetune4j.tokenizer.jinja;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+
+/** Per-render state: the globals (builtins + caller context), the clock for strftime_now and the messages. */
+final class RenderState {
+    final Map<String, Object> globals;
+    final Clock clock;
+    /** The conversation's messages (identity is used to name the failing message in errors), or empty. */
+    final List<Object> messages;
+
+    RenderState(Map<String, Object> globals, Clock clock, List<Object> messages) {
+        this.globals = globals;
+        this.clock = clock;
+        this.messages = messages;
+    }
+
+    /** Index of {@code item} (by identity) in the messages, or -1. */
+    int messageIndexOf(Object item) {
+        if (item == null || item instanceof String || item instanceof Long || item instanceof Boolean) {
+            return -1;
+        }
+        for (int i = 0; i < messages.size(); i++) {
+            if (messages.get(i) == item) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}
