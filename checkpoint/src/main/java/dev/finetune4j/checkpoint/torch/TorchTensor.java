@@ -114,11 +114,15 @@ public record TorchTensor(ByteBuffer storage, String storageKey, String storageC
         ByteBuffer src = storage.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         byte[] out = new byte[(int) (n * es)];
         int rank = shape.length;
+        // copy runs along the last dimension when it is dense (e.g. a narrowed or permuted-outer view)
+        long run = stride[rank - 1] == 1 ? shape[rank - 1] : 1;
+        int outer = run == 1 ? rank : rank - 1;
         long[] idx = new long[rank];
         long pos = offset;
-        for (long k = 0; k < n; k++) {
-            src.get(Math.toIntExact(pos * es), out, (int) (k * es), es);
-            for (int d = rank - 1; d >= 0; d--) {
+        int runBytes = (int) (run * es);
+        for (long k = 0; k < n; k += run) {
+            src.get(Math.toIntExact(pos * es), out, (int) (k * es), runBytes);
+            for (int d = outer - 1; d >= 0; d--) {
                 idx[d]++;
                 pos += stride[d];
                 if (idx[d] < shape[d]) {
