@@ -45,7 +45,7 @@ class FormatConverterTest {
     }
 
     @Test
-    void badRecordsFailTheConversionAndWriteNothing() {
+    void badRecordsFailTheConversionAndWriteNothing() throws Exception {
         Path in = TestFiles.write(dir, "sg.jsonl", "{\"conversations\": [{\"from\": \"human\", \"value\": \"q\"}, {\"from\": \"gpt\", \"value\": \"a\"}]}",
                 "{\"conversations\": [{\"from\": \"robot\", \"value\": \"q\"}]}");
         Path out = dir.resolve("out.jsonl");
