@@ -33,6 +33,7 @@ public final class KernelLibrary {
     private static final String RESOURCE = "/dev/finetune4j/engine/kernel/ops.py";
     private static final Map<Device, KernelLibrary> LOADED = new ConcurrentHashMap<>();
     private static volatile Path archive;
+    private static final ThreadLocal<Boolean> EXECUTOR_PLAIN = ThreadLocal.withInitial(() -> Boolean.FALSE);
 
     private final PtSymbolBlock module;
     private final long handle;
@@ -94,6 +95,12 @@ public final class KernelLibrary {
     }
 
     private PtNDArray[] call(String method, boolean grad, PtNDManager manager, Object... args) {
+        if (!EXECUTOR_PLAIN.get()) {
+            // Each kernel is one or a few aten ops: the profiling executor's fusion passes would only add compile
+            // pauses (hundreds of ms, at random steps). The setting is thread-local in libtorch.
+            JniUtils.setGraphExecutorOptimize(false);
+            EXECUTOR_PLAIN.set(Boolean.TRUE);
+        }
         try {
             return KernelBridge.run(handle, method, manager, grad, args);
         } catch (RuntimeException e) {
@@ -143,16 +150,6 @@ public final class KernelLibrary {
     /** A float32 copy with its own storage (for arrays that alias a mapped file or a Java buffer). */
     public NDArray floatCopy(NDArray x) {
         return noGrad("float_copy", (PtNDManager) x.getManager(), pt(x))[0];
-    }
-
-    /** Reinterprets 16-bit integer bits as bf16/fp16 ({@code dtype}) and widens to float32. */
-    public NDArray fromBits(NDArray bits, ScalarType dtype) {
-        return noGrad("from_bits", (PtNDManager) bits.getManager(), pt(bits), dtype.code())[0];
-    }
-
-    /** Narrows to {@code dtype} (bf16/fp16) and returns the raw bits as int16, so DJL can copy them out. */
-    public NDArray toBits(NDArray x, ScalarType dtype) {
-        return noGrad("to_bits", (PtNDManager) x.getManager(), pt(x), dtype.code(), ScalarType.INT16.code())[0];
     }
 
     // ---- layers ----------------------------------------------------------------------------------------------

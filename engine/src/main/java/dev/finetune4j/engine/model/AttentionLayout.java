@@ -19,7 +19,7 @@ final class AttentionLayout {
     }
 
     static AttentionLayout plain(int rows, int seq) {
-        return new AttentionLayout(true, null);
+        return new AttentionLayout(true, new long[rows * seq]);
     }
 
     static AttentionLayout of(Batch b) {
@@ -34,7 +34,7 @@ final class AttentionLayout {
             }
         }
         if (plain) {
-            return new AttentionLayout(true, null);
+            return plain(rows, seq);
         }
         long[] ids = new long[rows * seq];
         for (int r = 0; r < rows; r++) {
@@ -64,6 +64,7 @@ final class AttentionLayout {
         return plain;
     }
 
+    /** Document id per position, row-major {@code [rows, seq]} (all 0 for a plain batch). */
     long[] documentIds() {
         return documentIds;
     }

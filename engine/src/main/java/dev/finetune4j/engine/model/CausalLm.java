@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.finetune4j.checkpoint.DType;
 import dev.finetune4j.checkpoint.StoredTensor;
+import dev.finetune4j.checkpoint.hf.HfModelFolder;
 import dev.finetune4j.data.Batch;
 import dev.finetune4j.engine.kernel.KernelLibrary;
 import dev.finetune4j.engine.kernel.ScalarType;
@@ -125,6 +126,16 @@ public final class CausalLm implements AutoCloseable {
         }
         m.finishSetup();
         return m;
+    }
+
+    /**
+     * Loads a HF model folder: architecture from its config.json, weights streamed tensor by tensor from its
+     * (memory-mapped) safetensors into fp32 master parameters (or int8), so no second full copy is held.
+     */
+    public static CausalLm load(HfModelFolder folder, ModelOptions options) {
+        LlamaConfig config = LlamaConfig.fromJson(folder.config());
+        Set<String> names = new LinkedHashSet<>(folder.tensorNames());
+        return fromWeights(config, WeightSource.of(names, folder::tensor), options);
     }
 
     /**

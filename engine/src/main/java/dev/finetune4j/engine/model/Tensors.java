@@ -7,14 +7,15 @@ import ai.djl.ndarray.types.Shape;
 import dev.finetune4j.checkpoint.DType;
 import dev.finetune4j.checkpoint.StoredTensor;
 import dev.finetune4j.engine.kernel.KernelLibrary;
-import dev.finetune4j.engine.kernel.ScalarType;
+import dev.finetune4j.checkpoint.TensorConversions;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
  * Conversions between {@link StoredTensor} (checkpoint bytes) and DJL arrays. Floating-point tensors become float32
- * arrays with their own storage (a mapped file is read once, never aliased); bf16/fp16 pass through DJL as int16 bits
- * and are widened by a kernel, because DJL's own bf16 dtype mapping aborts the JVM (djl-notes.md).
+ * arrays with their own storage (a mapped file is read once, never aliased). bf16/fp16 are widened in Java, one tensor
+ * at a time into a direct buffer: DJL's own bf16 dtype mapping aborts the JVM and TorchScript cannot reinterpret bits
+ * ({@code view(dtype)} is not scriptable).
  */
 public final class Tensors {
 
@@ -24,7 +25,7 @@ public final class Tensors {
     /** A float32 array on {@code manager}'s device holding {@code t}'s values (any floating dtype). */
     public static NDArray toFloat32(NDManager manager, StoredTensor t, String name) {
         Shape shape = new Shape(t.shape());
-        ByteBuffer data = direct(t.data());
+        ByteBuffer data = t.dtype() == DType.FLOAT32 || t.dtype() == DType.FLOAT64 ? direct(t.data()) : null;
         KernelLibrary k = KernelLibrary.on(manager.getDevice());
         switch (t.dtype()) {
             case FLOAT32:
@@ -35,11 +36,8 @@ public final class Tensors {
                 }
             }
             case BFLOAT16:
-            case FLOAT16: {
-                try (NDArray bits = manager.create(data, shape, DataType.INT16)) {
-                    return k.fromBits(bits, t.dtype() == DType.BFLOAT16 ? ScalarType.BFLOAT16 : ScalarType.FLOAT16);
-                }
-            }
+            case FLOAT16:
+                return manager.create(widen(t), shape, DataType.FLOAT32);
             default:
                 throw new StateDictException("tensor '" + name + "' has dtype " + t.dtype().torchName()
                         + "; model weights must be float32, float64, bfloat16 or float16");
@@ -60,12 +58,8 @@ public final class Tensors {
                 return new StoredTensor(DType.FLOAT32, shape, heapCopy(b));
             }
             case BFLOAT16:
-            case FLOAT16: {
-                KernelLibrary k = KernelLibrary.of(x);
-                try (NDArray bits = k.toBits(x, dtype == DType.BFLOAT16 ? ScalarType.BFLOAT16 : ScalarType.FLOAT16)) {
-                    return new StoredTensor(dtype, shape, heapCopy(bits.toByteBuffer()));
-                }
-            }
+            case FLOAT16:
+                return TensorConversions.cast(new StoredTensor(DType.FLOAT32, shape, x.toByteBuffer()), dtype);
             default:
                 throw new IllegalArgumentException("weights can be saved as float32, bfloat16 or float16, not "
                         + dtype.torchName());
@@ -76,6 +70,19 @@ public final class Tensors {
         ByteBuffer out = ByteBuffer.allocate(b.remaining()).order(ByteOrder.LITTLE_ENDIAN);
         out.put(b.duplicate().order(ByteOrder.LITTLE_ENDIAN));
         out.flip();
+        return out;
+    }
+
+    /** bf16/fp16 elements widened to float32 in a fresh direct buffer (owned by the array created from it). */
+    private static ByteBuffer widen(StoredTensor t) {
+        int n = Math.toIntExact(t.numel());
+        ByteBuffer src = t.data();
+        ByteBuffer out = ByteBuffer.allocateDirect(Math.multiplyExact(n, 4)).order(ByteOrder.nativeOrder());
+        boolean bf16 = t.dtype() == DType.BFLOAT16;
+        for (int i = 0; i < n; i++) {
+            short s = src.getShort(i * 2);
+            out.putFloat(i * 4, bf16 ? TensorConversions.bf16ToFloat(s) : StoredTensor.halfToFloat(s));
+        }
         return out;
     }
 

@@ -4,10 +4,6 @@ class Ops(Module):
   training : bool
   def cast(self: __torch__.Ops, x: Tensor, dtype: int) -> Tensor:
     return torch.to(x, dtype)
-  def from_bits(self: __torch__.Ops, bits: Tensor, dtype: int) -> Tensor:
-    return torch.to(torch.view(bits, dtype), 6)
-  def to_bits(self: __torch__.Ops, x: Tensor, dtype: int, bits_dtype: int) -> Tensor:
-    return torch.view(torch.contiguous(torch.to(x, dtype)), bits_dtype)
   def embedding(self: __torch__.Ops, weight: Tensor, ids: Tensor, padding_idx: int) -> Tensor:
     return torch.embedding(weight, ids, padding_idx, False, False)
   def rms_norm(self: __torch__.Ops, x: Tensor, weight: Tensor, eps: float) -> Tensor:
