@@ -100,11 +100,21 @@ public final class MappedCorpus implements TokenCorpus {
     public void readLabels(int example, int[] dst, int off) {
         readIds(example, dst, off);
         long at = offsets.get(example);
-        int len = length(example);
-        for (int t = 0; t < len; t++, at++) {
-            if (trained.get((int) (at / segmentTokens)).get((int) (at % segmentTokens)) == 0) {
-                dst[off + t] = Batch.IGNORE_INDEX;
+        int left = length(example);
+        byte[] flags = new byte[Math.min(left, 1 << 16)];
+        while (left > 0) {
+            int seg = (int) (at / segmentTokens);
+            int in = (int) (at % segmentTokens);
+            int n = Math.min(Math.min(left, segmentTokens - in), flags.length);
+            trained.get(seg).get(in, flags, 0, n);
+            for (int t = 0; t < n; t++) {
+                if (flags[t] == 0) {
+                    dst[off + t] = Batch.IGNORE_INDEX;
+                }
             }
+            at += n;
+            off += n;
+            left -= n;
         }
     }
 
