@@ -8,6 +8,7 @@ import dev.finetune4j.tokenizer.template.JinjaChatTemplate;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.lang.ref.Reference;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -19,12 +20,14 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.stream.IntStream;
 
 /**
  * A Hugging Face tokenizer folder: {@code tokenizer.json} run by DJL's native HF tokenizers (no truncation, no
  * padding), plus {@code tokenizer_config.json}, {@code special_tokens_map.json} and {@code chat_template.jinja}.
- * Thread-safe: encode and decode may be called from many threads at once.
+ * Thread-safe: encode and decode may be called from many threads at once. {@link #close()} frees the native
+ * tokenizer; call it when done (not while other threads still use the tokenizer).
  */
 public final class HfTokenizer implements TextTokenizer, AutoCloseable {
     /** Tokenizer classes whose fast tokenizer rebuilds its post-processor from add_bos_token/add_eos_token. */
@@ -39,6 +42,8 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
     private final TokenizerFolderConfig config;
     private final boolean cleanUpDecoded;
     private final Map<String, JinjaChatTemplate> compiledTemplates = new ConcurrentHashMap<>();
+    private final Map<Integer, ForkJoinPool> pools = new ConcurrentHashMap<>();
+    private volatile boolean closed;
 
     private HfTokenizer(Path folder, HuggingFaceTokenizer djl, Vocabulary vocabulary, TokenizerFolderConfig config,
             boolean cleanUpDecoded) {
@@ -120,16 +125,22 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
         if (text == null) {
             throw new IllegalArgumentException("text to encode is null");
         }
-        long encoding = TokenizersLibrary.LIB.encode(handle, text, addSpecialTokens);
+        ensureOpen();
         try {
-            long[] ids = TokenizersLibrary.LIB.getTokenIds(encoding);
-            int[] out = new int[ids.length];
-            for (int i = 0; i < ids.length; i++) {
-                out[i] = (int) ids[i];
+            long encoding = TokenizersLibrary.LIB.encode(handle, text, addSpecialTokens);
+            try {
+                long[] ids = TokenizersLibrary.LIB.getTokenIds(encoding);
+                int[] out = new int[ids.length];
+                for (int i = 0; i < ids.length; i++) {
+                    out[i] = (int) ids[i];
+                }
+                return out;
+            } finally {
+                TokenizersLibrary.LIB.deleteEncoding(encoding);
             }
-            return out;
         } finally {
-            TokenizersLibrary.LIB.deleteEncoding(encoding);
+            // the native tokenizer is freed by DJL's finalizer: keep it reachable while its handle is in use
+            Reference.reachabilityFence(djl);
         }
     }
 
@@ -138,11 +149,16 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
         if (text == null) {
             throw new IllegalArgumentException("text to tokenize is null");
         }
-        long encoding = TokenizersLibrary.LIB.encode(handle, text, false);
+        ensureOpen();
         try {
-            return List.of(TokenizersLibrary.LIB.getTokens(encoding));
+            long encoding = TokenizersLibrary.LIB.encode(handle, text, false);
+            try {
+                return List.of(TokenizersLibrary.LIB.getTokens(encoding));
+            } finally {
+                TokenizersLibrary.LIB.deleteEncoding(encoding);
+            }
         } finally {
-            TokenizersLibrary.LIB.deleteEncoding(encoding);
+            Reference.reachabilityFence(djl);
         }
     }
 
@@ -167,7 +183,8 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
             }
             return Arrays.asList(out);
         }
-        ForkJoinPool pool = new ForkJoinPool(threads);
+        ensureOpen();
+        ForkJoinPool pool = pools.computeIfAbsent(threads, HfTokenizer::newPool);
         try {
             pool.submit(() -> IntStream.range(0, out.length).parallel()
                     .forEach(i -> out[i] = encode(texts.get(i), addSpecialTokens))).get();
@@ -180,8 +197,6 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
                 throw re;
             }
             throw new IllegalStateException("batch encoding failed: " + cause, cause);
-        } finally {
-            pool.shutdown();
         }
         return Arrays.asList(out);
     }
@@ -196,7 +211,13 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
             }
             longs[i] = ids[i];
         }
-        String text = TokenizersLibrary.LIB.decode(handle, longs, skipSpecialTokens);
+        ensureOpen();
+        String text;
+        try {
+            text = TokenizersLibrary.LIB.decode(handle, longs, skipSpecialTokens);
+        } finally {
+            Reference.reachabilityFence(djl);
+        }
         return cleanUpDecoded ? cleanUpTokenizationSpaces(text) : text;
     }
 
@@ -294,9 +315,29 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
         return new ArrayList<>(config.chatTemplates().keySet());
     }
 
+    private static ForkJoinPool newPool(int threads) {
+        return new ForkJoinPool(threads, pool -> {
+            ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
+            t.setDaemon(true);
+            t.setName("hf-tokenizer-" + t.getPoolIndex());
+            return t;
+        }, null, false);
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("tokenizer " + folder + " is closed");
+        }
+    }
+
+    /** Frees the native tokenizer and the batch-encoding threads; later calls fail with IllegalStateException. */
     @Override
     public void close() {
-        djl.close();
+        if (!closed) {
+            closed = true;
+            pools.values().forEach(ForkJoinPool::shutdown);
+            djl.close();
+        }
     }
 
     @Override

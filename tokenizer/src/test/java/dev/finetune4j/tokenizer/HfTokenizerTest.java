@@ -135,10 +135,14 @@ class HfTokenizerTest {
             assertThrows(ChatTemplateException.class, () -> tok.chatTemplate("nope"));
         }
         Files.writeString(tmp.resolve("chat_template.jinja"), "J\n");
-        try (HfTokenizer tok = HfTokenizer.load(tmp)) {
+        HfTokenizer tok = HfTokenizer.load(tmp);
+        try (tok) {
             assertEquals("J", tok.chatTemplate().orElseThrow().render(List.of(), null, null),
                     "chat_template.jinja wins over tokenizer_config.json");
+            assertEquals(2, tok.encodeBatch(List.of("a", "b"), false, 2).size());
         }
+        IllegalStateException closed = assertThrows(IllegalStateException.class, () -> tok.encode("a", false));
+        assertTrue(closed.getMessage().contains("closed"), closed.getMessage());
     }
 
     @Test

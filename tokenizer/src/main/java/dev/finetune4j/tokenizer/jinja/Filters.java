@@ -65,8 +65,7 @@ final class Filters {
         register((v, a, k, f) -> StringMethods.capitalize(str(v)), "capitalize");
         register((v, a, k, f) -> {
             Args args = new Args("center", a, k, "width");
-            return ((PyCallable) StringMethods.method(str(v), "center")).call(List.of(args.integer(0, 80)),
-                    Map.of());
+            return StringMethods.method(str(v), "center").call(List.of(args.integer(0, 80)), Map.of());
         }, "center");
         register((v, a, k, f) -> {
             Args args = new Args("default", a, k, "default_value", "boolean");
@@ -413,8 +412,7 @@ final class Filters {
         String indention = width instanceof String s ? s : " ".repeat((int) Py.toLong(width));
         String s = str(v) + "\n";
         @SuppressWarnings("unchecked")
-        List<Object> lines = (List<Object>) ((PyCallable) StringMethods.method(s, "splitlines")).call(List.of(),
-                Map.of());
+        List<Object> lines = (List<Object>) StringMethods.method(s, "splitlines").call(List.of(), Map.of());
         String rv;
         if (args.bool(2, false)) {
             rv = String.join("\n" + indention, castStrings(lines));
