@@ -4,6 +4,8 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.finetune4j.tokenizer.template.JinjaChatTemplate;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -83,14 +85,23 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
             throw new TokenizerLoadException("cannot read " + file + ": " + e.getMessage(), e);
         }
         Vocabulary vocabulary = Vocabulary.read(bytes, file);
-        if (options.followConfigBosEos() && config.tokenizerClass() != null
+        List<AddedToken> missing = missingAddedTokens(config, vocabulary, folder);
+        boolean rebuildPostProcessor = options.followConfigBosEos() && config.tokenizerClass() != null
                 && CONFIG_BOS_EOS_CLASSES.contains(config.tokenizerClass())
-                && (config.addBosToken() != null || config.addEosToken() != null)) {
+                && (config.addBosToken() != null || config.addEosToken() != null);
+        if (!missing.isEmpty() || rebuildPostProcessor) {
             try {
-                JsonNode tree = JSON.readTree(bytes);
-                bytes = JSON.writeValueAsBytes(PostProcessors.llamaStyle(tree, config, vocabulary, file));
+                ObjectNode tree = (ObjectNode) JSON.readTree(bytes);
+                if (!missing.isEmpty()) {
+                    addTokens(tree, missing);
+                    vocabulary = Vocabulary.read(JSON.writeValueAsBytes(tree), file);
+                }
+                if (rebuildPostProcessor) {
+                    PostProcessors.llamaStyle(tree, config, vocabulary, file);
+                }
+                bytes = JSON.writeValueAsBytes(tree);
             } catch (IOException e) {
-                throw new TokenizerLoadException(file + ": cannot rewrite the post-processor: " + e.getMessage(), e);
+                throw new TokenizerLoadException(file + ": cannot rewrite it: " + e.getMessage(), e);
             }
         }
         HuggingFaceTokenizer djl;
@@ -103,6 +114,39 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
         }
         boolean cleanUp = options.cleanUpDecodedSpaces() && Boolean.TRUE.equals(config.cleanUpTokenizationSpaces());
         return new HfTokenizer(folder, djl, vocabulary, config, cleanUp);
+    }
+
+    /**
+     * Entries of added_tokens_decoder that tokenizer.json lacks (transformers adds them on load); an id already used
+     * by another token is an error.
+     */
+    private static List<AddedToken> missingAddedTokens(TokenizerFolderConfig config, Vocabulary vocabulary,
+            Path folder) {
+        List<AddedToken> missing = new ArrayList<>();
+        for (AddedToken t : config.addedTokens().values()) {
+            OptionalInt existing = vocabulary.id(t.content());
+            if (existing.isPresent()) {
+                continue;
+            }
+            String holder = vocabulary.tokenOrNull(t.id());
+            if (holder != null) {
+                throw new TokenizerLoadException(folder.resolve(TokenizerFolderConfig.CONFIG_FILE)
+                        + ": added_tokens_decoder gives id " + t.id() + " to '" + t.content()
+                        + "' but tokenizer.json already uses it for '" + holder + "'");
+            }
+            missing.add(t);
+        }
+        return missing;
+    }
+
+    private static void addTokens(ObjectNode tree, List<AddedToken> tokens) {
+        JsonNode existing = tree.get("added_tokens");
+        ArrayNode list = existing instanceof ArrayNode a ? a : tree.putArray("added_tokens");
+        for (AddedToken t : tokens) {
+            list.addObject().put("id", t.id()).put("content", t.content()).put("single_word", t.singleWord())
+                    .put("lstrip", t.lstrip()).put("rstrip", t.rstrip()).put("normalized", t.normalized())
+                    .put("special", t.special());
+        }
     }
 
     /** The folder this tokenizer was loaded from. */

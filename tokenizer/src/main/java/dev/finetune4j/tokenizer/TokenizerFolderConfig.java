@@ -80,7 +80,12 @@ public record TokenizerFolderConfig(SpecialTokens specialTokens, Boolean addBosT
                     throw new TokenizerLoadException(configFile + ": added_tokens_decoder[\"" + e.getKey()
                             + "\"].content must be a string");
                 }
-                added.put(id, new AddedToken(id, content.asText(), e.getValue().path("special").asBoolean(false)));
+                JsonNode t = e.getValue();
+                boolean isSpecial = t.path("special").asBoolean(false);
+                // defaults of transformers' AddedToken: normalized = not special
+                added.put(id, new AddedToken(id, content.asText(), isSpecial, t.path("lstrip").asBoolean(false),
+                        t.path("rstrip").asBoolean(false), t.path("normalized").asBoolean(!isSpecial),
+                        t.path("single_word").asBoolean(false)));
             }
         }
 

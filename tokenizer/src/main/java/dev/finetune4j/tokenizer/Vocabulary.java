@@ -130,6 +130,11 @@ final class Vocabulary {
         return tokens[id];
     }
 
+    /** The token at {@code id}, or null when the id is unused or out of range. */
+    String tokenOrNull(int id) {
+        return id >= 0 && id < tokens.length ? tokens[id] : null;
+    }
+
     int size() {
         return tokens.length;
     }

@@ -164,6 +164,25 @@ class HfTokenizerTest {
         }
     }
 
+    @Test
+    void addedTokensDecoderEntriesMissingFromTokenizerJsonAreAdded(@TempDir Path tmp) throws IOException {
+        Files.copy(folder("gpt2").resolve("tokenizer.json"), tmp.resolve("tokenizer.json"));
+        Files.writeString(tmp.resolve("tokenizer_config.json"), "{\"added_tokens_decoder\": {"
+                + "\"50256\": {\"content\": \"<|endoftext|>\", \"special\": true},"
+                + "\"50257\": {\"content\": \"<|im_start|>\", \"special\": true}}}");
+        try (HfTokenizer tok = HfTokenizer.load(tmp)) {
+            assertEquals(50258, tok.vocabSize());
+            assertEquals(OptionalInt.of(50257), tok.tokenToId("<|im_start|>"));
+            int[] ids = tok.encode("<|im_start|>hi", false);
+            assertEquals(50257, ids[0]);
+            assertEquals("hi", tok.decode(ids, true), "a special added token is skipped when decoding");
+        }
+        Files.writeString(tmp.resolve("tokenizer_config.json"),
+                "{\"added_tokens_decoder\": {\"5\": {\"content\": \"<|clash|>\"}}}");
+        TokenizerLoadException e = assertThrows(TokenizerLoadException.class, () -> HfTokenizer.load(tmp));
+        assertTrue(e.getMessage().contains("already uses it"), e.getMessage());
+    }
+
     private static int[] concat(int[] a, int[] b) {
         int[] out = new int[a.length + b.length];
         System.arraycopy(a, 0, out, 0, a.length);
