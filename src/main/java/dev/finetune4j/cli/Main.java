@@ -46,6 +46,14 @@ public final class Main implements Runnable {
         Offline.enforce();
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler(new ErrorHandler());
+        cl.setParameterExceptionHandler((ex, a) -> {
+            // usage errors: the message (with picocli's suggestions), then the usage of the command at fault; exit 2
+            CommandLine at = ex.getCommandLine();
+            at.getErr().println(ex.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(ex, at.getErr());
+            at.usage(at.getErr());
+            return 2;
+        });
         return cl.execute(args);
     }
 }

@@ -1,0 +1,178 @@
+package dev.finetune4j.checkpoint.hf;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.finetune4j.checkpoint.CheckpointFormatException;
+import dev.finetune4j.checkpoint.StoredTensor;
+import dev.finetune4j.checkpoint.safetensors.SafetensorsCheckpoint;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A Hugging Face model folder opened for reading: {@code config.json} (normalised to the v4 spelling, the original
+ * kept as {@link #rawConfig()}), {@code generation_config.json}, tokenizer files and the weights — looked for in the
+ * order {@code model.safetensors.index.json}, {@code model.safetensors}, {@code pytorch_model.bin.index.json},
+ * {@code pytorch_model.bin}. Safetensors weights are memory-mapped, never copied onto the heap.
+ */
+public final class HfModelFolder implements AutoCloseable {
+    /** Tokenizer files a model folder may carry (copied by {@link HfModelWriter}). */
+    public static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json",
+            "special_tokens_map.json", "tokenizer.model", "chat_template.jinja", "chat_template.json", "vocab.json",
+            "merges.txt", "added_tokens.json");
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path dir;
+    private final ObjectNode rawConfig;
+    private final ObjectNode config;
+    private final ObjectNode generationConfig;
+    private final WeightSource weights;
+
+    private HfModelFolder(Path dir, ObjectNode rawConfig, ObjectNode generationConfig, WeightSource weights) {
+        this.dir = dir;
+        this.rawConfig = rawConfig;
+        this.config = HfConfigs.normalize(rawConfig);
+        this.generationConfig = generationConfig;
+        this.weights = weights;
+    }
+
+    /** Opens a model folder; errors name the missing or malformed file. */
+    public static HfModelFolder open(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw CheckpointFormatException.of(dir, "not a model folder (no such directory)");
+        }
+        Path cfg = dir.resolve("config.json");
+        if (!Files.isRegularFile(cfg)) {
+            throw CheckpointFormatException.of(dir, "no config.json in the model folder");
+        }
+        ObjectNode raw = readObject(cfg);
+        Path gen = dir.resolve("generation_config.json");
+        ObjectNode genCfg = Files.isRegularFile(gen) ? readObject(gen) : null;
+        return new HfModelFolder(dir, raw, genCfg, WeightSource.open(dir));
+    }
+
+    static ObjectNode readObject(Path file) {
+        JsonNode n;
+        try {
+            n = JSON.readTree(Files.readString(file));
+        } catch (IOException e) {
+            throw CheckpointFormatException.of(file, "not valid JSON: " + e.getMessage(), e);
+        }
+        if (n == null || !n.isObject()) {
+            throw CheckpointFormatException.of(file, "must hold a JSON object");
+        }
+        return (ObjectNode) n;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** config.json in the transformers v4 spelling ({@code rope_theta}, {@code rope_scaling}, {@code torch_dtype}). */
+    public ObjectNode config() {
+        return config.deepCopy();
+    }
+
+    /** config.json as stored. */
+    public ObjectNode rawConfig() {
+        return rawConfig.deepCopy();
+    }
+
+    /** generation_config.json when present. */
+    public Optional<ObjectNode> generationConfig() {
+        return Optional.ofNullable(generationConfig).map(ObjectNode::deepCopy);
+    }
+
+    /** Tokenizer files present in the folder (see {@link #TOKENIZER_FILES}). */
+    public List<Path> tokenizerFiles() {
+        List<Path> out = new ArrayList<>();
+        for (String f : TOKENIZER_FILES) {
+            Path p = dir.resolve(f);
+            if (Files.isRegularFile(p)) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    /** The weight file or index the tensors come from. */
+    public Path weightsPath() {
+        return weights.path();
+    }
+
+    /** Tensor names in file order. */
+    public List<String> tensorNames() {
+        return weights.names();
+    }
+
+    public boolean hasTensor(String name) {
+        return weights.contains(name);
+    }
+
+    /** The named tensor: mmap-backed for safetensors. */
+    public StoredTensor tensor(String name) {
+        return weights.tensor(name);
+    }
+
+    @Override
+    public void close() {
+        weights.close();
+    }
+
+    /** Where the weights come from: safetensors (mmap) or torch .bin files. */
+    interface WeightSource extends AutoCloseable {
+        Path path();
+
+        List<String> names();
+
+        boolean contains(String name);
+
+        StoredTensor tensor(String name);
+
+        @Override
+        void close();
+
+        static WeightSource open(Path dir) {
+            for (String f : List.of("model.safetensors.index.json", "model.safetensors")) {
+                Path p = dir.resolve(f);
+                if (Files.isRegularFile(p)) {
+                    SafetensorsCheckpoint c = SafetensorsCheckpoint.open(p);
+                    return new WeightSource() {
+                        public Path path() {
+                            return p;
+                        }
+
+                        public List<String> names() {
+                            return c.names();
+                        }
+
+                        public boolean contains(String name) {
+                            return c.contains(name);
+                        }
+
+                        public StoredTensor tensor(String name) {
+                            return c.tensor(name);
+                        }
+
+                        public void close() {
+                            c.close();
+                        }
+                    };
+                }
+            }
+            for (String f : List.of("pytorch_model.bin.index.json", "pytorch_model.bin")) {
+                Path p = dir.resolve(f);
+                if (Files.isRegularFile(p)) {
+                    return TorchBinWeights.open(p);
+                }
+            }
+            throw CheckpointFormatException.of(dir, "no weights found: looked for model.safetensors.index.json, "
+                    + "model.safetensors, pytorch_model.bin.index.json and pytorch_model.bin");
+        }
+    }
+}

@@ -1,0 +1,290 @@
+package dev.finetune4j.engine.kernel;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.pytorch.jni.KernelBridge;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The engine's TorchScript kernels (resource {@code ops.py}), loaded once per device, with one typed Java method
+ * per kernel. Results attach to the manager of the first tensor argument and join the caller's {@code NDScope}.
+ *
+ * <p>Kernels that build the model's graph run with autograd ({@code grad = true}); the optimizer kernels update in
+ * place with grad mode off. Shapes follow HF: activations {@code [batch, seq, features]}, attention heads
+ * {@code [batch, heads, seq, headDim]}, Linear weights {@code [out, in]}. A zero-element tensor stands for "no
+ * bias" (TorchScript methods cannot receive None through DJL's JNI).
+ */
+public final class KernelLibrary {
+
+    private static final String RESOURCE = "/dev/finetune4j/engine/kernel/ops.py";
+    private static final Map<Device, KernelLibrary> LOADED = new ConcurrentHashMap<>();
+    private static volatile Path archive;
+    private static final ThreadLocal<Boolean> EXECUTOR_PLAIN = ThreadLocal.withInitial(() -> Boolean.FALSE);
+
+    private final PtSymbolBlock module;
+    private final long handle;
+    private final Device device;
+
+    private KernelLibrary(PtSymbolBlock module, Device device) {
+        this.module = module;
+        this.handle = module.getHandle();
+        this.device = device;
+    }
+
+    /** The kernel library on {@code device}, loaded at first use (compile errors surface here). */
+    public static KernelLibrary on(Device device) {
+        return LOADED.computeIfAbsent(device, KernelLibrary::load);
+    }
+
+    /** The kernel library on the device of {@code x}. */
+    public static KernelLibrary of(NDArray x) {
+        return on(x.getDevice());
+    }
+
+    private static KernelLibrary load(Device device) {
+        Engine.getEngine("PyTorch");
+        Path path = archivePath();
+        NDManager owner = NDManager.newBaseManager(device, "PyTorch");
+        try {
+            PtSymbolBlock block = JniUtils.loadModule((PtNDManager) owner, path, true, new String[0], new String[0],
+                    false);
+            return new KernelLibrary(block, device);
+        } catch (RuntimeException e) {
+            owner.close();
+            throw new KernelException("cannot load the kernel library " + path + " on " + device + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static synchronized Path archivePath() {
+        if (archive == null) {
+            try (InputStream in = KernelLibrary.class.getResourceAsStream(RESOURCE)) {
+                if (in == null) {
+                    throw new KernelException("kernel source " + RESOURCE + " is missing from the classpath");
+                }
+                String source = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                Path dir = Files.createTempDirectory("finetune4j-kernels");
+                Path file = dir.resolve("kernels.pt");
+                KernelArchive.write(file, "Ops", source);
+                file.toFile().deleteOnExit();
+                dir.toFile().deleteOnExit();
+                archive = file;
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write the kernel archive: " + e.getMessage(), e);
+            }
+        }
+        return archive;
+    }
+
+    public Device device() {
+        return device;
+    }
+
+    private PtNDArray[] call(String method, boolean grad, PtNDManager manager, Object... args) {
+        if (!EXECUTOR_PLAIN.get()) {
+            // Each kernel is one or a few aten ops: the profiling executor's fusion passes would only add compile
+            // pauses (hundreds of ms, at random steps). The setting is thread-local in libtorch.
+            JniUtils.setGraphExecutorOptimize(false);
+            EXECUTOR_PLAIN.set(Boolean.TRUE);
+        }
+        try {
+            return KernelBridge.run(handle, method, manager, grad, args);
+        } catch (RuntimeException e) {
+            throw new KernelException("kernel '" + method + "' failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Runs a kernel that creates new, ordinary tensors without recording autograd (grad mode off for the call, but
+     * not inference mode: inference tensors could never become parameters).
+     */
+    private PtNDArray[] noGrad(String method, PtNDManager manager, Object... args) {
+        boolean was = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try {
+            return call(method, true, manager, args);
+        } finally {
+            JniUtils.setGradMode(was);
+        }
+    }
+
+    private PtNDArray one(String method, NDArray first, Object... args) {
+        return call(method, true, (PtNDManager) first.getManager(), args)[0];
+    }
+
+    private static PtNDArray pt(NDArray x) {
+        return (PtNDArray) x;
+    }
+
+    // ---- casts -----------------------------------------------------------------------------------------------
+
+    /** {@code x.to(dtype)} keeping the autograd graph (DJL's toType drops it). */
+    public NDArray cast(NDArray x, ScalarType dtype) {
+        return one("cast", x, pt(x), dtype.code());
+    }
+
+    /** {@code dst.copy_(src)} in place without autograd (shapes must match; src is converted to dst's dtype). */
+    public void copyInto(NDArray dst, NDArray src) {
+        call("copy_into", false, (PtNDManager) dst.getManager(), pt(dst), pt(src));
+    }
+
+    /** PEFT merge (reference-behaviours.md §6): {@code weight += scaling * (B @ A)} in place. */
+    public void mergeLora(NDArray weight, NDArray loraA, NDArray loraB, double scaling) {
+        call("merge_lora", false, (PtNDManager) weight.getManager(), pt(weight), pt(loraA), pt(loraB), scaling);
+    }
+
+    /** A float32 copy with its own storage (for arrays that alias a mapped file or a Java buffer). */
+    public NDArray floatCopy(NDArray x) {
+        return noGrad("float_copy", (PtNDManager) x.getManager(), pt(x))[0];
+    }
+
+    // ---- layers ----------------------------------------------------------------------------------------------
+
+    /** Embedding lookup; row {@code paddingIdx} gets no gradient (-1 for none). */
+    public NDArray embedding(NDArray weight, NDArray ids, long paddingIdx) {
+        return one("embedding", weight, pt(weight), pt(ids), paddingIdx);
+    }
+
+    /** HF Llama RMSNorm (reference-behaviours.md §8): fp32 statistics, {@code weight * y.to(x.dtype)}. */
+    public NDArray rmsNorm(NDArray x, NDArray weight, double eps) {
+        return one("rms_norm", x, pt(x), pt(weight), eps);
+    }
+
+    /** {@code x W^T + b}; with {@code bf16} the matmul runs in bfloat16 and returns bfloat16. */
+    public NDArray linear(NDArray x, NDArray weight, NDArray bias, boolean bf16) {
+        return one("linear", x, pt(x), pt(weight), pt(bias), bf16);
+    }
+
+    /** PEFT LoRA Linear (reference-behaviours.md §6): {@code base(x) + B(A(dropout(x))) * scaling}. */
+    public NDArray loraLinear(NDArray x, NDArray weight, NDArray bias, NDArray loraA, NDArray loraB, double scaling,
+                              double dropout, boolean training, boolean bf16) {
+        return one("lora_linear", x, pt(x), pt(weight), pt(bias), pt(loraA), pt(loraB), scaling, dropout, training,
+                bf16);
+    }
+
+    /** {@code qweight * scale[:, None]} as float32 (or bfloat16). */
+    public NDArray dequantize(NDArray qweight, NDArray scale, boolean bf16) {
+        return one("dequantize", scale, pt(qweight), pt(scale), bf16);
+    }
+
+    /** Symmetric per-output-channel int8: returns {@code [qweight int8, scale float32]}, scale = max|row|/127. */
+    public NDArray[] quantize(NDArray weight) {
+        return noGrad("quantize", (PtNDManager) weight.getManager(), pt(weight));
+    }
+
+    /** Inverted dropout (identity unless {@code training}). */
+    public NDArray dropout(NDArray x, double p, boolean training) {
+        return one("dropout", x, pt(x), p, training);
+    }
+
+    /** {@code silu(gate) * up}. */
+    public NDArray siluMul(NDArray gate, NDArray up) {
+        return one("silu_mul", gate, pt(gate), pt(up));
+    }
+
+    /** Splits {@code [b, s, heads*hd]} into heads {@code [b, heads, s, hd]} and applies rotate-half RoPE. */
+    public NDArray rope(NDArray x, NDArray cos, NDArray sin, int heads, int headDim) {
+        return one("rope", x, pt(x), pt(cos), pt(sin), heads, headDim);
+    }
+
+    /** Splits {@code [b, s, heads*hd]} into {@code [b, heads, s, hd]}. */
+    public NDArray splitHeads(NDArray x, int heads, int headDim) {
+        return one("split_heads", x, pt(x), heads, headDim);
+    }
+
+    /** Causal SDPA with GQA (kv heads repeated {@code nRep} times consecutively); returns {@code [b, s, h*hd]}. */
+    public NDArray sdpaCausal(NDArray q, NDArray k, NDArray v, int nRep, double dropout, double scale) {
+        return one("sdpa_causal", q, pt(q), pt(k), pt(v), nRep, dropout, scale);
+    }
+
+    /** SDPA with a boolean mask {@code [b|1, 1, sq, sk]} (true = may attend); returns {@code [b, sq, h*hd]}. */
+    public NDArray sdpaMasked(NDArray q, NDArray k, NDArray v, NDArray mask, int nRep, double dropout,
+                              double scale) {
+        return one("sdpa_masked", q, pt(q), pt(k), pt(v), pt(mask), nRep, dropout, scale);
+    }
+
+    /**
+     * Block-diagonal causal mask {@code [b, 1, s, s]} from per-position document ids {@code [b, s]} (int64): query i
+     * sees key j iff same document, {@code j <= i} and, when {@code window > 0}, {@code i - j < window}.
+     */
+    public NDArray documentMask(NDArray docIds, int window) {
+        return one("document_mask", docIds, pt(docIds), window);
+    }
+
+    /** Mask {@code [1, 1, qLen, kLen]} for the last {@code qLen} positions against a KV cache of {@code kLen}. */
+    public NDArray cacheMask(int qLen, int kLen, int window, NDArray deviceLike) {
+        return one("cache_mask", deviceLike, qLen, kLen, window, pt(deviceLike));
+    }
+
+    /** Sum over positions of fp32 cross-entropy of {@code logits[:, t]} vs {@code labels[:, t+1]}, ignore -100. */
+    public NDArray crossEntropySum(NDArray logits, NDArray labels) {
+        return one("cross_entropy_sum", logits, pt(logits), pt(labels));
+    }
+
+    /** Per-position losses {@code [b, s-1]} (0 where the shifted label is -100). */
+    public NDArray crossEntropyTokens(NDArray logits, NDArray labels) {
+        return one("cross_entropy_tokens", logits, pt(logits), pt(labels));
+    }
+
+    /** {@code h + dropout(x)} (the residual stream keeps h's dtype under type promotion). */
+    public NDArray residualAdd(NDArray h, NDArray x, double dropout, boolean training) {
+        return one("residual_add", h, pt(h), pt(x), dropout, training);
+    }
+
+    /** Appends {@code x} to a KV cache along the sequence axis 2 (a zero-element cache means empty). */
+    public NDArray cacheAppend(NDArray cache, NDArray x) {
+        return one("cache_append", x, pt(cache), pt(x));
+    }
+
+    /** The last position's logits {@code [b, vocab]} as float32. */
+    public NDArray lastLogits(NDArray logits) {
+        return one("last_logits", logits, pt(logits));
+    }
+
+    // ---- optimizer kernels (in place, grad mode off) ------------------------------------------------------------
+
+    /** Global L2 norm over all gradients (a 0-d float tensor). */
+    public NDArray gradNorm(List<? extends NDArray> grads) {
+        return call("grad_norm", false, (PtNDManager) grads.get(0).getManager(), grads)[0];
+    }
+
+    /** {@code clip_grad_norm_}: scales the gradients by {@code min(1, maxNorm/(norm+1e-6))}; returns the norm. */
+    public NDArray clipGradNorm(List<? extends NDArray> grads, double maxNorm) {
+        return call("clip_grad_norm", false, (PtNDManager) grads.get(0).getManager(), grads, maxNorm)[0];
+    }
+
+    /** One DecoupledLionW update (reference-behaviours.md §1); {@code decay = 1 - (lr/initialLr)*wd}. */
+    public void lionStep(List<? extends NDArray> params, List<? extends NDArray> grads,
+                         List<? extends NDArray> expAvgs, double lr, double decay, double beta1, double beta2) {
+        call("lion_step", false, (PtNDManager) params.get(0).getManager(), params, grads, expAvgs, lr, decay, beta1,
+                beta2);
+    }
+
+    /** One decoupled AdamW update: decay first, then bias-corrected Adam ({@code steps} incremented). */
+    public void adamwStep(List<? extends NDArray> params, List<? extends NDArray> grads,
+                          List<? extends NDArray> expAvgs, List<? extends NDArray> expAvgSqs,
+                          List<? extends NDArray> steps, double lr, double decay, double beta1, double beta2,
+                          double eps) {
+        call("adamw_step", false, (PtNDManager) params.get(0).getManager(), params, grads, expAvgs, expAvgSqs, steps,
+                lr, decay, beta1, beta2, eps);
+    }
+
+    /** Sets every tensor of {@code grads} to zero in place. */
+    public void zero(List<? extends NDArray> grads) {
+        call("zero_grads", false, (PtNDManager) grads.get(0).getManager(), grads);
+    }
+}

@@ -1,0 +1,81 @@
+package dev.finetune4j.engine.lora;
+
+import dev.finetune4j.engine.model.ConfigException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * LoRA settings (PEFT semantics, reference-behaviours.md §6).
+ *
+ * @param targetModules HF projection names ({@code q_proj ... down_proj}), normalised from the accepted spellings
+ *                      {@code q,k,v,o,gate,up,down}, {@code *_proj} or {@code all-linear}
+ * @param init          {@code "default"} (A ~ U(±1/√in), B = 0) or {@code "gaussian"} (A ~ N(0, 1/r²), B = 0)
+ */
+public record LoraOptions(int r, double alpha, double dropout, List<String> targetModules, boolean rslora,
+                          String init) {
+
+    /** All Linear projections of a decoder layer, in HF order. */
+    public static final List<String> ALL_LINEAR = List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj",
+            "up_proj", "down_proj");
+
+    public LoraOptions {
+        if (r <= 0) {
+            throw new ConfigException("lora.r must be a positive integer, got " + r);
+        }
+        if (!(dropout >= 0 && dropout < 1)) {
+            throw new ConfigException("lora.dropout must be in [0, 1), got " + dropout);
+        }
+        targetModules = normalise(targetModules);
+        if (init == null) {
+            init = "default";
+        }
+        if (!init.equals("default") && !init.equals("gaussian")) {
+            throw new ConfigException("lora init '" + init + "' is not supported; allowed: default, gaussian");
+        }
+    }
+
+    /** PEFT's default for llama/mistral/qwen2 when no target_modules are given: q_proj, v_proj. */
+    public static LoraOptions of(int r, double alpha, double dropout, List<String> targets) {
+        return new LoraOptions(r, alpha, dropout, targets == null ? List.of("q_proj", "v_proj") : targets, false,
+                "default");
+    }
+
+    /** {@code alpha / r}, or {@code alpha / sqrt(r)} with rsLoRA. */
+    public double scaling() {
+        return rslora ? alpha / Math.sqrt(r) : alpha / r;
+    }
+
+    public boolean targets(String projection) {
+        return targetModules.contains(projection);
+    }
+
+    static List<String> normalise(List<String> names) {
+        if (names == null || names.isEmpty()) {
+            return List.of("q_proj", "v_proj");
+        }
+        Set<String> out = new LinkedHashSet<>();
+        for (String raw : names) {
+            String n = raw.trim().toLowerCase(Locale.ROOT);
+            if (n.equals("all-linear") || n.equals("all_linear")) {
+                out.addAll(ALL_LINEAR);
+                continue;
+            }
+            String proj = n.endsWith("_proj") ? n : n + "_proj";
+            if (!ALL_LINEAR.contains(proj)) {
+                throw new ConfigException("lora.target_modules entry '" + raw + "' is not supported; allowed: q, k, v, "
+                        + "o, gate, up, down (or q_proj ... down_proj) or all-linear");
+            }
+            out.add(proj);
+        }
+        List<String> ordered = new ArrayList<>();
+        for (String p : ALL_LINEAR) {
+            if (out.contains(p)) {
+                ordered.add(p);
+            }
+        }
+        return List.copyOf(ordered);
+    }
+}

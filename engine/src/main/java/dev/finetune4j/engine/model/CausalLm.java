@@ -1,0 +1,674 @@
+package dev.finetune4j.engine.model;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.finetune4j.checkpoint.DType;
+import dev.finetune4j.checkpoint.StoredTensor;
+import dev.finetune4j.checkpoint.hf.HfModelFolder;
+import dev.finetune4j.data.Batch;
+import dev.finetune4j.engine.kernel.KernelLibrary;
+import dev.finetune4j.engine.kernel.ScalarType;
+import dev.finetune4j.engine.lora.LoraOptions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A Llama-family causal language model (Llama 2/3/3.x, CodeLlama, Mistral, Qwen2) with HF semantics
+ * (reference-behaviours.md §8), fp32 master parameters under their HF names, optional LoRA adapters (§6) and an
+ * optional int8 base.
+ *
+ * <h2>Driving a training step</h2>
+ * <pre>{@code
+ * try (NDScope scope = new NDScope();                       // frees every array the step creates
+ *      GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+ *     StepLoss l = model.loss(microBatch, true);             // fp32 sum over trained labels + count
+ *     gc.backward(l.sum().div(globalLossTokens));            // token-weighted accumulation over micro-batches
+ *     // ... more micro-batches (gradients accumulate; open one collector at a time) ...
+ * }
+ * double norm = GradientClipping.clipGlobalNorm(model.trainableParameters(), 1.0); // NaN/Inf check on norm
+ * optimizer.step();                                          // in place, grad mode off
+ * optimizer.zeroGrad();                                      // gradients are NOT zeroed by DJL
+ * }</pre>
+ * Parameters, gradient buffers, optimizer state and KV caches live outside the step's scope (they are unregistered
+ * when created). Nothing else needs unregistering; read the loss value ({@link StepLoss#mean()}) before the scope
+ * closes. Only trainable parameters have gradient buffers: the frozen base of a LoRA model has none.
+ */
+public final class CausalLm implements AutoCloseable {
+
+    private final LlamaConfig config;
+    private final ModelOptions options;
+    private final NDManager manager;
+    private final KernelLibrary kernels;
+    private final Rope rope;
+    private final NDArray emptyBias;
+    private final NDArray[] embed = new NDArray[1];
+    private final List<Layer> layers = new ArrayList<>();
+    private final NDArray[] finalNorm = new NDArray[1];
+    private final Projection lmHead;
+    private final boolean bf16;
+    private final DataType paramType;
+    private LoraOptions lora;
+
+    /** One decoder layer's modules. */
+    record Layer(NDArray[] inputNorm, Projection q, Projection k, Projection v, Projection o, NDArray[] postNorm,
+                 Projection gate, Projection up, Projection down) {
+
+        List<Projection> projections() {
+            return List.of(q, k, v, o, gate, up, down);
+        }
+    }
+
+    private CausalLm(LlamaConfig config, ModelOptions options) {
+        this.config = config;
+        this.options = options;
+        this.manager = NDManager.newBaseManager(options.device(), "PyTorch");
+        this.kernels = KernelLibrary.on(options.device());
+        this.rope = new Rope(config);
+        this.bf16 = options.precision() == Precision.BF16;
+        this.paramType = options.precision() == Precision.FP64 ? DataType.FLOAT64 : DataType.FLOAT32;
+        this.lora = options.lora();
+        this.emptyBias = keep(manager.create(new Shape(0), paramType));
+        int h = config.hiddenSize();
+        int hd = config.headDim();
+        int q = config.numAttentionHeads() * hd;
+        int kv = config.numKeyValueHeads() * hd;
+        int inter = config.intermediateSize();
+        for (int i = 0; i < config.numHiddenLayers(); i++) {
+            String p = "model.layers." + i + ".";
+            layers.add(new Layer(new NDArray[1],
+                    new Projection(p + "self_attn.q_proj", h, q, config.qkvBias(), emptyBias),
+                    new Projection(p + "self_attn.k_proj", h, kv, config.qkvBias(), emptyBias),
+                    new Projection(p + "self_attn.v_proj", h, kv, config.qkvBias(), emptyBias),
+                    new Projection(p + "self_attn.o_proj", q, h, config.oBias(), emptyBias),
+                    new NDArray[1],
+                    new Projection(p + "mlp.gate_proj", h, inter, config.mlpBias(), emptyBias),
+                    new Projection(p + "mlp.up_proj", h, inter, config.mlpBias(), emptyBias),
+                    new Projection(p + "mlp.down_proj", inter, h, config.mlpBias(), emptyBias)));
+        }
+        this.lmHead = new Projection("lm_head", h, config.vocabSize(), false, emptyBias);
+    }
+
+    // ---- construction -----------------------------------------------------------------------------------------
+
+    /** A model with HF's initialisation: Linear/Embedding ~ N(0, initializer_range²), norms 1, biases 0. */
+    public static CausalLm random(LlamaConfig config, ModelOptions options) {
+        CausalLm m = new CausalLm(config, options);
+        Engine.getEngine("PyTorch").setRandomSeed((int) options.seed());
+        double std = config.initializerRange();
+        m.embed[0] = m.keep(m.manager.randomNormal(0f, (float) std, new Shape(config.vocabSize(), config.hiddenSize()),
+                m.paramType));
+        if (config.padTokenId() >= 0 && config.padTokenId() < config.vocabSize()) {
+            m.embed[0].set(new ai.djl.ndarray.index.NDIndex(config.padTokenId()), 0f);
+        }
+        for (Layer layer : m.layers) {
+            layer.inputNorm()[0] = m.keep(m.manager.ones(new Shape(config.hiddenSize()), m.paramType));
+            layer.postNorm()[0] = m.keep(m.manager.ones(new Shape(config.hiddenSize()), m.paramType));
+            for (Projection p : layer.projections()) {
+                m.setBaseWeight(p, m.manager.randomNormal(0f, (float) std, new Shape(p.out, p.in), m.paramType));
+                if (p.hasBias) {
+                    p.bias = m.keep(m.manager.zeros(new Shape(p.out), m.paramType));
+                }
+            }
+        }
+        m.finalNorm[0] = m.keep(m.manager.ones(new Shape(config.hiddenSize()), m.paramType));
+        if (!config.tieWordEmbeddings()) {
+            m.lmHead.weight = m.keep(m.manager.randomNormal(0f, (float) std,
+                    new Shape(config.vocabSize(), config.hiddenSize()), m.paramType));
+        }
+        m.finishSetup();
+        return m;
+    }
+
+    /**
+     * Loads a HF model folder: architecture from its config.json, weights streamed tensor by tensor from its
+     * (memory-mapped) safetensors into fp32 master parameters (or int8), so no second full copy is held.
+     */
+    public static CausalLm load(HfModelFolder folder, ModelOptions options) {
+        LlamaConfig config = LlamaConfig.fromJson(folder.config());
+        Set<String> names = new LinkedHashSet<>(folder.tensorNames());
+        return fromWeights(config, WeightSource.of(names, folder::tensor), options);
+    }
+
+    /**
+     * A model whose weights are read tensor by tensor from {@code weights} (HF names; {@code rotary_emb.inv_freq}
+     * ignored; {@code lm_head.weight} optional when tied). Each tensor is converted to fp32 (or int8) and released
+     * before the next is read.
+     *
+     * @throws StateDictException naming a missing, unexpected or mis-shaped tensor
+     */
+    public static CausalLm fromWeights(LlamaConfig config, WeightSource weights, ModelOptions options) {
+        CausalLm m = new CausalLm(config, options);
+        Engine.getEngine("PyTorch").setRandomSeed((int) options.seed());
+        Set<String> expected = new LinkedHashSet<>(m.parameterNames(false));
+        for (String name : weights.names()) {
+            if (!expected.contains(name) && !name.endsWith("rotary_emb.inv_freq")
+                    && !(name.equals("lm_head.weight") && config.tieWordEmbeddings())) {
+                throw new StateDictException("weights contain '" + name + "', which a " + config.modelType()
+                        + " model with this config.json does not have");
+            }
+        }
+        for (String name : expected) {
+            if (!weights.names().contains(name)) {
+                throw new StateDictException("weights lack tensor '" + name + "' required by config.json ("
+                        + config.modelType() + ", " + config.numHiddenLayers() + " layers)");
+            }
+            StoredTensor t = weights.tensor(name);
+            m.assign(name, t);
+        }
+        m.finishSetup();
+        return m;
+    }
+
+    private void finishSetup() {
+        if (config.tieWordEmbeddings()) {
+            lmHead.weight = embed[0];
+        }
+        if (lora != null) {
+            addLora(lora);
+        } else {
+            for (TrainableParameter p : trainableParameters()) {
+                p.array().setRequiresGradient(true);
+            }
+        }
+    }
+
+    private void addLora(LoraOptions o) {
+        for (Layer layer : layers) {
+            for (Projection p : layer.projections()) {
+                String shortName = p.name.substring(p.name.lastIndexOf('.') + 1);
+                if (!o.targets(shortName)) {
+                    continue;
+                }
+                NDArray a = o.init().equals("gaussian")
+                        ? manager.randomNormal(0f, 1f / o.r(), new Shape(o.r(), p.in), paramType)
+                        : manager.randomUniform((float) (-1 / Math.sqrt(p.in)), (float) (1 / Math.sqrt(p.in)),
+                        new Shape(o.r(), p.in), paramType);
+                p.loraA = keep(a);
+                p.loraB = keep(manager.zeros(new Shape(p.out, o.r()), paramType));
+                p.scaling = o.scaling();
+                p.loraDropout = o.dropout();
+                p.loraA.setRequiresGradient(true);
+                p.loraB.setRequiresGradient(true);
+            }
+        }
+    }
+
+    private NDArray keep(NDArray x) {
+        NDScope.unregister(x);
+        x.attach(manager);
+        return x;
+    }
+
+    private void setBaseWeight(Projection p, NDArray w) {
+        if (options.int8()) {
+            NDArray[] q = kernels.quantize(w);
+            p.qweight = keep(q[0]);
+            p.scale = keep(q[1]);
+            w.close();
+        } else {
+            p.weight = keep(w);
+        }
+    }
+
+    /** HF names of the base model's parameters in HF order ({@code lm_head} omitted when tied unless asked). */
+    private List<String> parameterNames(boolean includeTiedHead) {
+        List<String> names = new ArrayList<>();
+        names.add("model.embed_tokens.weight");
+        for (int i = 0; i < layers.size(); i++) {
+            Layer l = layers.get(i);
+            names.add("model.layers." + i + ".input_layernorm.weight");
+            for (Projection p : l.projections()) {
+                if (p == l.gate()) {
+                    names.add("model.layers." + i + ".post_attention_layernorm.weight");
+                }
+                names.add(p.name + ".weight");
+                if (p.hasBias) {
+                    names.add(p.name + ".bias");
+                }
+            }
+        }
+        names.add("model.norm.weight");
+        if (!config.tieWordEmbeddings() || includeTiedHead) {
+            names.add("lm_head.weight");
+        }
+        return names;
+    }
+
+    private long[] expectedShape(String name) {
+        int h = config.hiddenSize();
+        if (name.equals("model.embed_tokens.weight") || name.equals("lm_head.weight")) {
+            return new long[] {config.vocabSize(), h};
+        }
+        if (name.endsWith("layernorm.weight") || name.equals("model.norm.weight")) {
+            return new long[] {h};
+        }
+        Projection p = projection(name.substring(0, name.lastIndexOf('.')));
+        return name.endsWith(".bias") ? new long[] {p.out} : new long[] {p.out, p.in};
+    }
+
+    private Projection projection(String moduleName) {
+        if (moduleName.equals("lm_head")) {
+            return lmHead;
+        }
+        int layer = Integer.parseInt(moduleName.split("\\.")[2]);
+        for (Projection p : layers.get(layer).projections()) {
+            if (p.name.equals(moduleName)) {
+                return p;
+            }
+        }
+        throw new StateDictException("no module '" + moduleName + "'");
+    }
+
+    /** Reads {@code t} into the parameter {@code name} (creating it on first load, copying in place later). */
+    private void assign(String name, StoredTensor t) {
+        long[] want = expectedShape(name);
+        if (!java.util.Arrays.equals(want, t.shape())) {
+            throw new StateDictException("tensor '" + name + "' has shape " + java.util.Arrays.toString(t.shape())
+                    + " but config.json implies " + java.util.Arrays.toString(want));
+        }
+        NDArray value = Tensors.toFloat32(manager, t, name);
+        if (paramType == DataType.FLOAT64) {
+            value = value.toType(DataType.FLOAT64, false);
+        }
+        NDArray[] slot = slot(name);
+        if (slot != null) {
+            if (slot[0] == null) {
+                slot[0] = keep(value);
+            } else {
+                kernels.copyInto(slot[0], value);
+                value.close();
+            }
+            return;
+        }
+        Projection p = projection(name.substring(0, name.lastIndexOf('.')));
+        if (name.endsWith(".bias")) {
+            if (p.bias == emptyBias) {
+                p.bias = keep(value);
+            } else {
+                kernels.copyInto(p.bias, value);
+                value.close();
+            }
+        } else if (p.weight == null && p.qweight == null) {
+            if (p == lmHead) {
+                p.weight = keep(value);
+            } else {
+                setBaseWeight(p, value);
+            }
+        } else if (p.quantized()) {
+            NDArray[] q = kernels.quantize(value);
+            kernels.copyInto(p.qweight, q[0]);
+            kernels.copyInto(p.scale, q[1]);
+            q[0].close();
+            q[1].close();
+            value.close();
+        } else {
+            kernels.copyInto(p.weight, value);
+            value.close();
+        }
+    }
+
+    /** The holder of a non-projection parameter, or null for projection weights. */
+    private NDArray[] slot(String name) {
+        if (name.equals("model.embed_tokens.weight")) {
+            return embed;
+        }
+        if (name.equals("model.norm.weight")) {
+            return finalNorm;
+        }
+        if (name.endsWith("input_layernorm.weight")) {
+            return layers.get(Integer.parseInt(name.split("\\.")[2])).inputNorm();
+        }
+        if (name.endsWith("post_attention_layernorm.weight")) {
+            return layers.get(Integer.parseInt(name.split("\\.")[2])).postNorm();
+        }
+        return null;
+    }
+
+    // ---- forward ----------------------------------------------------------------------------------------------
+
+    /**
+     * Logits {@code [rows, seqLen, vocab]} (bf16 under bf16 precision) for a packed or padded batch: position ids
+     * from the batch drive RoPE, attention stays inside each document ({@code cuSeqlens}).
+     */
+    public NDArray logits(Batch batch, boolean training) {
+        NDArray ids = manager.create(toLongs(batch.inputIds()), new Shape(batch.rows(), batch.seqLen()));
+        AttentionLayout layout = AttentionLayout.of(batch);
+        return forward(ids, batch.positionIds(), layout, batch.rows(), batch.seqLen(), training, null);
+    }
+
+    /** Logits of {@link #logits(Batch, boolean)} as float32 (for scoring and tests). */
+    public NDArray logitsFloat(Batch batch) {
+        return kernels.cast(logits(batch, false), ScalarType.FLOAT32);
+    }
+
+    /**
+     * The training loss of a micro-batch: fp32 sum of cross-entropies of {@code logits[t]} against
+     * {@code labels[t+1]} over labels that are not -100, and their count.
+     */
+    public StepLoss loss(Batch batch, boolean training) {
+        NDArray logits = logits(batch, training);
+        NDArray labels = manager.create(toLongs(batch.labels()), new Shape(batch.rows(), batch.seqLen()));
+        NDArray sum = kernels.crossEntropySum(logits, labels);
+        return new StepLoss(sum, countLossTokens(batch));
+    }
+
+    /** Per-position losses {@code [rows, seqLen-1]} (position t scores label t+1; 0 where ignored). */
+    public NDArray tokenLosses(Batch batch) {
+        NDArray logits = logits(batch, false);
+        NDArray labels = manager.create(toLongs(batch.labels()), new Shape(batch.rows(), batch.seqLen()));
+        return kernels.crossEntropyTokens(logits, labels);
+    }
+
+    static long countLossTokens(Batch b) {
+        long n = 0;
+        for (int r = 0; r < b.rows(); r++) {
+            for (int t = 1; t < b.seqLen(); t++) {
+                if (b.labels()[r * b.seqLen() + t] != Batch.IGNORE_INDEX) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    /** A fresh, empty KV cache for {@link #nextTokenLogits}. */
+    public KvCache newCache() {
+        return new KvCache(layers.size());
+    }
+
+    /**
+     * Runs {@code ids} (one sequence) after the {@code cache.length()} cached positions, appends their keys and values
+     * to the cache and returns the float32 logits {@code [vocab]} of the last position. Call without a collector.
+     */
+    public NDArray nextTokenLogits(int[] ids, KvCache cache) {
+        int start = cache.length();
+        int[] positions = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            positions[i] = start + i;
+        }
+        NDArray x = manager.create(toLongs(ids), new Shape(1, ids.length));
+        NDArray logits = forward(x, positions, AttentionLayout.plain(1, ids.length), 1, ids.length, false, cache);
+        cache.advance(ids.length);
+        return kernels.lastLogits(logits).reshape(config.vocabSize());
+    }
+
+    private NDArray forward(NDArray ids, int[] positions, AttentionLayout layout, int rows, int seq,
+                            boolean training, KvCache cache) {
+        DropoutOptions d = options.dropout();
+        int hd = config.headDim();
+        int heads = config.numAttentionHeads();
+        int kvHeads = config.numKeyValueHeads();
+        double scale = 1.0 / Math.sqrt(hd);
+        double attnDrop = training ? Math.max(d.attention(), config.attentionDropout()) : 0.0;
+        float[] cosT = new float[positions.length * hd];
+        float[] sinT = new float[positions.length * hd];
+        rope.tables(positions, cosT, sinT);
+        NDArray cos = manager.create(cosT, new Shape(rows, seq, hd));
+        NDArray sin = manager.create(sinT, new Shape(rows, seq, hd));
+        if (paramType == DataType.FLOAT64) {
+            cos = cos.toType(DataType.FLOAT64, false);
+            sin = sin.toType(DataType.FLOAT64, false);
+        }
+        NDArray h = kernels.embedding(embed[0], ids, config.padTokenId());
+        if (d.hidden() > 0) {
+            h = kernels.dropout(h, d.hidden(), training);
+        }
+        Map<Integer, NDArray> masks = new java.util.HashMap<>();
+        for (int i = 0; i < layers.size(); i++) {
+            Layer l = layers.get(i);
+            int window = config.slidingWindowFor(i);
+            NDArray n = kernels.rmsNorm(h, l.inputNorm()[0], config.rmsNormEps());
+            NDArray q = kernels.rope(l.q().forward(kernels, n, training, bf16), cos, sin, heads, hd);
+            NDArray k = kernels.rope(l.k().forward(kernels, n, training, bf16), cos, sin, kvHeads, hd);
+            NDArray v = kernels.splitHeads(l.v().forward(kernels, n, training, bf16), kvHeads, hd);
+            NDArray attn;
+            if (cache != null) {
+                NDArray kAll = kernels.cacheAppend(cache.keys(i) == null ? emptyBias : cache.keys(i), k);
+                NDArray vAll = kernels.cacheAppend(cache.values(i) == null ? emptyBias : cache.values(i), v);
+                cache.update(i, kAll, vAll);
+                int total = cache.length() + seq;
+                if (cache.length() == 0 && (window == 0 || window >= total)) {
+                    attn = kernels.sdpaCausal(q, kAll, vAll, config.kvGroups(), 0.0, scale);
+                } else {
+                    NDArray mask = kernels.cacheMask(seq, total, window, q);
+                    attn = kernels.sdpaMasked(q, kAll, vAll, mask, config.kvGroups(), 0.0, scale);
+                }
+            } else if (layout.isPlain() && (window == 0 || window >= seq)) {
+                attn = kernels.sdpaCausal(q, k, v, config.kvGroups(), attnDrop, scale);
+            } else {
+                NDArray mask = masks.computeIfAbsent(window, w -> kernels.documentMask(
+                        manager.create(layout.documentIds(), new Shape(rows, seq)), w));
+                attn = kernels.sdpaMasked(q, k, v, mask, config.kvGroups(), attnDrop, scale);
+            }
+            h = kernels.residualAdd(h, l.o().forward(kernels, attn, training, bf16), d.hidden(), training);
+            NDArray n2 = kernels.rmsNorm(h, l.postNorm()[0], config.rmsNormEps());
+            NDArray act = kernels.siluMul(l.gate().forward(kernels, n2, training, bf16),
+                    l.up().forward(kernels, n2, training, bf16));
+            if (d.ffn() > 0) {
+                act = kernels.dropout(act, d.ffn(), training);
+            }
+            h = kernels.residualAdd(h, l.down().forward(kernels, act, training, bf16), d.hidden(), training);
+        }
+        h = kernels.rmsNorm(h, finalNorm[0], config.rmsNormEps());
+        return lmHead.forward(kernels, h, training, bf16);
+    }
+
+    static long[] toLongs(int[] v) {
+        long[] out = new long[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = v[i];
+        }
+        return out;
+    }
+
+    // ---- parameters and state ---------------------------------------------------------------------------------
+
+    /** The parameters the optimizer updates, in HF order: all base weights, or only LoRA A/B when LoRA is on. */
+    public List<TrainableParameter> trainableParameters() {
+        List<TrainableParameter> out = new ArrayList<>();
+        if (lora != null) {
+            for (Layer l : layers) {
+                for (Projection p : l.projections()) {
+                    if (p.hasLora()) {
+                        out.add(new TrainableParameter(p.name + ".lora_A.weight", p.loraA,
+                                TrainableParameter.Group.LORA_A));
+                        out.add(new TrainableParameter(p.name + ".lora_B.weight", p.loraB,
+                                TrainableParameter.Group.LORA_B));
+                    }
+                }
+            }
+            return out;
+        }
+        for (String name : parameterNames(false)) {
+            out.add(new TrainableParameter(name, parameter(name), TrainableParameter.Group.BASE));
+        }
+        return out;
+    }
+
+    /** The fp32 array of base parameter {@code name} (null for an int8 weight). */
+    private NDArray parameter(String name) {
+        NDArray[] s = slot(name);
+        if (s != null) {
+            return s[0];
+        }
+        Projection p = projection(name.substring(0, name.lastIndexOf('.')));
+        return name.endsWith(".bias") ? p.bias : p.weight;
+    }
+
+    /**
+     * The base model's weights under HF names, as {@code dtype} (float32/bfloat16/float16); LoRA deltas merged in when
+     * {@code mergeLora} (the model itself is unchanged), int8 weights dequantized. {@code lm_head} is omitted when tied.
+     */
+    public LinkedHashMap<String, StoredTensor> stateDict(DType dtype, boolean mergeLora) {
+        LinkedHashMap<String, StoredTensor> out = new LinkedHashMap<>();
+        for (String name : parameterNames(false)) {
+            try (NDScope scope = new NDScope()) {
+                NDArray value = parameter(name);
+                if (!name.endsWith(".bias") && !name.contains("layernorm") && !name.startsWith("model.norm")
+                        && !name.startsWith("model.embed")) {
+                    Projection p = projection(name.substring(0, name.lastIndexOf('.')));
+                    value = p.baseWeight(kernels, false);
+                    if (mergeLora && p.hasLora()) {
+                        value = kernels.floatCopy(value);
+                        kernels.mergeLora(value, p.loraA, p.loraB, p.scaling);
+                    }
+                }
+                out.put(name, Tensors.toStored(value, dtype));
+            }
+        }
+        return out;
+    }
+
+    /** The base weights as float32 with LoRA merged in (what an exported HF folder holds). */
+    public LinkedHashMap<String, StoredTensor> stateDict(DType dtype) {
+        return stateDict(dtype, true);
+    }
+
+    /**
+     * Copies weights in place from {@code tensors} (HF names, or PEFT names {@code base_model.model.…lora_A.weight}
+     * for adapters). With {@code strict}, every base tensor must be present and no unknown name may appear.
+     */
+    public void loadStateDict(Map<String, StoredTensor> tensors, boolean strict) {
+        Set<String> base = new LinkedHashSet<>(parameterNames(false));
+        Set<String> seen = new LinkedHashSet<>();
+        for (Map.Entry<String, StoredTensor> e : tensors.entrySet()) {
+            String name = e.getKey().startsWith("base_model.model.")
+                    ? e.getKey().substring("base_model.model.".length()) : e.getKey();
+            if (base.contains(name)) {
+                try (NDScope scope = new NDScope()) {
+                    assign(name, e.getValue());
+                }
+                seen.add(name);
+            } else if (name.contains(".lora_A.") || name.contains(".lora_B.")) {
+                loadAdapter(name, e.getValue());
+                seen.add(name);
+            } else if (name.equals("lm_head.weight") && config.tieWordEmbeddings()
+                    || name.endsWith("rotary_emb.inv_freq")) {
+                continue;
+            } else if (strict) {
+                throw new StateDictException("state dict has '" + e.getKey() + "', which this model does not have");
+            }
+        }
+        if (strict && lora == null) {
+            for (String name : base) {
+                if (!seen.contains(name)) {
+                    throw new StateDictException("state dict lacks '" + name + "'");
+                }
+            }
+        }
+    }
+
+    private void loadAdapter(String name, StoredTensor t) {
+        String module = name.substring(0, name.indexOf(".lora_"));
+        Projection p = projection(module);
+        if (!p.hasLora()) {
+            throw new StateDictException("adapter tensor '" + name + "' targets " + module
+                    + ", which has no LoRA adapter in this model (lora.target_modules)");
+        }
+        NDArray dst = name.contains(".lora_A.") ? p.loraA : p.loraB;
+        if (!java.util.Arrays.equals(dst.getShape().getShape(), t.shape())) {
+            throw new StateDictException("adapter tensor '" + name + "' has shape "
+                    + java.util.Arrays.toString(t.shape()) + ", expected " + dst.getShape());
+        }
+        try (NDScope scope = new NDScope()) {
+            kernels.copyInto(dst, Tensors.toFloat32(manager, t, name));
+        }
+    }
+
+    /** LoRA adapter weights under PEFT's saved names ({@code base_model.model.<module>.lora_A.weight}), float32. */
+    public LinkedHashMap<String, StoredTensor> loraStateDict() {
+        LinkedHashMap<String, StoredTensor> out = new LinkedHashMap<>();
+        for (TrainableParameter p : lora == null ? List.<TrainableParameter>of() : trainableParameters()) {
+            out.put("base_model.model." + p.name(), Tensors.toStored(p.array(), DType.FLOAT32));
+        }
+        return out;
+    }
+
+    /** The LoRA settings, or null for a model without adapters (or after {@link #mergeLora()}). */
+    public LoraOptions lora() {
+        return lora;
+    }
+
+    /**
+     * Merges every adapter into its base weight ({@code W += scaling · B A}) and drops the adapters; the model then
+     * computes the same function without LoRA. An int8 base weight becomes fp32 when merged.
+     */
+    public void mergeLora() {
+        if (lora == null) {
+            return;
+        }
+        for (Layer l : layers) {
+            for (Projection p : l.projections()) {
+                if (!p.hasLora()) {
+                    continue;
+                }
+                if (p.quantized()) {
+                    try (NDScope scope = new NDScope()) {
+                        p.weight = keep(kernels.floatCopy(p.baseWeight(kernels, false)));
+                    }
+                    p.qweight.close();
+                    p.scale.close();
+                    p.qweight = null;
+                    p.scale = null;
+                }
+                kernels.mergeLora(p.weight, p.loraA, p.loraB, p.scaling);
+                p.loraA.close();
+                p.loraB.close();
+                p.loraA = null;
+                p.loraB = null;
+            }
+        }
+        lora = null;
+    }
+
+    /** Bytes held by base weights (int8 + scales when quantized), for memory reports and tests. */
+    public long baseWeightBytes() {
+        long n = 0;
+        for (Layer l : layers) {
+            for (Projection p : l.projections()) {
+                n += p.quantized() ? p.qweight.size() + 4 * p.scale.size() : 4 * p.weight.size();
+            }
+        }
+        return n;
+    }
+
+    public LlamaConfig config() {
+        return config;
+    }
+
+    public ModelOptions options() {
+        return options;
+    }
+
+    public NDManager manager() {
+        return manager;
+    }
+
+    public Device device() {
+        return options.device();
+    }
+
+    /** Total number of base parameters (tied head counted once). */
+    public long parameterCount() {
+        long n = 0;
+        for (String name : parameterNames(false)) {
+            n = Math.addExact(n, java.util.Arrays.stream(expectedShape(name)).reduce(1, (a, b) -> a * b));
+        }
+        return n;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+
+}

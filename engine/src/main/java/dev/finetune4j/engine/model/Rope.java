@@ -1,0 +1,109 @@
+package dev.finetune4j.engine.model;
+
+/**
+ * Rotary position embedding tables in HF's rotate-half layout (reference-behaviours.md §8): {@code inv_freq} per
+ * rope type (default, linear, dynamic, llama3) and {@code cos/sin(pos * inv_freq)} duplicated over both halves.
+ * Computed in double and rounded to float once (HF computes in fp32; the difference is below fp32 rounding of the
+ * final table except for very large positions).
+ */
+public final class Rope {
+
+    private final int dim;
+    private final double theta;
+    private final RopeScaling scaling;
+    private final int maxPositionEmbeddings;
+    private final double[] baseInvFreq;
+
+    public Rope(LlamaConfig config) {
+        this(config.headDim(), config.ropeTheta(), config.ropeScaling(), config.maxPositionEmbeddings());
+    }
+
+    public Rope(int dim, double theta, RopeScaling scaling, int maxPositionEmbeddings) {
+        this.dim = dim;
+        this.theta = theta;
+        this.scaling = scaling;
+        this.maxPositionEmbeddings = maxPositionEmbeddings;
+        this.baseInvFreq = invFreq(dim, theta, scaling);
+    }
+
+    /** {@code inv_freq[i] = 1/theta^(2i/dim)}, then the static scaling (linear, llama3) applied. */
+    static double[] invFreq(int dim, double theta, RopeScaling scaling) {
+        double[] inv = new double[dim / 2];
+        for (int i = 0; i < inv.length; i++) {
+            inv[i] = 1.0 / Math.pow(theta, (2.0 * i) / dim);
+        }
+        if (scaling == null) {
+            return inv;
+        }
+        switch (scaling.type()) {
+            case RopeScaling.LINEAR:
+                for (int i = 0; i < inv.length; i++) {
+                    inv[i] /= scaling.factor();
+                }
+                return inv;
+            case RopeScaling.LLAMA3:
+                return llama3(inv, scaling);
+            default:
+                return inv;
+        }
+    }
+
+    /** {@code _compute_llama3_parameters} (reference-behaviours.md §8, "Llama-3 scaling"). */
+    static double[] llama3(double[] inv, RopeScaling s) {
+        double orig = s.originalMaxPositionEmbeddings();
+        double lowWl = orig / s.lowFreqFactor();
+        double highWl = orig / s.highFreqFactor();
+        double[] out = new double[inv.length];
+        for (int i = 0; i < inv.length; i++) {
+            double wl = 2 * Math.PI / inv[i];
+            double v = wl > lowWl ? inv[i] / s.factor() : inv[i];
+            boolean medium = !(wl < highWl) && !(wl > lowWl);
+            if (medium) {
+                double smooth = (orig / wl - s.lowFreqFactor()) / (s.highFreqFactor() - s.lowFreqFactor());
+                v = (1 - smooth) * v / s.factor() + smooth * v;
+            }
+            out[i] = v;
+        }
+        return out;
+    }
+
+    /** The inverse frequencies used for a forward whose largest position is {@code maxPosition} (dynamic NTK). */
+    public double[] invFreqFor(int maxPosition) {
+        int seqLen = maxPosition + 1;
+        if (scaling != null && scaling.type().equals(RopeScaling.DYNAMIC) && seqLen > maxPositionEmbeddings) {
+            double f = scaling.factor();
+            double base = theta * Math.pow(f * seqLen / maxPositionEmbeddings - (f - 1), dim / (dim - 2.0));
+            return invFreq(dim, base, null);
+        }
+        return baseInvFreq;
+    }
+
+    /**
+     * Fills {@code cos} and {@code sin} (each {@code positions.length * dim}, row-major {@code [n, dim]}) for the
+     * given position ids.
+     */
+    public void tables(int[] positions, float[] cos, float[] sin) {
+        int max = 0;
+        for (int p : positions) {
+            max = Math.max(max, p);
+        }
+        double[] inv = invFreqFor(max);
+        int half = dim / 2;
+        for (int n = 0; n < positions.length; n++) {
+            int base = n * dim;
+            for (int i = 0; i < half; i++) {
+                double a = positions[n] * (double) (float) inv[i];
+                float c = (float) Math.cos(a);
+                float sn = (float) Math.sin(a);
+                cos[base + i] = c;
+                cos[base + half + i] = c;
+                sin[base + i] = sn;
+                sin[base + half + i] = sn;
+            }
+        }
+    }
+
+    public int dim() {
+        return dim;
+    }
+}

@@ -1,0 +1,35 @@
+package dev.finetune4j.engine.optim;
+
+import dev.finetune4j.checkpoint.StoredTensor;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An optimizer over parameter groups, updating parameters in place from their gradients (grad mode off). Parameters
+ * without a gradient are skipped, like torch's {@code p.grad is None}. State is created at a parameter's first update.
+ */
+public interface Optimizer extends AutoCloseable {
+
+    /** Applies one update with each group's current learning rate. */
+    void step();
+
+    /** Zeroes every gradient buffer in place (DJL never does). */
+    void zeroGrad();
+
+    List<ParameterGroup> groups();
+
+    /** Sets the current lr of group {@code index}. */
+    default void setLr(int index, double lr) {
+        groups().get(index).setLr(lr);
+    }
+
+    /** The per-parameter state by parameter name, e.g. {@code {"exp_avg": tensor}}; float32 copies. */
+    Map<String, Map<String, StoredTensor>> state();
+
+    /** Restores state written by {@link #state()} (names must match; shapes are checked). */
+    void loadState(Map<String, Map<String, StoredTensor>> state);
+
+    /** Frees the state arrays. */
+    @Override
+    void close();
+}

@@ -1,0 +1,327 @@
+package dev.finetune4j.config;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.finetune4j.engine.schedule.Time;
+import dev.finetune4j.engine.schedule.TimeUnit;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** Reads, overrides, binds and validates a {@link RunConfig}. */
+final class RunConfigLoader {
+    static final List<String> TOP_KEYS = List.of("run_name", "model", "train_data_path", "task_type",
+            "eval_data_path", "eval_prompts", "custom_weights_path", "training_duration", "learning_rate",
+            "context_length", "validate_inputs", "register_to", "experiment_path", "seed", "micro_batch_size",
+            "global_batch_size", "eval_batch_size", "optimizer", "scheduler", "gradient_clip_val", "lora",
+            "int8_quantization", "dropout", "precision", "device", "packing", "target_prompts", "target_responses",
+            "save_interval", "save_num_checkpoints_to_keep", "autoresume", "max_train_samples", "max_val_samples",
+            "validation_split_ratio", "train_data_split_seed", "allow_percentage_invalid_samples",
+            "early_stopping", "eval_interval", "log_interval", "progress", "preprocessing_num_workers");
+    static final List<String> OPTIMIZER_KEYS = List.of("name", "betas", "weight_decay", "eps");
+    static final List<String> SCHEDULER_KEYS = List.of("name", "t_warmup", "warmup_steps", "alpha_i", "alpha_f",
+            "min_lr");
+    static final List<String> LORA_KEYS = List.of("r", "alpha", "dropout", "target_modules", "use_rslora",
+            "loraplus_lr_ratio");
+    static final List<String> EARLY_STOPPING_KEYS = List.of("patience", "min_delta");
+    static final List<String> DROPOUT_KEYS = List.of("hidden", "attention", "ffn");
+    static final List<String> ALL_DOTTED = allDotted();
+
+    private static final Set<TimeUnit> DURATION_UNITS = EnumSet.of(TimeUnit.EPOCH, TimeUnit.BATCH,
+            TimeUnit.SAMPLE, TimeUnit.TOKEN);
+    private static final Set<TimeUnit> WARMUP_UNITS = EnumSet.of(TimeUnit.BATCH, TimeUnit.EPOCH, TimeUnit.SAMPLE,
+            TimeUnit.TOKEN, TimeUnit.DURATION);
+    private static final Set<TimeUnit> INTERVAL_UNITS = EnumSet.of(TimeUnit.BATCH, TimeUnit.EPOCH,
+            TimeUnit.SAMPLE, TimeUnit.TOKEN, TimeUnit.DURATION, TimeUnit.SECOND);
+    private static final Pattern RUN_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+    private static final Pattern DEVICE = Pattern.compile("auto|cpu|cuda(:\\d+)?");
+    private static final Pattern TARGET_PROMPTS = Pattern.compile("none|all|length>=\\d+");
+
+    private RunConfigLoader() {
+    }
+
+    private static List<String> allDotted() {
+        List<String> all = new ArrayList<>(TOP_KEYS);
+        OPTIMIZER_KEYS.forEach(k -> all.add("optimizer." + k));
+        SCHEDULER_KEYS.forEach(k -> all.add("scheduler." + k));
+        LORA_KEYS.forEach(k -> all.add("lora." + k));
+        EARLY_STOPPING_KEYS.forEach(k -> all.add("early_stopping." + k));
+        DROPOUT_KEYS.forEach(k -> all.add("dropout." + k));
+        return List.copyOf(all);
+    }
+
+    static YAMLMapper yamlMapper() {
+        YAMLMapper m = new YAMLMapper();
+        m.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+        return m;
+    }
+
+    static RunConfig load(Path file, List<String> overrides) {
+        String src = file.toString();
+        if (!Files.isRegularFile(file)) {
+            throw new ConfigException(src, null, "config file not found (expected a YAML or JSON file)");
+        }
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new ConfigException(src, null, "cannot read the config file: " + e.getMessage(), e);
+        }
+        boolean json = file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json");
+        Path base = file.toAbsolutePath().getParent();
+        return fromText(text, json, base, src, overrides);
+    }
+
+    static RunConfig fromText(String text, boolean json, Path baseDir, String src, List<String> overrides) {
+        YAMLMapper yaml = yamlMapper();
+        ObjectMapper mapper = json ? JsonMapper.builder().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+                .build() : yaml;
+        JsonNode tree;
+        try {
+            tree = text.isBlank() ? null : mapper.readTree(text);
+        } catch (JsonProcessingException e) {
+            JsonLocation loc = e.getLocation();
+            String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
+            throw new ConfigException(src, null, "not valid " + (json ? "JSON" : "YAML") + where + ": "
+                    + e.getOriginalMessage(), e);
+        }
+        if (tree == null || tree.isMissingNode() || tree.isNull()) {
+            tree = mapper.createObjectNode();
+        }
+        if (!tree.isObject()) {
+            throw new ConfigException(src, null, "the configuration must be a mapping of keys (e.g. 'model: ...'),"
+                    + " got " + Section.describe(tree));
+        }
+        ObjectNode root = (ObjectNode) tree;
+        Set<String> overridden = Overrides.apply(root, overrides == null ? List.of() : overrides, yaml);
+        return bind(root, baseDir.toAbsolutePath(), new ConfigOrigin(src, overridden, KeyLines.index(text, mapper)));
+    }
+
+    static void checkRunName(String name, Section s) {
+        if (name != null && !RUN_NAME.matcher(name).matches()) {
+            String detail = "'" + name + "' is not a usable folder name; use letters, digits, '.', '_' and '-'";
+            throw s == null ? new ConfigException(null, "run_name", detail) : s.error("run_name", detail);
+        }
+    }
+
+    private static RunConfig bind(ObjectNode root, Path base, ConfigOrigin origin) {
+        Section s = new Section(root, "", origin, TOP_KEYS, ALL_DOTTED);
+        String runName = s.string("run_name", null);
+        checkRunName(runName, s);
+        Path model = requirePath(s, "model", base);
+        Path train = requirePath(s, "train_data_path", base);
+        TaskType taskType = s.enumValue("task_type", TaskType.class, TaskType.CHAT_COMPLETION);
+        Path evalData = s.path("eval_data_path", base);
+        List<String> evalPrompts = s.strings("eval_prompts", List.of());
+        Path customWeights = s.path("custom_weights_path", base);
+        Time duration = s.time("training_duration", "1ep", DURATION_UNITS, true);
+        if (duration.value() <= 0) {
+            throw s.error("training_duration", "must be positive, got " + duration);
+        }
+        double lr = s.number("learning_rate", 5e-7, 0, true, Double.POSITIVE_INFINITY, false);
+        Integer contextLength = contextLength(s);
+        boolean validateInputs = s.bool("validate_inputs", true);
+        Path registerTo = s.path("register_to", base);
+        if (registerTo != null && registerTo.getParent() == null) {
+            throw s.error("register_to", "must be '<registry folder>/<model name>', got " + registerTo);
+        }
+        Path experimentPath = s.has("experiment_path") ? s.path("experiment_path", base)
+                : base.resolve("runs").normalize();
+        long seed = s.integer("seed", 17, Long.MIN_VALUE, Long.MAX_VALUE);
+        int micro = (int) s.integer("micro_batch_size", 1, 1, 1 << 20);
+        int global = (int) s.integer("global_batch_size", micro, 1, 1 << 24);
+        if (global % micro != 0) {
+            throw s.error("global_batch_size", "must be a multiple of micro_batch_size " + micro + ", got "
+                    + global);
+        }
+        int evalBatch = (int) s.integer("eval_batch_size", micro, 1, 1 << 20);
+        OptimizerConfig optimizer = optimizer(s, origin);
+        SchedulerConfig scheduler = scheduler(s, origin, lr);
+        double clip = s.number("gradient_clip_val", 1.0, 0, false, Double.POSITIVE_INFINITY, false);
+        LoraConfig lora = lora(s, origin);
+        boolean int8 = s.bool("int8_quantization", false);
+        if (int8 && lora == null) {
+            throw s.error("int8_quantization", "needs a 'lora' block: int8 base weights cannot be trained, only"
+                    + " adapters on top of them");
+        }
+        DropoutConfig dropout = dropout(s, origin);
+        Precision precision = "amp_bf16".equalsIgnoreCase(s.string("precision", "auto")) ? Precision.BF16
+                : s.enumValue("precision", Precision.class, Precision.AUTO); // amp_bf16: Composer's name
+        String device = s.string("device", "auto").toLowerCase(Locale.ROOT);
+        if (!DEVICE.matcher(device).matches()) {
+            throw s.error("device", "'" + device + "' is not allowed; allowed values: auto, cpu, cuda, cuda:N");
+        }
+        boolean packing = s.bool("packing", true);
+        String targetPrompts = s.string("target_prompts", "none").toLowerCase(Locale.ROOT);
+        if (!TARGET_PROMPTS.matcher(targetPrompts).matches()) {
+            throw s.error("target_prompts", "'" + targetPrompts + "' is not allowed; allowed values: none, all,"
+                    + " length>=N");
+        }
+        String targetResponses = s.choice("target_responses", List.of("last", "all"), "last");
+        Time saveInterval = positiveInterval(s, "save_interval", "1ep");
+        int keep = (int) s.integer("save_num_checkpoints_to_keep", -1, -1, Integer.MAX_VALUE);
+        boolean autoresume = s.bool("autoresume", false);
+        if (autoresume && runName == null) {
+            throw s.error("autoresume", "needs run_name, so that a restarted run finds its own checkpoints");
+        }
+        Long maxTrain = s.optionalInteger("max_train_samples", 1, Long.MAX_VALUE);
+        Long maxVal = s.optionalInteger("max_val_samples", 1, Long.MAX_VALUE);
+        double split = s.number("validation_split_ratio", 0, 0, false, 1, true);
+        if (split > 0 && evalData != null) {
+            throw s.error("validation_split_ratio", "give either eval_data_path or validation_split_ratio, not"
+                    + " both");
+        }
+        Long splitSeed = s.optionalInteger("train_data_split_seed", Long.MIN_VALUE, Long.MAX_VALUE);
+        double invalidPct = s.number("allow_percentage_invalid_samples", 0, 0, false, 100, false);
+        EarlyStoppingConfig early = earlyStopping(s, origin);
+        if (early != null && evalData == null && split == 0) {
+            throw s.error("early_stopping", "needs evaluation data: set eval_data_path or validation_split_ratio");
+        }
+        Time evalInterval = positiveInterval(s, "eval_interval", "1ep");
+        Time logInterval = positiveInterval(s, "log_interval", "1ba");
+        ProgressMode progress = s.enumValue("progress", ProgressMode.class, ProgressMode.AUTO);
+        Long workers = s.optionalInteger("preprocessing_num_workers", 1, 1024);
+        return new RunConfig(runName, model, train, taskType, evalData, evalPrompts, customWeights, duration, lr,
+                contextLength, validateInputs, registerTo, experimentPath, seed, micro, global, evalBatch, optimizer,
+                scheduler, clip, lora, int8, dropout, precision, device, packing, targetPrompts, targetResponses,
+                saveInterval, keep, autoresume, maxTrain, maxVal, split, splitSeed, invalidPct, early, evalInterval,
+                logInterval, progress, workers == null ? null : workers.intValue());
+    }
+
+    private static Path requirePath(Section s, String key, Path base) {
+        Path p = s.path(key, base);
+        if (p == null) {
+            s.requiredString(key);
+        }
+        return p;
+    }
+
+    private static Integer contextLength(Section s) {
+        JsonNode v = s.raw("context_length");
+        if (v != null && v.isTextual() && v.asText().equalsIgnoreCase("auto")) {
+            return null;
+        }
+        Long n = s.optionalInteger("context_length", 1, 1 << 20);
+        return n == null ? null : n.intValue();
+    }
+
+    private static Time positiveInterval(Section s, String key, String def) {
+        Time t = s.time(key, def, INTERVAL_UNITS, true);
+        if (t.value() <= 0) {
+            throw s.error(key, "must be positive, got " + t);
+        }
+        if (t.unit() == TimeUnit.DURATION && t.value() > 1) {
+            throw s.error(key, "a fraction of the run must be in (0, 1], got " + t);
+        }
+        return t;
+    }
+
+    private static Section sub(Section parent, String key, List<String> known, ConfigOrigin origin) {
+        ObjectNode node = parent.mapping(key);
+        return node == null ? null : new Section(node, key, origin, known, ALL_DOTTED);
+    }
+
+    private static OptimizerConfig optimizer(Section top, ConfigOrigin origin) {
+        OptimizerConfig d = OptimizerConfig.defaults();
+        Section s = sub(top, "optimizer", OPTIMIZER_KEYS, origin);
+        if (s == null) {
+            return d;
+        }
+        String name = s.choice("name", OptimizerConfig.NAMES, d.name());
+        List<Double> betas = s.numbers("betas", d.betas());
+        if (betas.size() != 2 || betas.stream().anyMatch(b -> b < 0 || b > 1)) {
+            throw s.error("betas", "expected a list of 2 numbers in [0, 1], got " + betas);
+        }
+        double wd = s.number("weight_decay", 0, 0, false, Double.POSITIVE_INFINITY, false);
+        Double eps = s.optionalNumber("eps", 0, true, Double.POSITIVE_INFINITY, false);
+        if (name.equals("adamw")) {
+            eps = eps == null ? 1e-8 : eps;
+        } else if (eps != null) {
+            throw s.error("eps", "applies only to adamw; decoupled_lionw has no epsilon");
+        }
+        return new OptimizerConfig(name, betas, wd, eps);
+    }
+
+    private static SchedulerConfig scheduler(Section top, ConfigOrigin origin, double lr) {
+        SchedulerConfig d = SchedulerConfig.defaults();
+        Section s = sub(top, "scheduler", SCHEDULER_KEYS, origin);
+        if (s == null) {
+            return d;
+        }
+        String name = s.choice("name", dev.finetune4j.engine.schedule.Schedulers.NAMES, d.name());
+        Time warmup;
+        if (s.has("warmup_steps")) {
+            if (s.has("t_warmup")) {
+                throw s.error("warmup_steps", "give either t_warmup or its alias warmup_steps, not both");
+            }
+            warmup = Time.of(s.integer("warmup_steps", 0, 0, Long.MAX_VALUE), TimeUnit.BATCH);
+        } else {
+            warmup = s.time("t_warmup", d.tWarmup().toString(), WARMUP_UNITS, false);
+            if (warmup.unit() == TimeUnit.DURATION && warmup.value() > 1) {
+                s.checkRange("t_warmup", warmup.value(), 0, false, 1, false);
+            }
+        }
+        double alphaI = s.number("alpha_i", d.alphaI(), 0, false, Double.POSITIVE_INFINITY, false);
+        double alphaF;
+        if (s.has("min_lr")) {
+            if (s.has("alpha_f")) {
+                throw s.error("min_lr", "give either alpha_f or min_lr (alpha_f = min_lr / learning_rate), not"
+                        + " both");
+            }
+            double minLr = s.number("min_lr", 0, 0, false, lr, false);
+            alphaF = minLr / lr;
+        } else {
+            alphaF = s.number("alpha_f", d.alphaF(), 0, false, Double.POSITIVE_INFINITY, false);
+        }
+        return new SchedulerConfig(name, warmup, alphaI, alphaF);
+    }
+
+    private static LoraConfig lora(Section top, ConfigOrigin origin) {
+        Section s = sub(top, "lora", LORA_KEYS, origin);
+        if (s == null) {
+            return null;
+        }
+        LoraConfig d = LoraConfig.defaults();
+        int r = (int) s.integer("r", d.r(), 1, 65536);
+        double alpha = s.number("alpha", d.alpha(), 0, true, Double.POSITIVE_INFINITY, false);
+        double dropout = s.number("dropout", d.dropout(), 0, false, 1, true);
+        List<String> modules = s.strings("target_modules", d.targetModules());
+        if (modules.isEmpty() || modules.stream().anyMatch(String::isBlank)) {
+            throw s.error("target_modules", "expected a non-empty list of module names such as q_proj, v_proj");
+        }
+        boolean rs = s.bool("use_rslora", false);
+        Double ratio = s.optionalNumber("loraplus_lr_ratio", 0, true, Double.POSITIVE_INFINITY, false);
+        return new LoraConfig(r, alpha, dropout, modules, rs, ratio);
+    }
+
+    private static EarlyStoppingConfig earlyStopping(Section top, ConfigOrigin origin) {
+        Section s = sub(top, "early_stopping", EARLY_STOPPING_KEYS, origin);
+        if (s == null) {
+            return null;
+        }
+        int patience = (int) s.integer("patience", 3, 1, Integer.MAX_VALUE);
+        double minDelta = s.number("min_delta", 0, 0, false, Double.POSITIVE_INFINITY, false);
+        return new EarlyStoppingConfig(patience, minDelta);
+    }
+
+    private static DropoutConfig dropout(Section top, ConfigOrigin origin) {
+        Section s = sub(top, "dropout", DROPOUT_KEYS, origin);
+        if (s == null) {
+            return DropoutConfig.NONE;
+        }
+        return new DropoutConfig(s.number("hidden", 0, 0, false, 1, true), s.number("attention", 0, 0, false, 1,
+                true), s.number("ffn", 0, 0, false, 1, true));
+    }
+}
