@@ -134,6 +134,14 @@ class HfTokenizerTest {
             assertEquals("T", tok.chatTemplate("tool_use").render(List.of(), null, null));
             assertThrows(ChatTemplateException.class, () -> tok.chatTemplate("nope"));
         }
+        Files.writeString(tmp.resolve("chat_template.json"), "{\"chat_template\": \"P\"}");
+        Files.createDirectories(tmp.resolve("additional_chat_templates"));
+        Files.writeString(tmp.resolve("additional_chat_templates/rag.jinja"), "R");
+        try (HfTokenizer tok = HfTokenizer.load(tmp)) {
+            assertEquals("P", tok.chatTemplate().orElseThrow().render(List.of(), null, null),
+                    "chat_template.json wins over tokenizer_config.json");
+            assertEquals("R", tok.chatTemplate("rag").render(List.of(), null, null));
+        }
         Files.writeString(tmp.resolve("chat_template.jinja"), "J\n");
         HfTokenizer tok = HfTokenizer.load(tmp);
         try (tok) {
