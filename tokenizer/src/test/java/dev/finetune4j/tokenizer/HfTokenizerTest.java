@@ -59,6 +59,25 @@ class HfTokenizerTest {
     }
 
     @Test
+    void truncationAndPaddingInTokenizerJsonAreIgnored(@TempDir Path tmp) throws IOException {
+        com.fasterxml.jackson.databind.ObjectMapper json = Conformance.mapper();
+        com.fasterxml.jackson.databind.node.ObjectNode tree = (com.fasterxml.jackson.databind.node.ObjectNode)
+                json.readTree(folder("gpt2").resolve("tokenizer.json").toFile());
+        tree.set("truncation", json.readTree("{\"direction\": \"Right\", \"max_length\": 4, \"strategy\": "
+                + "\"LongestFirst\", \"stride\": 0}"));
+        tree.set("padding", json.readTree("{\"strategy\": {\"Fixed\": 16}, \"direction\": \"Right\", "
+                + "\"pad_to_multiple_of\": null, \"pad_id\": 50256, \"pad_type_id\": 0, "
+                + "\"pad_token\": \"<|endoftext|>\"}"));
+        json.writeValue(tmp.resolve("tokenizer.json").toFile(), tree);
+        try (HfTokenizer tok = HfTokenizer.load(tmp)) {
+            assertEquals(8, tok.encode(" a b c d e f g h", true).length);
+            assertEquals(1, tok.encode(" a", true).length);
+            assertEquals(List.of(8, 1), tok.encodeBatch(List.of(" a b c d e f g h", " a"), true, 2).stream()
+                    .map(x -> x.length).toList());
+        }
+    }
+
+    @Test
     void batchEncodingKeepsInputOrderOnSeveralThreads() {
         HfTokenizer tok = TokenizerCasesTest.tokenizer(folder("qwen2.5"));
         List<String> texts = new ArrayList<>();
