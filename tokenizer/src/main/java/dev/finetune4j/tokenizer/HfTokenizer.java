@@ -302,6 +302,16 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
         return idOf(config.specialTokens().pad());
     }
 
+    /** Whether {@code id} is a special token (BOS, EOS, chat markers… — added tokens with "special": true). */
+    public boolean isSpecialToken(int id) {
+        return vocabulary.isSpecial(id);
+    }
+
+    /** The ids of all special tokens, ascending (e.g. candidate stop tokens, or ids to mask). */
+    public int[] specialTokenIds() {
+        return vocabulary.specialIds();
+    }
+
     /** The id of the unknown token, if the folder names one. */
     public OptionalInt unkTokenId() {
         return idOf(config.specialTokens().unk());

@@ -34,6 +34,10 @@ class HfTokenizerTest {
         assertEquals(OptionalInt.of(9906), tok.tokenToId("Hello"));
         assertEquals(OptionalInt.empty(), tok.tokenToId("no such token at all"));
         assertThrows(IllegalArgumentException.class, () -> tok.idToToken(128256));
+        assertTrue(tok.isSpecialToken(128009));
+        assertFalse(tok.isSpecialToken(9906));
+        assertEquals(256, tok.specialTokenIds().length, "Llama 3 has 256 special tokens 128000..128255");
+        assertEquals(128000, tok.specialTokenIds()[0]);
     }
 
     @Test
