@@ -40,9 +40,17 @@ final class CheckpointIo {
         LinkedHashMap<String, Map<String, StoredTensor>> perParam = new LinkedHashMap<>(optimizer.state());
         List<Map<String, Object>> groups = new ArrayList<>();
         for (ParameterGroup g : optimizer.groups()) {
-            Map<String, Object> pg = new LinkedHashMap<>(groupDefaults);
+            // torch's key order (§1 "In a Composer checkpoint"): the optimizer's defaults in constructor order
+            // (lr, betas[, eps], weight_decay[, amsgrad]), then initial_lr, params last
+            Map<String, Object> pg = new LinkedHashMap<>();
             pg.put("lr", g.lr());
+            for (String k : List.of("betas", "eps")) {
+                if (groupDefaults.containsKey(k)) {
+                    pg.put(k, groupDefaults.get(k));
+                }
+            }
             pg.put("weight_decay", g.weightDecay());
+            groupDefaults.forEach(pg::putIfAbsent);
             pg.put("initial_lr", g.initialLr());
             List<Object> names = new ArrayList<>();
             for (TrainableParameter p : g.params()) {
