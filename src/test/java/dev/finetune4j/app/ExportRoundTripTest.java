@@ -10,6 +10,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune4j.checkpoint.hf.HfModelFolder;
 import dev.finetune4j.checkpoint.peft.PeftAdapter;
+import dev.finetune4j.checkpoint.peft.PeftConfig;
+import dev.finetune4j.engine.lora.LoraOptions;
 import dev.finetune4j.config.RunConfig;
 import dev.finetune4j.data.Batch;
 import dev.finetune4j.data.DatasetPreparer;
@@ -106,8 +108,12 @@ class ExportRoundTripTest {
 
         PeftAdapter adapter = PeftAdapter.read(export);
         assertEquals(2 * 7 * 4, adapter.tensors().size(), "A and B for 7 projections in each of 4 layers");
-        try (HfModelFolder folder = HfModelFolder.open(base);
-             CausalLm reloaded = CausalLm.load(folder, RunOptions.model(c, Device.cpu(), false))) {
+        // the reloaded model's adapters come from adapter_config.json alone, as PEFT would build them
+        PeftConfig pc = adapter.config();
+        LoraOptions fromFile = new LoraOptions(pc.r(), pc.loraAlpha(), 0.0, pc.targetModules(), pc.useRslora(),
+                "default");
+        try (HfModelFolder folder = HfModelFolder.open(Path.of(pc.baseModelNameOrPath()));
+             CausalLm reloaded = CausalLm.load(folder, ModelOptions.cpu().withLora(fromFile))) {
             reloaded.loadStateDict(adapter.tensors(), false);
             float[] unmerged = logits(reloaded, t.probe());
             assertTrue(maxAbsDiff(t.logits(), unmerged) <= 1e-5, "adapter logits differ by "
