@@ -46,32 +46,34 @@ class ResumeEquivalenceTest {
         return s;
     }
 
-    private Run run(Path runDir, boolean autoresume, double dropout, int stopAfter) {
+    private Run run(Path runDir, boolean autoresume, double dropout, int stopAfter, boolean lora) {
         TrainFixtures.Recorder rec = new TrainFixtures.Recorder();
         PackedDataset data = TrainFixtures.dataset(10, 5);
-        // the resumed model starts from other random weights: everything must come from the checkpoint
-        try (CausalLm model = TrainFixtures.tinyModel(autoresume ? 99 : 17, dropout)) {
+        // a resumed full fine-tune starts from other random weights: everything must come from the checkpoint; a
+        // LoRA run keeps its (frozen) base, and its adapters start from another seed
+        try (CausalLm model = lora ? TrainFixtures.tinyLoraModel(17, autoresume ? 99 : 17, dropout)
+                : TrainFixtures.tinyModel(autoresume ? 99 : 17, dropout)) {
             Trainer t = new Trainer(model, data, null, spec(runDir, autoresume).build(), rec, TrainFixtures.noHooks());
             if (stopAfter > 0) {
                 t.stopWhen(() -> rec.losses().size() >= stopAfter);
             }
             TrainingResult r = t.run();
-            return new Run(rec.losses(), r, TrainFixtures.weights(model));
+            return new Run(rec.losses(), r, lora ? TrainFixtures.loraWeights(model) : TrainFixtures.weights(model));
         }
     }
 
-    @ParameterizedTest(name = "stop after {0} steps, dropout {1}")
-    @CsvSource({"4, 0.0", "5, 0.1", "3, 0.1"})
-    void resumedRunMatchesUninterruptedRun(int k, double dropout) {
-        Run straight = run(dir.resolve("straight"), false, dropout, 0);
+    @ParameterizedTest(name = "stop after {0} steps, dropout {1}, LoRA {2}")
+    @CsvSource({"4, 0.0, false", "5, 0.1, false", "3, 0.1, false", "4, 0.1, true"})
+    void resumedRunMatchesUninterruptedRun(int k, double dropout, boolean lora) {
+        Run straight = run(dir.resolve("straight"), false, dropout, 0, lora);
         assertEquals(N, straight.losses().size());
         assertEquals("duration", straight.result().stopReason());
 
         Path resumedDir = dir.resolve("resumed");
-        Run first = run(resumedDir, false, dropout, k);
+        Run first = run(resumedDir, false, dropout, k, lora);
         assertEquals("stopped", first.result().stopReason());
         assertEquals(k, first.result().batches());
-        Run second = run(resumedDir, true, dropout, 0);
+        Run second = run(resumedDir, true, dropout, 0, lora);
         assertEquals(N, second.result().batches());
         assertEquals(N - k, second.losses().size(), "the resumed run must only do the remaining steps");
 

@@ -6,6 +6,7 @@ import dev.finetune4j.data.Batch;
 import dev.finetune4j.data.MemoryCorpus;
 import dev.finetune4j.data.PackPlan;
 import dev.finetune4j.data.PackedDataset;
+import dev.finetune4j.engine.lora.LoraOptions;
 import dev.finetune4j.engine.model.CausalLm;
 import dev.finetune4j.engine.model.DropoutOptions;
 import dev.finetune4j.engine.model.ModelOptions;
@@ -33,6 +34,25 @@ final class TrainFixtures {
         DropoutOptions d = dropout == 0 ? DropoutOptions.NONE : new DropoutOptions(dropout, dropout, dropout);
         return CausalLm.random(TinyModels.llama(),
                 new ModelOptions(Device.cpu(), Precision.FP32, d, null, false, seed));
+    }
+
+    /** The same tiny Llama (base from {@code baseSeed}) with rank-4 LoRA on all linear projections. */
+    static CausalLm tinyLoraModel(long baseSeed, long adapterSeed, double dropout) {
+        try (CausalLm base = tinyModel(baseSeed, 0)) {
+            var baseWeights = base.stateDict(dev.finetune4j.checkpoint.DType.FLOAT32, false);
+            DropoutOptions d = dropout == 0 ? DropoutOptions.NONE : new DropoutOptions(dropout, dropout, dropout);
+            CausalLm m = CausalLm.random(TinyModels.llama(), new ModelOptions(Device.cpu(), Precision.FP32, d,
+                    new LoraOptions(4, 8, dropout, LoraOptions.ALL_LINEAR, false, "default"), false, adapterSeed));
+            m.loadStateDict(baseWeights, false);
+            return m;
+        }
+    }
+
+    /** LoRA adapter weights as float32 arrays by PEFT name. */
+    static Map<String, float[]> loraWeights(CausalLm model) {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        model.loraStateDict().forEach((k, v) -> out.put(k, v.toFloatArray()));
+        return out;
     }
 
     /**
