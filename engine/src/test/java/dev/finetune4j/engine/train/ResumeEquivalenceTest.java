@@ -87,6 +87,13 @@ class ResumeEquivalenceTest {
         ComposerCheckpoint a = ComposerCheckpoint.read(straight.result().lastCheckpoint());
         ComposerCheckpoint b = ComposerCheckpoint.read(second.result().lastCheckpoint());
         assertEquals(a.model().keySet(), b.model().keySet());
+        if (lora) {
+            // Composer saves a PEFT model's adapters only, under PEFT's module path with the adapter name (§3)
+            assertEquals(2 * 7 * 2, a.model().size());
+            assertTrue(a.model().containsKey("base_model.model.model.layers.0.self_attn.q_proj.lora_A.default.weight"),
+                    a.model().keySet().toString());
+            assertEquals(a.model().keySet(), a.optimizer().state().keySet());
+        }
         a.model().forEach((name, t) -> assertBitwise(t, b.model().get(name), "model " + name));
         assertEquals(a.optimizer().state().keySet(), b.optimizer().state().keySet());
         assertFalse(a.optimizer().state().isEmpty());
