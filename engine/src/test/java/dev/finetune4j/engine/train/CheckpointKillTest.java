@@ -26,10 +26,12 @@ import org.junit.jupiter.api.io.TempDir;
  * A process killed (SIGKILL) at random moments while it writes checkpoints never leaves {@code latest-rank0.pt}
  * pointing at an incomplete file, and no truncated file appears under a final checkpoint name (the writer goes
  * through a temp file + fsync + atomic rename, reference-behaviours.md §3 "File naming, intervals, symlinks").
+ * Every other kill lands at a random moment; the rest right when the next file appears in the folder, i.e. while it
+ * is being written.
  */
 class CheckpointKillTest {
     private static final Pattern FINAL = Pattern.compile("ep(\\d+)-ba(\\d+)-rank0\\.pt");
-    private static final int KILLS = 6;
+    private static final int KILLS = 8;
 
     @TempDir
     Path dir;
@@ -52,7 +54,11 @@ class CheckpointKillTest {
             // let it finish at least one checkpoint, then kill it at a random moment of a later write
             String line = out.readLine();
             assertTrue(line != null && line.startsWith("saved "), "child did not save a checkpoint: " + line);
-            Thread.sleep(rnd.nextInt(400));
+            if (kill % 2 == 0) {
+                Thread.sleep(rnd.nextInt(400));
+            } else {
+                awaitNewFile(folder); // the moment the next checkpoint file (temp or final name) appears
+            }
             child.destroyForcibly();
             assertTrue(child.waitFor(30, TimeUnit.SECONDS), "child did not die");
             out.close();
@@ -85,6 +91,26 @@ class CheckpointKillTest {
         }
         System.out.println("CheckpointKillTest: " + KILLS + " kills, " + tempsLeft.size()
                 + " temp files left behind (ignored by latest/list): " + tempsLeft);
+    }
+
+    /** Polls until a file name not yet in the folder appears (a write has just begun), at most 10 s. */
+    private static void awaitNewFile(Path folder) throws IOException, InterruptedException {
+        java.util.Set<String> known = names(folder);
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            for (String n : names(folder)) {
+                if (!known.contains(n) && !n.startsWith("." + ComposerCheckpoints.LATEST)) {
+                    return;
+                }
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    private static java.util.Set<String> names(Path folder) throws IOException {
+        try (Stream<Path> s = Files.list(folder)) {
+            return s.map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.toSet());
+        }
     }
 
     /** The file loads completely, its timestamp matches its name, and every value is the batch number. */
