@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.finetune4j.checkpoint.DType;
 import dev.finetune4j.checkpoint.StoredTensor;
 import dev.finetune4j.checkpoint.composer.ComposerIntegrations;
+import dev.finetune4j.checkpoint.composer.PyJson;
 import dev.finetune4j.checkpoint.hf.HfModelFolder;
 import dev.finetune4j.checkpoint.hf.HfModelWriter;
 import dev.finetune4j.checkpoint.hf.HfWriteOptions;
@@ -48,6 +49,12 @@ final class AppCheckpointHooks implements CheckpointHooks {
     public Map<String, Object> integrations(CausalLm model) {
         if (integrations == null) {
             integrations = ComposerIntegrations.huggingface(base.config(), "LlamaForCausalLM", base.dir());
+            if (model.lora() != null && integrations.get("huggingface") instanceof Map<?, ?> hf) {
+                // as Composer's HuggingFaceModel with PEFT: the adapter config rides along for later exports
+                @SuppressWarnings("unchecked")
+                Map<String, Object> h = (Map<String, Object>) hf;
+                h.put("peft_config", PyJson.toPython(peftConfig(model).toJson()));
+            }
         }
         return integrations;
     }
@@ -61,15 +68,7 @@ final class AppCheckpointHooks implements CheckpointHooks {
     @Override
     public Path export(CausalLm model, Path dir, boolean mergeLora) {
         if (model.lora() != null && !mergeLora) {
-            var l = model.lora();
-            PeftConfig peft = PeftConfig.lora(l.r(), l.alpha(), l.dropout(), l.targetModules(),
-                    config.model().toString());
-            if (l.rslora()) {
-                peft = new PeftConfig(peft.r(), peft.loraAlpha(), peft.loraDropout(), peft.targetModules(),
-                        peft.baseModelNameOrPath(), true, peft.bias(), peft.taskType(), peft.peftType(),
-                        peft.fanInFanOut(), peft.initLoraWeights(), peft.modulesToSave(), peft.extra());
-            }
-            PeftAdapter.write(dir, peft, model.loraStateDict(), DType.FLOAT32, base.dir());
+            PeftAdapter.write(dir, peftConfig(model), model.loraStateDict(), DType.FLOAT32, base.dir());
             return dir;
         }
         LinkedHashMap<String, StoredTensor> weights = model.stateDict(DType.FLOAT32, true);
@@ -82,6 +81,22 @@ final class AppCheckpointHooks implements CheckpointHooks {
                 .withTokenizerSourceDir(base.dir());
         HfModelWriter.write(dir, cfg, new ArrayList<>(weights.keySet()), weights::get, options);
         return dir;
+    }
+
+    /** The PEFT adapter_config of the model's LoRA settings. */
+    static PeftConfig peftConfig(CausalLm model, String baseModel) {
+        var l = model.lora();
+        PeftConfig peft = PeftConfig.lora(l.r(), l.alpha(), l.dropout(), l.targetModules(), baseModel);
+        if (l.rslora()) {
+            peft = new PeftConfig(peft.r(), peft.loraAlpha(), peft.loraDropout(), peft.targetModules(),
+                    peft.baseModelNameOrPath(), true, peft.bias(), peft.taskType(), peft.peftType(),
+                    peft.fanInFanOut(), peft.initLoraWeights(), peft.modulesToSave(), peft.extra());
+        }
+        return peft;
+    }
+
+    private PeftConfig peftConfig(CausalLm model) {
+        return peftConfig(model, config.model().toString());
     }
 
     @Override

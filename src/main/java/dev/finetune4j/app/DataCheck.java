@@ -12,19 +12,26 @@ public final class DataCheck {
     private DataCheck() {
     }
 
+    /** The printable report and whether a training run would accept the data. */
+    public record Report(String text, boolean ok) {
+    }
+
     /**
-     * Runs the data stages and returns the printable report.
+     * Runs the data stages and returns the printable report; invalid data is reported, not thrown.
      *
-     * @throws dev.finetune4j.data.DataValidationException when more samples are invalid than allowed
+     * @throws dev.finetune4j.data.DataFormatException when a data path cannot be read at all
      */
-    public static String run(RunConfig config) {
+    public static Report run(RunConfig config) {
         try (HfTokenizer tokenizer = HfTokenizer.load(config.model());
              HfModelFolder folder = HfModelFolder.openConfigOnly(config.model())) {
             LlamaConfig modelConfig = LlamaConfig.fromJson(folder.config());
             int contextLength = config.resolveContextLength(modelConfig.maxPositionEmbeddings());
-            PreparedData data = DatasetPreparer.prepare(RunOptions.data(config, contextLength, null), tokenizer);
-            return "configuration OK: " + config.model() + " (" + modelConfig.modelType() + ", context_length "
-                    + contextLength + ")\n" + data.format();
+            PreparedData data = DatasetPreparer.validate(
+                    RunOptions.data(config, contextLength, null, modelConfig.modelType()), tokenizer);
+            String head = "model " + config.model() + " (" + modelConfig.modelType() + ", context_length "
+                    + contextLength + ")\n";
+            return new Report(head + data.format() + (data.ok() ? "OK: the data is ready for training\n"
+                    : "FAILED: a training run would refuse this data\n"), data.ok());
         }
     }
 }

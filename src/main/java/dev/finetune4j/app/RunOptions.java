@@ -19,7 +19,7 @@ final class RunOptions {
     private RunOptions() {
     }
 
-    static DataOptions data(RunConfig c, int contextLength, Path cacheDir) {
+    static DataOptions data(RunConfig c, int contextLength, Path cacheDir, String modelType) {
         DataOptions.Builder b = DataOptions.builder(TaskType.valueOf(c.taskType().name()), c.trainDataPath(),
                         contextLength)
                 .evalDataPath(c.evalDataPath())
@@ -34,7 +34,9 @@ final class RunOptions {
                 .maxValSamples(c.maxValSamples() == null ? 0 : Math.toIntExact(c.maxValSamples()))
                 .preprocessingNumWorkers(c.preprocessingNumWorkers() == null
                         ? Runtime.getRuntime().availableProcessors() : c.preprocessingNumWorkers())
-                .cacheDir(cacheDir);
+                .cacheDir(cacheDir)
+                // Mistral-family models take no system message (Databricks' rule), whatever their template says
+                .allowSystemMessages(DataOptions.systemAllowedFor(modelType) ? null : false);
         return b.build();
     }
 

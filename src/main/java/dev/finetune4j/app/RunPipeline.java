@@ -53,7 +53,8 @@ final class RunPipeline {
             LlamaConfig modelConfig = LlamaConfig.fromJson(folder.config());
             int contextLength = config.resolveContextLength(modelConfig.maxPositionEmbeddings());
             PreparedData data = DatasetPreparer.prepare(
-                    RunOptions.data(config, contextLength, runDir.getParent().resolve(".token-cache")), tokenizer);
+                    RunOptions.data(config, contextLength, runDir.getParent().resolve(".token-cache"),
+                            modelConfig.modelType()), tokenizer);
             Map<String, Object> validated = new LinkedHashMap<>();
             validated.put("train_examples", data.trainStats().examples());
             validated.put("train_tokens", data.trainStats().tokens());

@@ -26,7 +26,8 @@ public final class ValidateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         RunConfig rc = RunConfig.load(config, overrides);
-        System.out.print(DataCheck.run(rc));
-        return 0;
+        DataCheck.Report report = DataCheck.run(rc);
+        System.out.print(report.text());
+        return report.ok() ? 0 : 1;
     }
 }

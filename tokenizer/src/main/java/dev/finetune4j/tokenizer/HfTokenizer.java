@@ -4,10 +4,13 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.finetune4j.tokenizer.template.JinjaChatTemplate;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.lang.ref.Reference;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -19,12 +22,14 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.stream.IntStream;
 
 /**
  * A Hugging Face tokenizer folder: {@code tokenizer.json} run by DJL's native HF tokenizers (no truncation, no
  * padding), plus {@code tokenizer_config.json}, {@code special_tokens_map.json} and {@code chat_template.jinja}.
- * Thread-safe: encode and decode may be called from many threads at once.
+ * Thread-safe: encode and decode may be called from many threads at once. {@link #close()} frees the native
+ * tokenizer; call it when done (not while other threads still use the tokenizer).
  */
 public final class HfTokenizer implements TextTokenizer, AutoCloseable {
     /** Tokenizer classes whose fast tokenizer rebuilds its post-processor from add_bos_token/add_eos_token. */
@@ -39,6 +44,8 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
     private final TokenizerFolderConfig config;
     private final boolean cleanUpDecoded;
     private final Map<String, JinjaChatTemplate> compiledTemplates = new ConcurrentHashMap<>();
+    private final Map<Integer, ForkJoinPool> pools = new ConcurrentHashMap<>();
+    private volatile boolean closed;
 
     private HfTokenizer(Path folder, HuggingFaceTokenizer djl, Vocabulary vocabulary, TokenizerFolderConfig config,
             boolean cleanUpDecoded) {
@@ -78,14 +85,23 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
             throw new TokenizerLoadException("cannot read " + file + ": " + e.getMessage(), e);
         }
         Vocabulary vocabulary = Vocabulary.read(bytes, file);
-        if (options.followConfigBosEos() && config.tokenizerClass() != null
+        List<AddedToken> missing = missingAddedTokens(config, vocabulary, folder);
+        boolean rebuildPostProcessor = options.followConfigBosEos() && config.tokenizerClass() != null
                 && CONFIG_BOS_EOS_CLASSES.contains(config.tokenizerClass())
-                && (config.addBosToken() != null || config.addEosToken() != null)) {
+                && (config.addBosToken() != null || config.addEosToken() != null);
+        if (!missing.isEmpty() || rebuildPostProcessor) {
             try {
-                JsonNode tree = JSON.readTree(bytes);
-                bytes = JSON.writeValueAsBytes(PostProcessors.llamaStyle(tree, config, vocabulary, file));
+                ObjectNode tree = (ObjectNode) JSON.readTree(bytes);
+                if (!missing.isEmpty()) {
+                    addTokens(tree, missing);
+                    vocabulary = Vocabulary.read(JSON.writeValueAsBytes(tree), file);
+                }
+                if (rebuildPostProcessor) {
+                    PostProcessors.llamaStyle(tree, config, vocabulary, file);
+                }
+                bytes = JSON.writeValueAsBytes(tree);
             } catch (IOException e) {
-                throw new TokenizerLoadException(file + ": cannot rewrite the post-processor: " + e.getMessage(), e);
+                throw new TokenizerLoadException(file + ": cannot rewrite it: " + e.getMessage(), e);
             }
         }
         HuggingFaceTokenizer djl;
@@ -98,6 +114,39 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
         }
         boolean cleanUp = options.cleanUpDecodedSpaces() && Boolean.TRUE.equals(config.cleanUpTokenizationSpaces());
         return new HfTokenizer(folder, djl, vocabulary, config, cleanUp);
+    }
+
+    /**
+     * Entries of added_tokens_decoder that tokenizer.json lacks (transformers adds them on load); an id already used
+     * by another token is an error.
+     */
+    private static List<AddedToken> missingAddedTokens(TokenizerFolderConfig config, Vocabulary vocabulary,
+            Path folder) {
+        List<AddedToken> missing = new ArrayList<>();
+        for (AddedToken t : config.addedTokens().values()) {
+            OptionalInt existing = vocabulary.id(t.content());
+            if (existing.isPresent()) {
+                continue;
+            }
+            String holder = vocabulary.tokenOrNull(t.id());
+            if (holder != null) {
+                throw new TokenizerLoadException(folder.resolve(TokenizerFolderConfig.CONFIG_FILE)
+                        + ": added_tokens_decoder gives id " + t.id() + " to '" + t.content()
+                        + "' but tokenizer.json already uses it for '" + holder + "'");
+            }
+            missing.add(t);
+        }
+        return missing;
+    }
+
+    private static void addTokens(ObjectNode tree, List<AddedToken> tokens) {
+        JsonNode existing = tree.get("added_tokens");
+        ArrayNode list = existing instanceof ArrayNode a ? a : tree.putArray("added_tokens");
+        for (AddedToken t : tokens) {
+            list.addObject().put("id", t.id()).put("content", t.content()).put("single_word", t.singleWord())
+                    .put("lstrip", t.lstrip()).put("rstrip", t.rstrip()).put("normalized", t.normalized())
+                    .put("special", t.special());
+        }
     }
 
     /** The folder this tokenizer was loaded from. */
@@ -120,16 +169,22 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
         if (text == null) {
             throw new IllegalArgumentException("text to encode is null");
         }
-        long encoding = TokenizersLibrary.LIB.encode(handle, text, addSpecialTokens);
+        ensureOpen();
         try {
-            long[] ids = TokenizersLibrary.LIB.getTokenIds(encoding);
-            int[] out = new int[ids.length];
-            for (int i = 0; i < ids.length; i++) {
-                out[i] = (int) ids[i];
+            long encoding = TokenizersLibrary.LIB.encode(handle, text, addSpecialTokens);
+            try {
+                long[] ids = TokenizersLibrary.LIB.getTokenIds(encoding);
+                int[] out = new int[ids.length];
+                for (int i = 0; i < ids.length; i++) {
+                    out[i] = (int) ids[i];
+                }
+                return out;
+            } finally {
+                TokenizersLibrary.LIB.deleteEncoding(encoding);
             }
-            return out;
         } finally {
-            TokenizersLibrary.LIB.deleteEncoding(encoding);
+            // the native tokenizer is freed by DJL's finalizer: keep it reachable while its handle is in use
+            Reference.reachabilityFence(djl);
         }
     }
 
@@ -138,11 +193,16 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
         if (text == null) {
             throw new IllegalArgumentException("text to tokenize is null");
         }
-        long encoding = TokenizersLibrary.LIB.encode(handle, text, false);
+        ensureOpen();
         try {
-            return List.of(TokenizersLibrary.LIB.getTokens(encoding));
+            long encoding = TokenizersLibrary.LIB.encode(handle, text, false);
+            try {
+                return List.of(TokenizersLibrary.LIB.getTokens(encoding));
+            } finally {
+                TokenizersLibrary.LIB.deleteEncoding(encoding);
+            }
         } finally {
-            TokenizersLibrary.LIB.deleteEncoding(encoding);
+            Reference.reachabilityFence(djl);
         }
     }
 
@@ -167,7 +227,8 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
             }
             return Arrays.asList(out);
         }
-        ForkJoinPool pool = new ForkJoinPool(threads);
+        ensureOpen();
+        ForkJoinPool pool = pools.computeIfAbsent(threads, HfTokenizer::newPool);
         try {
             pool.submit(() -> IntStream.range(0, out.length).parallel()
                     .forEach(i -> out[i] = encode(texts.get(i), addSpecialTokens))).get();
@@ -180,8 +241,6 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
                 throw re;
             }
             throw new IllegalStateException("batch encoding failed: " + cause, cause);
-        } finally {
-            pool.shutdown();
         }
         return Arrays.asList(out);
     }
@@ -196,7 +255,13 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
             }
             longs[i] = ids[i];
         }
-        String text = TokenizersLibrary.LIB.decode(handle, longs, skipSpecialTokens);
+        ensureOpen();
+        String text;
+        try {
+            text = TokenizersLibrary.LIB.decode(handle, longs, skipSpecialTokens);
+        } finally {
+            Reference.reachabilityFence(djl);
+        }
         return cleanUpDecoded ? cleanUpTokenizationSpaces(text) : text;
     }
 
@@ -235,6 +300,16 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
     @Override
     public OptionalInt padTokenId() {
         return idOf(config.specialTokens().pad());
+    }
+
+    /** Whether {@code id} is a special token (BOS, EOS, chat markers… — added tokens with "special": true). */
+    public boolean isSpecialToken(int id) {
+        return vocabulary.isSpecial(id);
+    }
+
+    /** The ids of all special tokens, ascending (e.g. candidate stop tokens, or ids to mask). */
+    public int[] specialTokenIds() {
+        return vocabulary.specialIds();
     }
 
     /** The id of the unknown token, if the folder names one. */
@@ -294,9 +369,29 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
         return new ArrayList<>(config.chatTemplates().keySet());
     }
 
+    private static ForkJoinPool newPool(int threads) {
+        return new ForkJoinPool(threads, pool -> {
+            ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
+            t.setDaemon(true);
+            t.setName("hf-tokenizer-" + t.getPoolIndex());
+            return t;
+        }, null, false);
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("tokenizer " + folder + " is closed");
+        }
+    }
+
+    /** Frees the native tokenizer and the batch-encoding threads; later calls fail with IllegalStateException. */
     @Override
     public void close() {
-        djl.close();
+        if (!closed) {
+            closed = true;
+            pools.values().forEach(ForkJoinPool::shutdown);
+            djl.close();
+        }
     }
 
     @Override

@@ -19,7 +19,7 @@ final class PostProcessors {
      * true) and add_eos_token (default false), set on {@code tree} in place. Returns {@code tree} unchanged when the
      * config sets neither flag.
      */
-    static JsonNode llamaStyle(JsonNode tree, TokenizerFolderConfig config, Vocabulary vocab, Path file) {
+    static JsonNode llamaStyle(ObjectNode tree, TokenizerFolderConfig config, Vocabulary vocab, Path file) {
         if (config.addBosToken() == null && config.addEosToken() == null) {
             return tree;
         }
@@ -67,9 +67,8 @@ final class PostProcessors {
         processor.set("single", single);
         processor.set("pair", pair);
         processor.set("special_tokens", specials);
-        ObjectNode root = (ObjectNode) tree;
-        root.set("post_processor", processor);
-        return root;
+        tree.set("post_processor", processor);
+        return tree;
     }
 
     private static ObjectNode special(String token, int typeId) {

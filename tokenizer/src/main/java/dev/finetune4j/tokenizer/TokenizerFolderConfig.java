@@ -17,7 +17,8 @@ import java.util.Map;
  * What a model's tokenizer folder says besides {@code tokenizer.json}: special tokens, {@code add_bos_token} /
  * {@code add_eos_token}, {@code added_tokens_decoder} and the chat template(s). Resolution follows transformers'
  * {@code from_pretrained}: {@code special_tokens_map.json} overrides the special tokens of
- * {@code tokenizer_config.json}, and {@code chat_template.jinja} overrides its {@code chat_template}.
+ * {@code tokenizer_config.json}; {@code chat_template.jinja} (else {@code chat_template.json}) overrides its
+ * {@code chat_template}; {@code additional_chat_templates/NAME.jinja} adds named templates.
  *
  * @param specialTokens  resolved special token strings
  * @param addBosToken    {@code add_bos_token}, null when the config does not set it
@@ -33,6 +34,10 @@ public record TokenizerFolderConfig(SpecialTokens specialTokens, Boolean addBosT
     public static final String CONFIG_FILE = "tokenizer_config.json";
     public static final String SPECIAL_TOKENS_FILE = "special_tokens_map.json";
     public static final String TEMPLATE_FILE = "chat_template.jinja";
+    /** Processor-style template file, read when chat_template.jinja is absent. */
+    public static final String TEMPLATE_JSON_FILE = "chat_template.json";
+    /** Folder of named templates ({@code NAME.jinja}) that newer transformers versions save. */
+    public static final String EXTRA_TEMPLATES_DIR = "additional_chat_templates";
     /** The name under which a single chat template is stored, and the one used when none is named. */
     public static final String DEFAULT_TEMPLATE = "default";
 
@@ -80,7 +85,12 @@ public record TokenizerFolderConfig(SpecialTokens specialTokens, Boolean addBosT
                     throw new TokenizerLoadException(configFile + ": added_tokens_decoder[\"" + e.getKey()
                             + "\"].content must be a string");
                 }
-                added.put(id, new AddedToken(id, content.asText(), e.getValue().path("special").asBoolean(false)));
+                JsonNode t = e.getValue();
+                boolean isSpecial = t.path("special").asBoolean(false);
+                // defaults of transformers' AddedToken: normalized = not special
+                added.put(id, new AddedToken(id, content.asText(), isSpecial, t.path("lstrip").asBoolean(false),
+                        t.path("rstrip").asBoolean(false), t.path("normalized").asBoolean(!isSpecial),
+                        t.path("single_word").asBoolean(false)));
             }
         }
 
@@ -107,16 +117,38 @@ public record TokenizerFolderConfig(SpecialTokens specialTokens, Boolean addBosT
             }
         }
         Path jinja = folder.resolve(TEMPLATE_FILE);
+        Path json = folder.resolve(TEMPLATE_JSON_FILE);
         if (Files.isRegularFile(jinja)) {
-            try {
-                templates.put(DEFAULT_TEMPLATE, Files.readString(jinja, StandardCharsets.UTF_8));
+            templates.put(DEFAULT_TEMPLATE, readText(jinja));
+        } else if (Files.isRegularFile(json)) {
+            JsonNode t = readJson(json).get("chat_template");
+            if (t == null || !t.isTextual()) {
+                throw new TokenizerLoadException(json + ": expected {\"chat_template\": string}");
+            }
+            templates.put(DEFAULT_TEMPLATE, t.asText());
+        }
+        Path extraDir = folder.resolve(EXTRA_TEMPLATES_DIR);
+        if (Files.isDirectory(extraDir)) {
+            try (var files = Files.list(extraDir)) {
+                for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".jinja")).sorted().toList()) {
+                    String name = f.getFileName().toString();
+                    templates.put(name.substring(0, name.length() - ".jinja".length()), readText(f));
+                }
             } catch (IOException e) {
-                throw new TokenizerLoadException("cannot read " + jinja + ": " + e.getMessage(), e);
+                throw new TokenizerLoadException("cannot list " + extraDir + ": " + e.getMessage(), e);
             }
         }
         return new TokenizerFolderConfig(special, bool(config, "add_bos_token", configFile),
                 bool(config, "add_eos_token", configFile), text(config, "tokenizer_class"),
                 bool(config, "clean_up_tokenization_spaces", configFile), added, templates);
+    }
+
+    private static String readText(Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new TokenizerLoadException("cannot read " + file + " as UTF-8 text: " + e.getMessage(), e);
+        }
     }
 
     private static JsonNode readJson(Path file) {

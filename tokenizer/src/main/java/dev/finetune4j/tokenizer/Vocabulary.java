@@ -19,10 +19,12 @@ final class Vocabulary {
     private static final JsonFactory FACTORY = new ObjectMapper().getFactory();
     private final Map<String, Integer> ids;
     private final String[] tokens;
+    private final java.util.BitSet special;
 
-    private Vocabulary(Map<String, Integer> ids, String[] tokens) {
+    private Vocabulary(Map<String, Integer> ids, String[] tokens, java.util.BitSet special) {
         this.ids = ids;
         this.tokens = tokens;
+        this.special = special;
     }
 
     /**
@@ -32,6 +34,7 @@ final class Vocabulary {
     static Vocabulary read(byte[] tokenizerJson, Path file) {
         Map<String, Integer> ids = new HashMap<>();
         Map<Integer, String> added = new HashMap<>();
+        java.util.BitSet special = new java.util.BitSet();
         boolean sawVocab = false;
         try (JsonParser p = FACTORY.createParser(tokenizerJson)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
@@ -60,6 +63,9 @@ final class Vocabulary {
                                     + "'id' and a string 'content'");
                         }
                         added.put(t.get("id").asInt(), t.get("content").asText());
+                        if (t.path("special").asBoolean(false)) {
+                            special.set(t.get("id").asInt());
+                        }
                         i++;
                     }
                 } else {
@@ -87,7 +93,7 @@ final class Vocabulary {
         }
         // an added token wins where it shares an id with the model vocabulary
         added.forEach((id, content) -> tokens[id] = content);
-        return new Vocabulary(ids, tokens);
+        return new Vocabulary(ids, tokens, special);
     }
 
     private static void readVocab(JsonParser p, JsonToken start, Map<String, Integer> ids, Path file)
@@ -128,6 +134,21 @@ final class Vocabulary {
                     + (tokens.length - 1) + ")");
         }
         return tokens[id];
+    }
+
+    /** The token at {@code id}, or null when the id is unused or out of range. */
+    String tokenOrNull(int id) {
+        return id >= 0 && id < tokens.length ? tokens[id] : null;
+    }
+
+    /** Whether {@code id} is an added token marked special (skipped by decode with skipSpecialTokens). */
+    boolean isSpecial(int id) {
+        return id >= 0 && special.get(id);
+    }
+
+    /** Ids of all special added tokens, ascending. */
+    int[] specialIds() {
+        return special.stream().toArray();
     }
 
     int size() {

@@ -34,6 +34,10 @@ class HfTokenizerTest {
         assertEquals(OptionalInt.of(9906), tok.tokenToId("Hello"));
         assertEquals(OptionalInt.empty(), tok.tokenToId("no such token at all"));
         assertThrows(IllegalArgumentException.class, () -> tok.idToToken(128256));
+        assertTrue(tok.isSpecialToken(128009));
+        assertFalse(tok.isSpecialToken(9906));
+        assertEquals(256, tok.specialTokenIds().length, "Llama 3 has 256 special tokens 128000..128255");
+        assertEquals(128000, tok.specialTokenIds()[0]);
     }
 
     @Test
@@ -56,6 +60,25 @@ class HfTokenizerTest {
         HfTokenizer tok = TokenizerCasesTest.tokenizer(folder("gpt2"));
         String text = " word".repeat(3000);
         assertEquals(3000, tok.encode(text, true).length, "gpt2's model_max_length 1024 must not truncate");
+    }
+
+    @Test
+    void truncationAndPaddingInTokenizerJsonAreIgnored(@TempDir Path tmp) throws IOException {
+        com.fasterxml.jackson.databind.ObjectMapper json = Conformance.mapper();
+        com.fasterxml.jackson.databind.node.ObjectNode tree = (com.fasterxml.jackson.databind.node.ObjectNode)
+                json.readTree(folder("gpt2").resolve("tokenizer.json").toFile());
+        tree.set("truncation", json.readTree("{\"direction\": \"Right\", \"max_length\": 4, \"strategy\": "
+                + "\"LongestFirst\", \"stride\": 0}"));
+        tree.set("padding", json.readTree("{\"strategy\": {\"Fixed\": 16}, \"direction\": \"Right\", "
+                + "\"pad_to_multiple_of\": null, \"pad_id\": 50256, \"pad_type_id\": 0, "
+                + "\"pad_token\": \"<|endoftext|>\"}"));
+        json.writeValue(tmp.resolve("tokenizer.json").toFile(), tree);
+        try (HfTokenizer tok = HfTokenizer.load(tmp)) {
+            assertEquals(8, tok.encode(" a b c d e f g h", true).length);
+            assertEquals(1, tok.encode(" a", true).length);
+            assertEquals(List.of(8, 1), tok.encodeBatch(List.of(" a b c d e f g h", " a"), true, 2).stream()
+                    .map(x -> x.length).toList());
+        }
     }
 
     @Test
@@ -134,11 +157,23 @@ class HfTokenizerTest {
             assertEquals("T", tok.chatTemplate("tool_use").render(List.of(), null, null));
             assertThrows(ChatTemplateException.class, () -> tok.chatTemplate("nope"));
         }
-        Files.writeString(tmp.resolve("chat_template.jinja"), "J\n");
+        Files.writeString(tmp.resolve("chat_template.json"), "{\"chat_template\": \"P\"}");
+        Files.createDirectories(tmp.resolve("additional_chat_templates"));
+        Files.writeString(tmp.resolve("additional_chat_templates/rag.jinja"), "R");
         try (HfTokenizer tok = HfTokenizer.load(tmp)) {
+            assertEquals("P", tok.chatTemplate().orElseThrow().render(List.of(), null, null),
+                    "chat_template.json wins over tokenizer_config.json");
+            assertEquals("R", tok.chatTemplate("rag").render(List.of(), null, null));
+        }
+        Files.writeString(tmp.resolve("chat_template.jinja"), "J\n");
+        HfTokenizer tok = HfTokenizer.load(tmp);
+        try (tok) {
             assertEquals("J", tok.chatTemplate().orElseThrow().render(List.of(), null, null),
                     "chat_template.jinja wins over tokenizer_config.json");
+            assertEquals(2, tok.encodeBatch(List.of("a", "b"), false, 2).size());
         }
+        IllegalStateException closed = assertThrows(IllegalStateException.class, () -> tok.encode("a", false));
+        assertTrue(closed.getMessage().contains("closed"), closed.getMessage());
     }
 
     @Test
@@ -158,6 +193,25 @@ class HfTokenizerTest {
                         "with followConfigBosEos off the tokenizer.json post-processor is used as saved");
             }
         }
+    }
+
+    @Test
+    void addedTokensDecoderEntriesMissingFromTokenizerJsonAreAdded(@TempDir Path tmp) throws IOException {
+        Files.copy(folder("gpt2").resolve("tokenizer.json"), tmp.resolve("tokenizer.json"));
+        Files.writeString(tmp.resolve("tokenizer_config.json"), "{\"added_tokens_decoder\": {"
+                + "\"50256\": {\"content\": \"<|endoftext|>\", \"special\": true},"
+                + "\"50257\": {\"content\": \"<|im_start|>\", \"special\": true}}}");
+        try (HfTokenizer tok = HfTokenizer.load(tmp)) {
+            assertEquals(50258, tok.vocabSize());
+            assertEquals(OptionalInt.of(50257), tok.tokenToId("<|im_start|>"));
+            int[] ids = tok.encode("<|im_start|>hi", false);
+            assertEquals(50257, ids[0]);
+            assertEquals("hi", tok.decode(ids, true), "a special added token is skipped when decoding");
+        }
+        Files.writeString(tmp.resolve("tokenizer_config.json"),
+                "{\"added_tokens_decoder\": {\"5\": {\"content\": \"<|clash|>\"}}}");
+        TokenizerLoadException e = assertThrows(TokenizerLoadException.class, () -> HfTokenizer.load(tmp));
+        assertTrue(e.getMessage().contains("already uses it"), e.getMessage());
     }
 
     private static int[] concat(int[] a, int[] b) {

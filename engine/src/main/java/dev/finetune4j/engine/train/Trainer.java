@@ -163,7 +163,7 @@ public final class Trainer {
             m.put("grad_norm", step.gradNorm);
             m.put("epoch", (double) ts.epoch());
             m.put("tokens", (double) ts.token());
-            m.put("elapsed_fraction", Math.min(1.0, ctx.elapsedFraction(ts)));
+            m.put("elapsed_fraction", elapsed(ctx, ts, batchesPerEpoch(ctx)));
             if (ts.batch() % spec.logInterval() == 0 || ctx.isDone(ts)) {
                 double secs = (System.nanoTime() - logStart) / 1e9;
                 m.put("tokens_per_s", tokensSinceLog / Math.max(secs, 1e-9));
@@ -223,6 +223,18 @@ public final class Trainer {
         }
         return new TrainingResult(ts.batch(), ts.epoch(), ts.token(), lastLoss, lastValLoss, lastSaved, export,
                 stopReason);
+    }
+
+    /** Fraction of the run done; epoch durations count batches so progress moves within an epoch. */
+    private static double elapsed(ScheduleContext ctx, Timestamp ts, long batchesPerEpoch) {
+        if (ctx.maxDuration().unit() == dev.finetune4j.engine.schedule.TimeUnit.EPOCH) {
+            return Math.min(1.0, ts.batch() / (ctx.maxDuration().value() * batchesPerEpoch));
+        }
+        return Math.min(1.0, ctx.elapsedFraction(ts));
+    }
+
+    private static long batchesPerEpoch(ScheduleContext ctx) {
+        return ctx.dataloaderLen().orElse(1);
     }
 
     private record StepOutcome(double loss, double gradNorm, double lr) {

@@ -7,7 +7,7 @@ import java.util.Map;
 
 /** The argument list of a call, filter or test: positional, keyword, {@code *args} and {@code **kwargs}. */
 final class CallArgs {
-    static final CallArgs NONE = new CallArgs(List.of(), new LinkedHashMap<>(), null, null);
+    static final CallArgs NONE = new CallArgs(List.of(), Map.of(), null, null);
 
     final List<Expr> positional;
     final Map<String, Expr> keyword;

@@ -206,12 +206,6 @@ final class Exprs {
         Object eval(Frame f) {
             return Filters.apply(name, value.eval(f), args.evalPositional(f), args.evalKeyword(f), f);
         }
-
-        /** Applies this filter to an already computed value (filter blocks, block set). */
-        Object applyTo(Object v, Frame f) {
-            Object r = Filters.apply(name, v, args.evalPositional(f), args.evalKeyword(f), f);
-            return r;
-        }
     }
 
     static final class TestCall extends Expr {

@@ -65,8 +65,7 @@ final class Filters {
         register((v, a, k, f) -> StringMethods.capitalize(str(v)), "capitalize");
         register((v, a, k, f) -> {
             Args args = new Args("center", a, k, "width");
-            return ((PyCallable) StringMethods.method(str(v), "center")).call(List.of(args.integer(0, 80)),
-                    Map.of());
+            return StringMethods.method(str(v), "center").call(List.of(args.integer(0, 80)), Map.of());
         }, "center");
         register((v, a, k, f) -> {
             Args args = new Args("default", a, k, "default_value", "boolean");
@@ -195,6 +194,80 @@ final class Filters {
                     .replace("%2F", "/");
         }, "urlencode");
         register((v, a, k, f) -> batch(v, a, k), "batch");
+        register((v, a, k, f) -> slice(v, a, k), "slice");
+        register((v, a, k, f) -> fileSize(v, new Args("filesizeformat", a, k, "binary").bool(0, false)),
+                "filesizeformat");
+        register((v, a, k, f) -> xmlattr(v, new Args("xmlattr", a, k, "autospace").bool(0, true)), "xmlattr");
+    }
+
+    private static Object slice(Object v, List<Object> a, Map<String, Object> k) {
+        Args args = new Args("slice", a, k, "slices", "fill_with");
+        long slices = args.integer(0, 1);
+        if (slices <= 0) {
+            throw new TemplateRuntimeException("ValueError: slices must be positive");
+        }
+        Object fill = args.get(1, null);
+        List<Object> seq = Py.iterate(v);
+        int length = seq.size();
+        int perSlice = (int) (length / slices);
+        int withExtra = (int) (length % slices);
+        int offset = 0;
+        List<Object> out = new ArrayList<>();
+        for (int n = 0; n < slices; n++) {
+            int start = offset + n * perSlice;
+            if (n < withExtra) {
+                offset++;
+            }
+            int end = offset + (n + 1) * perSlice;
+            List<Object> part = new ArrayList<>(seq.subList(start, end));
+            if (fill != null && n >= withExtra) {
+                part.add(fill);
+            }
+            out.add(part);
+        }
+        return new PyGenerator(out.iterator());
+    }
+
+    private static String fileSize(Object v, boolean binary) {
+        double bytes = Py.toDouble(toFloat(v, 0.0));
+        int base = binary ? 1024 : 1000;
+        String[] prefixes = binary ? new String[] {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"}
+                : new String[] {"kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"};
+        if (bytes == 1) {
+            return "1 Byte";
+        }
+        if (bytes < base) {
+            return (long) bytes + " Bytes";
+        }
+        double unit = base;
+        for (String prefix : prefixes) {
+            unit *= base;
+            if (bytes < unit || prefix.equals(prefixes[prefixes.length - 1])) {
+                return String.format(Locale.ROOT, "%.1f %s", base * bytes / unit, prefix);
+            }
+        }
+        throw new IllegalStateException();
+    }
+
+    private static String xmlattr(Object v, boolean autospace) {
+        if (!(v instanceof Map<?, ?> m)) {
+            throw new TemplateRuntimeException("AttributeError: '" + Py.typeName(v) + "' object has no attribute "
+                    + "'items'");
+        }
+        List<String> items = new ArrayList<>();
+        for (Map.Entry<?, ?> e : m.entrySet()) {
+            if (e.getValue() == null || e.getValue() instanceof Undefined) {
+                continue;
+            }
+            String key = str(e.getKey());
+            if (key.matches("(?s).*[\\s/>=].*")) {
+                throw new TemplateRuntimeException("ValueError: Invalid character in attribute name: "
+                        + Py.repr(key));
+            }
+            items.add(escape(key) + "=\"" + escape(str(e.getValue())) + "\"");
+        }
+        String rv = String.join(" ", items);
+        return autospace && !rv.isEmpty() ? " " + rv : rv;
     }
 
     private static List<String> castStrings(List<Object> l) {
@@ -413,8 +486,7 @@ final class Filters {
         String indention = width instanceof String s ? s : " ".repeat((int) Py.toLong(width));
         String s = str(v) + "\n";
         @SuppressWarnings("unchecked")
-        List<Object> lines = (List<Object>) ((PyCallable) StringMethods.method(s, "splitlines")).call(List.of(),
-                Map.of());
+        List<Object> lines = (List<Object>) StringMethods.method(s, "splitlines").call(List.of(), Map.of());
         String rv;
         if (args.bool(2, false)) {
             rv = String.join("\n" + indention, castStrings(lines));

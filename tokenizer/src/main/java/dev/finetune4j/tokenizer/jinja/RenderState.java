@@ -1,19 +1,16 @@
 package dev.finetune4j.tokenizer.jinja;
 
-import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 
-/** Per-render state: the globals (builtins + caller context), the clock for strftime_now and the messages. */
+/** Per-render state: the globals (builtins + caller context) and the messages. */
 final class RenderState {
     final Map<String, Object> globals;
-    final Clock clock;
     /** The conversation's messages (identity is used to name the failing message in errors), or empty. */
     final List<Object> messages;
 
-    RenderState(Map<String, Object> globals, Clock clock, List<Object> messages) {
+    RenderState(Map<String, Object> globals, List<Object> messages) {
         this.globals = globals;
-        this.clock = clock;
         this.messages = messages;
     }
 

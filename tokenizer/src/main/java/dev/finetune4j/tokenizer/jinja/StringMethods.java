@@ -348,7 +348,7 @@ final class StringMethods {
             if (prevCased) {
                 b.append(new String(Character.toChars(c)).toLowerCase(Locale.ROOT));
             } else {
-                b.append(new String(Character.toChars(c)).toUpperCase(Locale.ROOT));
+                b.append(titleCase(c));
             }
             prevCased = isCased(c);
             i += Character.charCount(c);
@@ -361,9 +361,18 @@ final class StringMethods {
             return s;
         }
         int first = s.codePointAt(0);
-        int n = Character.charCount(first);
-        return new String(Character.toChars(first)).toUpperCase(Locale.ROOT)
-                + s.substring(n).toLowerCase(Locale.ROOT);
+        return titleCase(first) + s.substring(Character.charCount(first)).toLowerCase(Locale.ROOT);
+    }
+
+    /** Full title-case mapping of one code point (ß → Ss, ǆ → ǅ), as Python's title() and capitalize() use. */
+    private static String titleCase(int c) {
+        String upper = new String(Character.toChars(c)).toUpperCase(Locale.ROOT);
+        if (upper.codePointCount(0, upper.length()) > 1) {
+            int first = upper.codePointAt(0);
+            return new String(Character.toChars(first))
+                    + upper.substring(Character.charCount(first)).toLowerCase(Locale.ROOT);
+        }
+        return new String(Character.toChars(Character.toTitleCase(c)));
     }
 
     private static String swapcase(String s) {

@@ -45,7 +45,7 @@ public final class Template {
             globals.put(e.getKey(), Py.fromJava(e.getValue()));
         }
         Object messages = globals.get("messages");
-        RenderState state = new RenderState(globals, clock, messages instanceof List<?> ? Py.items(messages)
+        RenderState state = new RenderState(globals, messages instanceof List<?> ? Py.items(messages)
                 : List.of());
         Frame root = new Frame(null, state);
         StringBuilder out = new StringBuilder();

@@ -4,10 +4,6 @@ package dev.finetune4j.tokenizer.jinja;
 record Token(Kind kind, String value, int line) {
     enum Kind { DATA, BLOCK_BEGIN, BLOCK_END, VAR_BEGIN, VAR_END, NAME, STRING, INTEGER, FLOAT, OPERATOR, EOF }
 
-    boolean is(Kind k, String v) {
-        return kind == k && value.equals(v);
-    }
-
     boolean isName(String v) {
         return kind == Kind.NAME && value.equals(v);
     }

@@ -13,8 +13,9 @@ import java.util.Map;
 
 /**
  * A Hugging Face chat template with transformers' {@code apply_chat_template} semantics: {@code trim_blocks} and
- * {@code lstrip_blocks} on, no trailing newline kept, context = special tokens + extra context + {@code messages} +
- * {@code add_generation_prompt} (only when not null), with {@code raise_exception} and {@code strftime_now}.
+ * {@code lstrip_blocks} on, no trailing newline kept, context = special tokens + {@code tools}/{@code documents}
+ * (None unless given, as transformers passes them) + extra context + {@code messages} + {@code add_generation_prompt}
+ * (only when not null), with {@code raise_exception} and {@code strftime_now}.
  * Immutable and thread-safe.
  */
 public final class JinjaChatTemplate implements ChatTemplate {
@@ -69,6 +70,10 @@ public final class JinjaChatTemplate implements ChatTemplate {
     public String render(List<Map<String, Object>> messages, Boolean addGenerationPrompt,
             Map<String, Object> extraContext) {
         Map<String, Object> context = new LinkedHashMap<>(specialTokens);
+        // transformers' render_jinja_template always passes tools= and documents= (None when not given), so
+        // templates testing `tools is not none` see None, not Undefined
+        context.put("tools", null);
+        context.put("documents", null);
         if (extraContext != null) {
             context.putAll(extraContext);
         }

@@ -86,6 +86,24 @@ class StatementsTest {
     }
 
     @Test
+    void moreBuiltinFilters() {
+        // expected values: Jinja2 3.1 docs/implementation
+        assertEquals("[[1, 2], [3, 4], [5]]|[[1, 2, 3], [4, 5, 0]]|[[1, 2], [3, 4], [5, 'x']]", render(
+                "{{ [1,2,3,4,5] | slice(3) | list }}|{{ [1,2,3,4,5] | slice(2, 0) | list }}|"
+                        + "{{ [1,2,3,4,5] | batch(2, 'x') | list }}"));
+        assertEquals("1 Byte|999 Bytes|1.5 kB|1.0 MiB", render("{{ 1 | filesizeformat }}|{{ 999 | filesizeformat }}|"
+                + "{{ 1500 | filesizeformat }}|{{ 1048576 | filesizeformat(true) }}"));
+        assertEquals(" class=\"a&amp;b\" id=\"x\"", render("{{ {'class': 'a&b', 'id': 'x', 'n': none} | xmlattr }}"));
+        assertEquals("[('a', [{'k': 'a', 'v': 1}, {'k': 'a', 'v': 3}]), ('b', [{'k': 'b', 'v': 2}])]|a:2 b:1 ", render(
+                "{% set rows = [{'k': 'a', 'v': 1}, {'k': 'b', 'v': 2}, {'k': 'a', 'v': 3}] %}{{ rows | groupby('k') }}|"
+                        + "{% for key, items in rows | groupby('k') %}{{ key }}:{{ items | length }} {% endfor %}"));
+        assertEquals("3|1|6|3|a", render("{{ [1,3,2] | max }}|{{ [1,3,2] | min }}|{{ [1,2,3] | sum }}|"
+                + "{{ [1,2,3] | last }}|{{ ['a','b'] | first }}"));
+        assertEquals("Hello...|2", render("{{ 'Hello world and more' | truncate(9, leeway=0) }}|"
+                + "{{ 'two words' | wordcount }}"));
+    }
+
+    @Test
     void tojsonIsPythonJsonDumps() {
         Map<String, Object> v = new java.util.LinkedHashMap<>();
         v.put("s", "é\"<\n");

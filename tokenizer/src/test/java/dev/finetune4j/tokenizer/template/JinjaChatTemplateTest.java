@@ -65,6 +65,14 @@ class JinjaChatTemplateTest {
     }
 
     @Test
+    void toolsAndDocumentsAreNoneUnlessGivenAsInTransformers() {
+        JinjaChatTemplate t = JinjaChatTemplate.compile("{% if tools is not none %}[TOOLS {{ tools | length }}]"
+                + "{% endif %}{{ documents is none }}", "t", Map.of());
+        assertEquals("True", t.render(List.of(), null, Map.of()));
+        assertEquals("[TOOLS 1]True", t.render(List.of(), null, Map.of("tools", List.of(Map.of("name", "f")))));
+    }
+
+    @Test
     void addGenerationPromptNullMeansNotPassed() {
         JinjaChatTemplate t = JinjaChatTemplate.compile("{{ add_generation_prompt is defined }}", "t", Map.of());
         assertEquals("False", t.render(List.of(), null, Map.of()));
