@@ -79,7 +79,7 @@ class ExportRoundTripTest {
     private Trained train(RunConfig c) {
         try (HfTokenizer tok = HfTokenizer.load(c.model());
              HfModelFolder folder = HfModelFolder.open(c.model())) {
-            PreparedData data = DatasetPreparer.prepare(RunOptions.data(c, 128, null), tok);
+            PreparedData data = DatasetPreparer.prepare(RunOptions.data(c, 128, null, "llama"), tok);
             Batch probe = data.train().loader(2, 0).next();
             ModelOptions options = RunOptions.model(c, Device.cpu(), false);
             try (CausalLm model = CausalLm.load(folder, options)) {
