@@ -108,6 +108,15 @@ class ExportRoundTripTest {
 
         PeftAdapter adapter = PeftAdapter.read(export);
         assertEquals(2 * 7 * 4, adapter.tensors().size(), "A and B for 7 projections in each of 4 layers");
+        // `finetune4j export` of the run's last Composer checkpoint writes the same adapter
+        Path fromCheckpoint = CheckpointExport.export(t.result().lastCheckpoint(), base, dir.resolve("exported"),
+                false).dir();
+        PeftAdapter exported = PeftAdapter.read(fromCheckpoint);
+        assertEquals(adapter.tensors(), exported.tensors(), "adapter from the checkpoint vs the run's export");
+        assertEquals(adapter.config().r(), exported.config().r());
+        assertEquals(adapter.config().loraAlpha(), exported.config().loraAlpha());
+        assertEquals(adapter.config().targetModules(), exported.config().targetModules());
+
         // the reloaded model's adapters come from adapter_config.json alone, as PEFT would build them
         PeftConfig pc = adapter.config();
         LoraOptions fromFile = new LoraOptions(pc.r(), pc.loraAlpha(), 0.0, pc.targetModules(), pc.useRslora(),
