@@ -32,13 +32,13 @@ class ResumeEquivalenceTest {
     private record Run(TreeMap<Long, Double> losses, TrainingResult result, Map<String, float[]> weights) {
     }
 
-    private TrainFixtures.Spec spec(Path runDir, boolean autoresume) {
+    private TrainFixtures.Spec spec(Path runDir, boolean autoresume, String optimizer) {
         TrainFixtures.Spec s = new TrainFixtures.Spec(runDir);
         s.micro = 2;
         s.global = 4;
         s.duration = N + "ba";
         s.lr = 3e-3;
-        s.optimizer = new TrainingSpec.OptimizerSpec("decoupled_lionw", 0.9, 0.99, 1e-4, 1e-8);
+        s.optimizer = new TrainingSpec.OptimizerSpec(optimizer, 0.9, 0.99, 1e-4, 1e-8);
         s.scheduler = LinearWithWarmup.of(Time.parse("2ba"), 0.1);
         s.clip = 1.0;
         s.saveInterval = "2ba";
@@ -46,14 +46,14 @@ class ResumeEquivalenceTest {
         return s;
     }
 
-    private Run run(Path runDir, boolean autoresume, double dropout, int stopAfter, boolean lora) {
+    private Run run(Path runDir, boolean autoresume, double dropout, int stopAfter, boolean lora, String optimizer) {
         TrainFixtures.Recorder rec = new TrainFixtures.Recorder();
         PackedDataset data = TrainFixtures.dataset(10, 5);
         // a resumed full fine-tune starts from other random weights: everything must come from the checkpoint; a
         // LoRA run keeps its (frozen) base, and its adapters start from another seed
         try (CausalLm model = lora ? TrainFixtures.tinyLoraModel(17, autoresume ? 99 : 17, dropout)
                 : TrainFixtures.tinyModel(autoresume ? 99 : 17, dropout)) {
-            Trainer t = new Trainer(model, data, null, spec(runDir, autoresume).build(), rec, TrainFixtures.noHooks());
+            Trainer t = new Trainer(model, data, null, spec(runDir, autoresume, optimizer).build(), rec, TrainFixtures.noHooks());
             if (stopAfter > 0) {
                 t.stopWhen(() -> rec.losses().size() >= stopAfter);
             }
@@ -62,18 +62,19 @@ class ResumeEquivalenceTest {
         }
     }
 
-    @ParameterizedTest(name = "stop after {0} steps, dropout {1}, LoRA {2}")
-    @CsvSource({"4, 0.0, false", "5, 0.1, false", "3, 0.1, false", "4, 0.1, true"})
-    void resumedRunMatchesUninterruptedRun(int k, double dropout, boolean lora) {
-        Run straight = run(dir.resolve("straight"), false, dropout, 0, lora);
+    @ParameterizedTest(name = "stop after {0} steps, dropout {1}, LoRA {2}, {3}")
+    @CsvSource({"4, 0.0, false, decoupled_lionw", "3, 0.1, false, decoupled_lionw", "4, 0.1, true, decoupled_lionw",
+            "5, 0.1, false, adamw"})
+    void resumedRunMatchesUninterruptedRun(int k, double dropout, boolean lora, String optimizer) {
+        Run straight = run(dir.resolve("straight"), false, dropout, 0, lora, optimizer);
         assertEquals(N, straight.losses().size());
         assertEquals("duration", straight.result().stopReason());
 
         Path resumedDir = dir.resolve("resumed");
-        Run first = run(resumedDir, false, dropout, k, lora);
+        Run first = run(resumedDir, false, dropout, k, lora, optimizer);
         assertEquals("stopped", first.result().stopReason());
         assertEquals(k, first.result().batches());
-        Run second = run(resumedDir, true, dropout, 0, lora);
+        Run second = run(resumedDir, true, dropout, 0, lora, optimizer);
         assertEquals(N, second.result().batches());
         assertEquals(N - k, second.losses().size(), "the resumed run must only do the remaining steps");
 

@@ -90,6 +90,8 @@ final class TrainFixtures {
         Scheduler scheduler = dev.finetune4j.engine.schedule.Constant.one();
         double clip = 0;
         String saveInterval;
+        String evalInterval;
+        TrainingSpec.EarlyStoppingSpec earlyStopping;
         int keep = -1;
         boolean autoresume;
         long seed = 17;
@@ -100,8 +102,9 @@ final class TrainFixtures {
 
         TrainingSpec build() {
             return new TrainingSpec(runDir, "test-run", micro, global, Time.parse(duration), lr, optimizer, scheduler,
-                    clip, null, saveInterval == null ? null : Interval.parse(saveInterval, true), keep, autoresume,
-                    null, List.of(), seed, 1.0, 1, false, false);
+                    clip, evalInterval == null ? null : Interval.parse(evalInterval, true),
+                    saveInterval == null ? null : Interval.parse(saveInterval, true), keep, autoresume,
+                    earlyStopping, List.of(), seed, 1.0, 1, false, false);
         }
     }
 
