@@ -32,6 +32,7 @@ public final class FineTuneRun implements AutoCloseable {
     }
 
     static FineTuneRun create(RunConfig config, PrintStream console) {
+        config.requireInputsExist(); // before the run folder exists: a bad path names its key, nothing half-made
         RunConfig named = config.runName() != null ? config
                 : config.withRunName("run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         RunOutputs outputs = RunOutputs.create(named, console);

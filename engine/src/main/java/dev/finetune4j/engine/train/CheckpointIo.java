@@ -26,6 +26,7 @@ import java.util.Optional;
  * early-stopping record under {@code state['dataset_state']} / {@code state['callbacks']}.
  */
 final class CheckpointIo {
+    private static final String PEFT_PREFIX = "base_model.model.";
     private CheckpointIo() {
     }
 
@@ -34,19 +35,28 @@ final class CheckpointIo {
                      TrainingState state, Map<String, Object> integrations, Map<String, Object> metadata) {
         LinkedHashMap<String, StoredTensor> weights = new LinkedHashMap<>();
         for (TrainableParameter p : model.trainableParameters()) {
-            weights.put(p.name(), dev.finetune4j.engine.model.Tensors.toStored(p.array(),
+            weights.put(fqn(p.name()), dev.finetune4j.engine.model.Tensors.toStored(p.array(),
                     dev.finetune4j.checkpoint.DType.FLOAT32));
         }
-        LinkedHashMap<String, Map<String, StoredTensor>> perParam = new LinkedHashMap<>(optimizer.state());
+        LinkedHashMap<String, Map<String, StoredTensor>> perParam = new LinkedHashMap<>();
+        optimizer.state().forEach((name, slots) -> perParam.put(fqn(name), slots));
         List<Map<String, Object>> groups = new ArrayList<>();
         for (ParameterGroup g : optimizer.groups()) {
-            Map<String, Object> pg = new LinkedHashMap<>(groupDefaults);
+            // torch's key order (§1 "In a Composer checkpoint"): the optimizer's defaults in constructor order
+            // (lr, betas[, eps], weight_decay[, amsgrad]), then initial_lr, params last
+            Map<String, Object> pg = new LinkedHashMap<>();
             pg.put("lr", g.lr());
+            for (String k : List.of("betas", "eps")) {
+                if (groupDefaults.containsKey(k)) {
+                    pg.put(k, groupDefaults.get(k));
+                }
+            }
             pg.put("weight_decay", g.weightDecay());
+            groupDefaults.forEach(pg::putIfAbsent);
             pg.put("initial_lr", g.initialLr());
             List<Object> names = new ArrayList<>();
             for (TrainableParameter p : g.params()) {
-                names.add(p.name());
+                names.add(fqn(p.name()));
             }
             pg.put("params", names);
             groups.add(pg);
@@ -74,6 +84,28 @@ final class CheckpointIo {
         return ComposerCheckpoints.save(folder, cp, keep);
     }
 
+    /**
+     * The name a trainable parameter has in a Composer checkpoint (below the {@code model.} prefix): HF names for
+     * base weights; for LoRA adapters PEFT's module path with the adapter name kept, as Composer saves a PEFT model
+     * (§3 {@code state.model}: {@code base_model.model.model.layers.0.self_attn.q_proj.lora_A.default.weight}).
+     */
+    static String fqn(String engineName) {
+        if (!engineName.contains(".lora_A.") && !engineName.contains(".lora_B.")) {
+            return engineName;
+        }
+        return PEFT_PREFIX + engineName.replace(".lora_A.weight", ".lora_A.default.weight")
+                .replace(".lora_B.weight", ".lora_B.default.weight");
+    }
+
+    /** The inverse of {@link #fqn}: the engine's parameter name for a checkpoint key. */
+    static String engineName(String fqn) {
+        if (!fqn.startsWith(PEFT_PREFIX)) {
+            return fqn;
+        }
+        return fqn.substring(PEFT_PREFIX.length()).replace(".lora_A.default.", ".lora_A.")
+                .replace(".lora_B.default.", ".lora_B.");
+    }
+
     static Optional<Path> latest(Path folder) {
         return ComposerCheckpoints.latest(folder);
     }
@@ -84,12 +116,16 @@ final class CheckpointIo {
 
     static Restored restore(Path file, CausalLm model, Optimizer optimizer) {
         ComposerCheckpoint cp = ComposerCheckpoint.read(file);
-        model.loadStateDict(cp.model(), false);
+        LinkedHashMap<String, StoredTensor> weights = new LinkedHashMap<>();
+        cp.model().forEach((k, v) -> weights.put(engineName(k), v));
+        model.loadStateDict(weights, false);
         if (cp.optimizer() == null || cp.timestamp() == null || cp.scheduler() == null) {
             throw new TrainingException("checkpoint " + file + " holds no optimizer/scheduler/timestamp state "
                     + "(weights-only?); use custom_weights_path to start from its weights instead of autoresume");
         }
-        optimizer.loadState(cp.optimizer().state());
+        LinkedHashMap<String, Map<String, StoredTensor>> optState = new LinkedHashMap<>();
+        cp.optimizer().state().forEach((k, v) -> optState.put(engineName(k), v));
+        optimizer.loadState(optState);
         List<Double> lrs = new ArrayList<>();
         for (Map<String, Object> g : cp.optimizer().paramGroups()) {
             lrs.add(((Number) g.get("lr")).doubleValue());

@@ -148,6 +148,10 @@ public final class Trainer {
                 throw new TrainingException(reason);
             }
             schedule.step(ts); // LambdaLR.step() before the timestamp advances (§2)
+            double[] nextLrs = schedule.lrs();
+            for (int g = 0; g < nextLrs.length; g++) {
+                optimizer.setLr(g, nextLrs[g]); // LambdaLR.step() also writes group['lr'], which checkpoints hold
+            }
             Timestamp previous = ts;
             Duration took = Duration.ofNanos(System.nanoTime() - t0);
             ts = ts.toNextBatch(global.rows(), global.tokens(), took);
