@@ -130,6 +130,49 @@ public record RunConfig(
         return RunConfigYaml.write(this);
     }
 
+    /**
+     * The resolved configuration as an ordered map of snake_case keys (the content of {@link #toYaml()}), with
+     * paths and times as strings; for metadata files.
+     */
+    public java.util.Map<String, Object> toMap() {
+        return RunConfigYaml.toMap(this);
+    }
+
+    /**
+     * The context length for a model: {@code context_length} when set, else min(8192, max_position_embeddings).
+     *
+     * @throws ConfigException when the configured length exceeds what the model supports
+     */
+    public int resolveContextLength(int maxPositionEmbeddings) {
+        if (contextLength == null) {
+            return Math.min(8192, maxPositionEmbeddings);
+        }
+        if (contextLength > maxPositionEmbeddings) {
+            throw new ConfigException(null, "context_length", "value " + contextLength + " is larger than the"
+                    + " model's max_position_embeddings " + maxPositionEmbeddings + "; allowed: [1, "
+                    + maxPositionEmbeddings + "]");
+        }
+        return contextLength;
+    }
+
+    /**
+     * The scheduler context of this run: {@code training_duration} as max_duration and the number of optimizer
+     * steps per epoch (Composer's dataloader_len), needed to convert {@code dur}/{@code ep} times to batches.
+     */
+    public dev.finetune4j.engine.schedule.ScheduleContext scheduleContext(long batchesPerEpoch) {
+        return dev.finetune4j.engine.schedule.ScheduleContext.of(trainingDuration, batchesPerEpoch);
+    }
+
+    /** A fresh trigger for {@code save_interval}, also firing at the end of training (Composer's default). */
+    public dev.finetune4j.engine.schedule.Interval saveTrigger() {
+        return new dev.finetune4j.engine.schedule.Interval(saveInterval, true);
+    }
+
+    /** A fresh trigger for {@code eval_interval}, also firing at the end of training. */
+    public dev.finetune4j.engine.schedule.Interval evalTrigger() {
+        return new dev.finetune4j.engine.schedule.Interval(evalInterval, true);
+    }
+
     /** Whether adapters are trained (a {@code lora} block is present). */
     public boolean usesLora() {
         return lora != null;

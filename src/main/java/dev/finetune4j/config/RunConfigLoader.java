@@ -106,7 +106,7 @@ final class RunConfigLoader {
         }
         ObjectNode root = (ObjectNode) tree;
         Set<String> overridden = Overrides.apply(root, overrides == null ? List.of() : overrides, yaml);
-        return bind(root, baseDir.toAbsolutePath(), new ConfigOrigin(src, overridden));
+        return bind(root, baseDir.toAbsolutePath(), new ConfigOrigin(src, overridden, KeyLines.index(text, mapper)));
     }
 
     static void checkRunName(String name, Section s) {
@@ -157,7 +157,8 @@ final class RunConfigLoader {
                     + " adapters on top of them");
         }
         DropoutConfig dropout = dropout(s, origin);
-        Precision precision = s.enumValue("precision", Precision.class, Precision.AUTO);
+        Precision precision = "amp_bf16".equalsIgnoreCase(s.string("precision", "auto")) ? Precision.BF16
+                : s.enumValue("precision", Precision.class, Precision.AUTO); // amp_bf16: Composer's name
         String device = s.string("device", "auto").toLowerCase(Locale.ROOT);
         if (!DEVICE.matcher(device).matches()) {
             throw s.error("device", "'" + device + "' is not allowed; allowed values: auto, cpu, cuda, cuda:N");

@@ -21,8 +21,7 @@ class RunConfigErrorsTest {
         Path f = dir.resolve("run.yaml");
         Files.writeString(f, yaml);
         ConfigException e = assertThrows(ConfigException.class, () -> RunConfig.load(f, List.of(sets)));
-        String prefix = f + ": ";
-        return e.getMessage().startsWith(prefix) ? e.getMessage().substring(prefix.length()) : e.getMessage();
+        return e.getMessage().replaceFirst("^" + java.util.regex.Pattern.quote(f.toString()) + "(:\\d+)?: ", "");
     }
 
     @Test
@@ -46,6 +45,28 @@ class RunConfigErrorsTest {
                 error("modle: m\ntrain_data_path: t\n").split(" allowed")[0]);
         assertEquals("key 'lora.banana': unknown key; allowed keys in 'lora': r, alpha, dropout, target_modules,"
                 + " use_rslora, loraplus_lr_ratio", error(MINIMAL + "lora: {banana: 1}\n"));
+    }
+
+    @Test
+    void messagesNameTheLineOfTheKey() throws IOException {
+        Path f = dir.resolve("run.yaml");
+        Files.writeString(f, "model: m\ntrain_data_path: t\noptimizer:\n  name: adamw\n  betas: [0.9]\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> RunConfig.load(f));
+        assertEquals(f + ":5: key 'optimizer.betas': expected a list of 2 numbers in [0, 1], got [0.9]",
+                e.getMessage());
+        assertEquals(f + ":5", e.source());
+        assertEquals("optimizer.betas", e.key());
+        Files.writeString(f, "model: m\ntrain_data_path: t\n\nlora:\n  r: 8\n  alpah: 16\n");
+        e = assertThrows(ConfigException.class, () -> RunConfig.load(f));
+        assertEquals(f + ":6: key 'lora.alpah': unknown key; did you mean 'lora.alpha'?",
+                e.getMessage().split(" allowed")[0]);
+        Files.writeString(f, "{\"model\": \"m\",\n \"train_data_path\": \"t\",\n \"seed\": \"x\"}");
+        Path json = Files.move(f, dir.resolve("run.json"));
+        e = assertThrows(ConfigException.class, () -> RunConfig.load(json));
+        assertEquals(json + ":3: key 'seed': expected a whole number, got 'x'", e.getMessage());
+        Files.writeString(f, "train_data_path: t\n");
+        e = assertThrows(ConfigException.class, () -> RunConfig.load(f));
+        assertEquals(f + ": key 'model': is required but missing", e.getMessage());
     }
 
     @Test

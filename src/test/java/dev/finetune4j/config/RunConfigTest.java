@@ -216,6 +216,28 @@ class RunConfigTest {
     }
 
     @Test
+    void runTimeResolution() throws IOException {
+        RunConfig auto = load(MINIMAL);
+        assertEquals(4096, auto.resolveContextLength(4096));
+        assertEquals(8192, auto.resolveContextLength(131072));
+        RunConfig fixed = load(MINIMAL + "context_length: 2048\nprecision: amp_bf16\n");
+        assertEquals(2048, fixed.resolveContextLength(4096));
+        ConfigException e = assertThrows(ConfigException.class, () -> fixed.resolveContextLength(1024));
+        assertEquals("key 'context_length': value 2048 is larger than the model's max_position_embeddings 1024;"
+                + " allowed: [1, 1024]", e.getMessage());
+        assertEquals(Precision.BF16, fixed.precision());
+        assertEquals(Precision.BF16, auto.precision().resolve(true));
+        assertEquals(Precision.FP32, auto.precision().resolve(false));
+        assertEquals(Precision.FP32, Precision.FP32.resolve(true));
+        // 0.02dur of 2 epochs of 1000 batches: 40 warmup batches (reference-behaviours.md §2)
+        RunConfig twoEpochs = load(MINIMAL + "training_duration: 2ep\nsave_interval: 0.5dur\n");
+        assertEquals(Time.parse("40ba"), dev.finetune4j.engine.schedule.TimeConverter.convert(
+                twoEpochs.scheduler().tWarmup(), twoEpochs.scheduleContext(1000)));
+        assertEquals(Time.parse("0.5dur"), twoEpochs.saveTrigger().interval());
+        assertEquals(Time.parse("1ep"), twoEpochs.evalTrigger().interval());
+    }
+
+    @Test
     void generatedRunNameIsValidated() throws IOException {
         RunConfig c = load(MINIMAL).withRunName("run-20261123");
         assertEquals(dir.resolve("runs/run-20261123"), c.runDir());

@@ -1,10 +1,10 @@
 package dev.finetune4j.data;
 
-import dev.finetune4j.data.encode.ChatMlTemplate;
 import dev.finetune4j.data.encode.ChatTurnSlicer;
 import dev.finetune4j.data.encode.ExampleEncoder;
 import dev.finetune4j.data.source.SampleReader;
 import dev.finetune4j.tokenizer.ChatTemplate;
+import dev.finetune4j.tokenizer.ChatTemplates;
 import dev.finetune4j.tokenizer.TextTokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -34,13 +35,28 @@ public final class DatasetPreparer {
      * @throws DataValidationException when too many samples are invalid or nothing trainable is left
      */
     public static PreparedData prepare(DataOptions options, TextTokenizer tokenizer) {
+        return run(options, tokenizer, true);
+    }
+
+    /**
+     * Like {@link #prepare} but for {@code finetune4j validate}: too many invalid samples or an empty split do not
+     * throw; they are listed in {@link PreparedData#failures()} (and printed by {@link PreparedData#format()}).
+     *
+     * @throws DataFormatException when a data path cannot be read at all
+     */
+    public static PreparedData validate(DataOptions options, TextTokenizer tokenizer) {
+        return run(options, tokenizer, false);
+    }
+
+    private static PreparedData run(DataOptions options, TextTokenizer tokenizer, boolean enforce) {
         Session session = new Session(options, tokenizer);
+        List<String> failures = new ArrayList<>();
         EncodedSource train = session.load(options.trainDataPath());
-        checkInvalidShare(options, train);
+        checkInvalidShare(options, train, enforce, failures);
         EncodedSource evalSource = null;
         if (options.evalDataPath() != null) {
             evalSource = session.load(options.evalDataPath());
-            checkInvalidShare(options, evalSource);
+            checkInvalidShare(options, evalSource, enforce, failures);
         }
         int[] trainIdx = range(train.corpus().size());
         int[] evalIdx = evalSource == null ? null : range(evalSource.corpus().size());
@@ -54,9 +70,13 @@ public final class DatasetPreparer {
             evalIdx = head(evalIdx, options.maxValSamples());
         }
         if (trainIdx.length == 0) {
-            throw new DataValidationException("no trainable example in " + options.trainDataPath() + ": "
+            String summary = "no trainable example in " + options.trainDataPath() + ": "
                     + train.report().samples() + " sample(s) read, " + train.report().invalidSamples() + " invalid, "
-                    + train.report().droppedCount() + " dropped", train.report());
+                    + train.report().droppedCount() + " dropped";
+            if (enforce) {
+                throw new DataValidationException(summary, train.report());
+            }
+            failures.add(summary);
         }
         int padId = tokenizer.padTokenId().orElse(tokenizer.eosTokenId().orElse(0));
         PackedDataset trainDs = pack(train.corpus(), trainIdx, options, padId);
@@ -69,7 +89,7 @@ public final class DatasetPreparer {
             evalStats = Optional.of(statistics(src, evalIdx, ds));
         }
         return new PreparedData(train.report(), evalSource == null ? ValidationReport.empty() : evalSource.report(),
-                statistics(train, trainIdx, trainDs), evalStats, trainDs, evalDs, session.cacheHits);
+                statistics(train, trainIdx, trainDs), evalStats, trainDs, evalDs, session.cacheHits, failures);
     }
 
     /** Reads, validates and encodes one data path (through the cache when {@code cacheDir} is set). */
@@ -113,7 +133,8 @@ public final class DatasetPreparer {
                     : templateAcceptsSystem(tokenizer));
             this.dateString = options.chatDateString() != null ? options.chatDateString()
                     : LocalDate.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("dd MMM yyyy", Locale.ENGLISH));
-            ChatTurnSlicer slicer = chat ? new ChatTurnSlicer(tokenizer.chatTemplate().orElseGet(ChatMlTemplate::new),
+            // without a template of its own the tokenizer gets llm-foundry's ChatML default (§5)
+            ChatTurnSlicer slicer = chat ? new ChatTurnSlicer(ChatTemplates.resolve(tokenizer, true),
                     Map.of("date_string", dateString)) : null;
             this.encoder = new ExampleEncoder(tokenizer, slicer, options.targetPrompts(), options.targetResponses());
         }
@@ -140,18 +161,27 @@ public final class DatasetPreparer {
             try (SampleReader reader = SampleReader.open(dataPath, options.taskType(), options.validateInputs(), allowSystem)) {
                 SplitBuilder builder = new SplitBuilder(options.contextLength(), tokenizer.eosTokenId(), writer);
                 EncodingPipeline.run(reader, encoder, builder, options.preprocessingNumWorkers());
-                return builder.finish(reader.files(), reader.notes());
+                List<Problem> notes = new java.util.ArrayList<>(reader.notes());
+                if (options.taskType() == TaskType.CHAT_COMPLETION && tokenizer.chatTemplate().isEmpty()) {
+                    notes.add(0, new Problem(dataPath, 0, "the tokenizer has no chat template; the ChatML default "
+                            + "(<|im_start|>role\\ncontent<|im_end|>) is used, as llm-foundry does"));
+                }
+                return builder.finish(reader.files(), notes);
             }
         }
     }
 
-    private static void checkInvalidShare(DataOptions options, EncodedSource source) {
+    private static void checkInvalidShare(DataOptions options, EncodedSource source, boolean enforce, List<String> failures) {
         ValidationReport r = source.report();
         if (r.invalidSamples() > 0 && r.invalidPercentage() > options.allowPercentageInvalidSamples()) {
-            throw new DataValidationException(String.format(Locale.ROOT,
+            String summary = String.format(Locale.ROOT,
                     "%d of %d samples (%.2f%%) in %s are invalid; allow_percentage_invalid_samples is %s",
                     r.invalidSamples(), r.samples(), r.invalidPercentage(), source.files().size() == 1
-                            ? source.files().get(0) : source.files().size() + " files", options.allowPercentageInvalidSamples()), r);
+                            ? source.files().get(0) : source.files().size() + " files", options.allowPercentageInvalidSamples());
+            if (enforce) {
+                throw new DataValidationException(summary, r);
+            }
+            failures.add(summary);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.finetune4j.data;
 
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -13,10 +14,21 @@ import java.util.Optional;
  * @param train       the packed train split
  * @param eval        the packed eval split, if there is one
  * @param cacheHits   how many data paths came from the token cache (0 = everything was tokenized now)
+ * @param failures    why a training run would refuse this data (only from {@link DatasetPreparer#validate};
+ *                    {@link DatasetPreparer#prepare} throws instead)
  */
 public record PreparedData(ValidationReport trainReport, ValidationReport evalReport, TokenStatistics trainStats,
                            Optional<TokenStatistics> evalStats, PackedDataset train, Optional<PackedDataset> eval,
-                           int cacheHits) {
+                           int cacheHits, List<String> failures) {
+
+    public PreparedData {
+        failures = List.copyOf(failures);
+    }
+
+    /** Whether a training run would accept this data. */
+    public boolean ok() {
+        return failures.isEmpty();
+    }
 
     /** Train and eval validation together. */
     public ValidationReport report() {
@@ -28,6 +40,7 @@ public record PreparedData(ValidationReport trainReport, ValidationReport evalRe
         StringBuilder sb = new StringBuilder();
         sb.append("== train data ==\n").append(trainReport.format()).append(trainStats.format()).append('\n');
         evalStats.ifPresent(s -> sb.append("== eval data ==\n").append(evalReport.format()).append(s.format()).append('\n'));
+        failures.forEach(f -> sb.append("FAIL: ").append(f).append('\n'));
         if (cacheHits > 0) {
             sb.append("(token cache used for ").append(cacheHits).append(" data path(s))\n");
         }

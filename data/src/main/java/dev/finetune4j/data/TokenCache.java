@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.finetune4j.data.source.InputFiles;
+import dev.finetune4j.tokenizer.HfTokenizer;
 import dev.finetune4j.tokenizer.TextTokenizer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -74,10 +75,21 @@ final class TokenCache {
     }
 
     /**
-     * A fingerprint of a tokenizer without its files: vocabulary size, special ids, the encodings of probe texts
-     * and the rendering of a probe conversation.
+     * A fingerprint of a tokenizer: the hash of its folder's files for an {@link HfTokenizer}; otherwise vocabulary
+     * size, special ids, the encodings of probe texts and the rendering of a probe conversation.
      */
-    static String fingerprint(TextTokenizer t) {
+    static String fingerprint(TextTokenizer t) throws IOException {
+        if (t instanceof HfTokenizer hf) { // the folder's files define the tokenizer and its template
+            MessageDigest md = sha256();
+            for (String name : List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja")) {
+                Path f = hf.folder().resolve(name);
+                if (Files.isRegularFile(f)) {
+                    update(md, name);
+                    md.update(Files.readAllBytes(f));
+                }
+            }
+            return "hf:" + HexFormat.of().formatHex(md.digest());
+        }
         StringBuilder sb = new StringBuilder();
         sb.append(t.vocabSize()).append('|').append(t.bosTokenId()).append('|').append(t.eosTokenId()).append('|')
                 .append(t.padTokenId());

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.finetune4j.data.encode.ChatMlTemplate;
+import dev.finetune4j.tokenizer.ChatTemplates;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,7 +67,7 @@ class DatasetPreparerTest {
         Path file = TestFiles.write(dir, "bedrock.jsonl",
                 "{\"schemaVersion\": \"bedrock-conversation-2024\", \"system\": [{\"text\": \"Be brief.\"}], \"messages\": ["
                         + "{\"role\": \"user\", \"content\": [{\"text\": \"Hi\"}]}, {\"role\": \"assistant\", \"content\": [{\"text\": \"Hello\"}, {\"text\": \"there\"}]}]}");
-        FakeTokenizer tok = new FakeTokenizer(true, FakeTokenizer.EOS, new ChatMlTemplate());
+        FakeTokenizer tok = new FakeTokenizer(true, FakeTokenizer.EOS, ChatTemplates.defaultChatMl());
         PreparedData d = DatasetPreparer.prepare(DataOptions.defaults(TaskType.CHAT_COMPLETION, file, 256), tok);
         String text = tok.decode(d.train().row(0).inputIds(), false);
         assertEquals("<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"

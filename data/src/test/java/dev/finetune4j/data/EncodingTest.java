@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.finetune4j.data.encode.ChatMlTemplate;
+import dev.finetune4j.tokenizer.ChatTemplates;
 import dev.finetune4j.data.encode.ChatTurnSlicer;
 import dev.finetune4j.data.encode.EncodeResult;
 import dev.finetune4j.data.encode.ExampleEncoder;
@@ -44,7 +44,7 @@ class EncodingTest {
 
     @Test
     void chatTurnsAreSlicedAtTheGenerationPrompt() {
-        ChatTurnSlicer slicer = new ChatTurnSlicer(new ChatMlTemplate(), Map.of());
+        ChatTurnSlicer slicer = new ChatTurnSlicer(ChatTemplates.defaultChatMl(), Map.of());
         List<ChatTurnSlicer.TurnText> turns = slicer.slice(CHAT);
         assertEquals(List.of(
                 new ChatTurnSlicer.TurnText("<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nQ1<|im_end|>\n<|im_start|>assistant\n", "A1<|im_end|>\n"),
@@ -53,7 +53,7 @@ class EncodingTest {
 
     @Test
     void labelsFollowTargetPoliciesAndEosIsAppendedOnce() {
-        FakeTokenizer tok = new FakeTokenizer(true, FakeTokenizer.EOS, new ChatMlTemplate());
+        FakeTokenizer tok = new FakeTokenizer(true, FakeTokenizer.EOS, ChatTemplates.defaultChatMl());
         int[] p1 = t("<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nQ1<|im_end|>\n<|im_start|>assistant\n");
         int[] r1 = t("A1<|im_end|>\n");
         int[] p2 = t("<|im_start|>user\nQ2<|im_end|>\n<|im_start|>assistant\n");
@@ -165,7 +165,7 @@ class EncodingTest {
     }
 
     private static ExampleEncoder encoder(FakeTokenizer tok, TargetPrompts p, TargetResponses r) {
-        ChatTurnSlicer slicer = new ChatTurnSlicer(tok.chatTemplate().orElseGet(ChatMlTemplate::new), Map.of());
+        ChatTurnSlicer slicer = new ChatTurnSlicer(tok.chatTemplate().orElseGet(ChatTemplates::defaultChatMl), Map.of());
         return new ExampleEncoder(tok, slicer, p, r);
     }
 }

@@ -72,26 +72,20 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
         }
         TokenizerFolderConfig config = TokenizerFolderConfig.read(folder);
         byte[] bytes;
-        JsonNode tree;
         try {
             bytes = Files.readAllBytes(file);
-            tree = JSON.readTree(bytes);
         } catch (IOException e) {
-            throw new TokenizerLoadException(file + ": cannot read as JSON: " + e.getMessage(), e);
+            throw new TokenizerLoadException("cannot read " + file + ": " + e.getMessage(), e);
         }
-        if (tree == null || !tree.isObject()) {
-            throw new TokenizerLoadException(file + ": expected a JSON object at the top level");
-        }
-        Vocabulary vocabulary = Vocabulary.of(tree, file);
+        Vocabulary vocabulary = Vocabulary.read(bytes, file);
         if (options.followConfigBosEos() && config.tokenizerClass() != null
-                && CONFIG_BOS_EOS_CLASSES.contains(config.tokenizerClass())) {
-            JsonNode rebuilt = PostProcessors.llamaStyle(tree, config, vocabulary, file);
-            if (rebuilt != tree) {
-                try {
-                    bytes = JSON.writeValueAsBytes(rebuilt);
-                } catch (IOException e) {
-                    throw new TokenizerLoadException(file + ": cannot re-serialise: " + e.getMessage(), e);
-                }
+                && CONFIG_BOS_EOS_CLASSES.contains(config.tokenizerClass())
+                && (config.addBosToken() != null || config.addEosToken() != null)) {
+            try {
+                JsonNode tree = JSON.readTree(bytes);
+                bytes = JSON.writeValueAsBytes(PostProcessors.llamaStyle(tree, config, vocabulary, file));
+            } catch (IOException e) {
+                throw new TokenizerLoadException(file + ": cannot rewrite the post-processor: " + e.getMessage(), e);
             }
         }
         HuggingFaceTokenizer djl;

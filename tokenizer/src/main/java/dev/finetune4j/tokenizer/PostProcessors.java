@@ -16,7 +16,8 @@ final class PostProcessors {
     /**
      * transformers' {@code LlamaTokenizerFast.update_post_processor}: a TemplateProcessing with
      * {@code [bos:0] $A:0 [eos:0]} (single) and {@code ... [bos:1] $B:1 [eos:1]} (pair) from add_bos_token (default
-     * true) and add_eos_token (default false). Returns {@code tree} itself when the config sets neither flag.
+     * true) and add_eos_token (default false), set on {@code tree} in place. Returns {@code tree} unchanged when the
+     * config sets neither flag.
      */
     static JsonNode llamaStyle(JsonNode tree, TokenizerFolderConfig config, Vocabulary vocab, Path file) {
         if (config.addBosToken() == null && config.addEosToken() == null) {
@@ -66,9 +67,9 @@ final class PostProcessors {
         processor.set("single", single);
         processor.set("pair", pair);
         processor.set("special_tokens", specials);
-        ObjectNode copy = ((ObjectNode) tree).deepCopy();
-        copy.set("post_processor", processor);
-        return copy;
+        ObjectNode root = (ObjectNode) tree;
+        root.set("post_processor", processor);
+        return root;
     }
 
     private static ObjectNode special(String token, int typeId) {

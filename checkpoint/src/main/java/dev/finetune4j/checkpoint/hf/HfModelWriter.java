@@ -1,9 +1,8 @@
 package dev.finetune4j.checkpoint.hf;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.finetune4j.checkpoint.AtomicFiles;
+import dev.finetune4j.checkpoint.PythonJson;
 import dev.finetune4j.checkpoint.StoredTensor;
 import dev.finetune4j.checkpoint.TensorConversions;
 import dev.finetune4j.checkpoint.safetensors.SafetensorsWriter;
@@ -22,8 +21,6 @@ import java.util.function.Function;
  * out, tokenizer files copied. The whole folder appears at once (built in a temporary sibling, then renamed).
  */
 public final class HfModelWriter {
-    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
     private HfModelWriter() {
     }
 
@@ -55,10 +52,11 @@ public final class HfModelWriter {
         Function<String, StoredTensor> cast = opt.dtype() == null ? tensors
                 : n -> TensorConversions.cast(tensors.apply(n), opt.dtype());
         FolderSwap.create(outDir, tmp -> {
-            AtomicFiles.writeString(tmp.resolve("config.json"), JSON.writeValueAsString(cfg) + "\n");
+            // transformers: json.dumps(config, indent=2, sort_keys=True) + "\n"
+            AtomicFiles.writeString(tmp.resolve("config.json"), PythonJson.dumps(cfg, true) + "\n");
             if (opt.generationConfig().isPresent()) {
                 AtomicFiles.writeString(tmp.resolve("generation_config.json"),
-                        JSON.writeValueAsString(opt.generationConfig().get()) + "\n");
+                        PythonJson.dumps(opt.generationConfig().get(), true) + "\n");
             }
             copyTokenizer(opt.tokenizerSourceDir(), tmp);
             ShardedSafetensorsWriter.write(tmp, "model", written, cast, opt.maxShardBytes(),

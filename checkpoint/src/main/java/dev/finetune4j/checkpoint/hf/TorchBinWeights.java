@@ -1,35 +1,110 @@
 package dev.finetune4j.checkpoint.hf;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune4j.checkpoint.CheckpointFormatException;
 import dev.finetune4j.checkpoint.StoredTensor;
+import dev.finetune4j.checkpoint.torch.TorchFile;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
-/** pytorch_model*.bin weights read through the torch reader. */
+/**
+ * {@code pytorch_model.bin} (or the shards of {@code pytorch_model.bin.index.json}) read through the weights-only
+ * torch reader. Each file must hold a flat dict of tensors; contiguous tensors stay memory-mapped.
+ */
 final class TorchBinWeights implements HfModelFolder.WeightSource {
-    private TorchBinWeights() {
+    private final Path path;
+    private final Map<String, StoredTensor> tensors;
+
+    private TorchBinWeights(Path path, Map<String, StoredTensor> tensors) {
+        this.path = path;
+        this.tensors = tensors;
     }
 
     static TorchBinWeights open(Path p) {
-        throw CheckpointFormatException.of(p, "pytorch_model.bin weights are not readable yet; convert to safetensors");
+        Map<String, StoredTensor> all = new LinkedHashMap<>();
+        if (p.getFileName().toString().endsWith(".index.json")) {
+            JsonNode root;
+            try {
+                root = new ObjectMapper().readTree(Files.readString(p));
+            } catch (IOException e) {
+                throw CheckpointFormatException.of(p, "cannot read the index: " + e.getMessage(), e);
+            }
+            JsonNode map = root == null ? null : root.get("weight_map");
+            if (map == null || !map.isObject()) {
+                throw CheckpointFormatException.of(p, "no 'weight_map' object");
+            }
+            Set<String> files = new LinkedHashSet<>();
+            for (Iterator<JsonNode> it = map.elements(); it.hasNext(); ) {
+                files.add(it.next().asText());
+            }
+            for (String f : files) {
+                Path shard = p.resolveSibling(f);
+                if (f.contains("/") || !Files.isRegularFile(shard)) {
+                    throw CheckpointFormatException.of(p, "shard '" + f + "' does not exist next to the index");
+                }
+                all.putAll(readFlat(shard));
+            }
+            for (Iterator<String> it = map.fieldNames(); it.hasNext(); ) {
+                String n = it.next();
+                if (!all.containsKey(n)) {
+                    throw CheckpointFormatException.of(p, "tensor '" + n + "' is listed but not in its shard");
+                }
+            }
+        } else {
+            all.putAll(readFlat(p));
+        }
+        return new TorchBinWeights(p, all);
     }
 
+    private static Map<String, StoredTensor> readFlat(Path file) {
+        Object o = TorchFile.read(file);
+        if (!(o instanceof Map<?, ?> m)) {
+            throw CheckpointFormatException.of(file, "does not hold a dict of tensors");
+        }
+        Map<String, StoredTensor> out = new LinkedHashMap<>();
+        for (Map.Entry<?, ?> e : m.entrySet()) {
+            if (!(e.getKey() instanceof String k) || !(e.getValue() instanceof StoredTensor t)) {
+                throw CheckpointFormatException.of(file, "entry '" + e.getKey() + "' is not a named tensor");
+            }
+            out.put(k, t);
+        }
+        return out;
+    }
+
+    @Override
     public Path path() {
-        throw new IllegalStateException();
+        return path;
     }
 
+    @Override
     public List<String> names() {
-        throw new IllegalStateException();
+        return List.copyOf(tensors.keySet());
     }
 
+    @Override
     public boolean contains(String name) {
-        return false;
+        return tensors.containsKey(name);
     }
 
+    @Override
     public StoredTensor tensor(String name) {
-        throw new IllegalStateException();
+        StoredTensor t = tensors.get(name);
+        if (t == null) {
+            throw CheckpointFormatException.of(path, "no tensor named '" + name + "'");
+        }
+        return t;
     }
 
+    @Override
     public void close() {
+        // mappings are released by the garbage collector
     }
 }

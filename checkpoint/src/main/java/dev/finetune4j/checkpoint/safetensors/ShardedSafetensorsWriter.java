@@ -1,9 +1,9 @@
 package dev.finetune4j.checkpoint.safetensors;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.finetune4j.checkpoint.AtomicFiles;
+import dev.finetune4j.checkpoint.PythonJson;
 import dev.finetune4j.checkpoint.StoredTensor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,7 +27,7 @@ public final class ShardedSafetensorsWriter {
     /** HF's default {@code max_shard_size} "1GB" (decimal). */
     public static final long DEFAULT_MAX_SHARD_BYTES = 1_000_000_000L;
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private ShardedSafetensorsWriter() {
     }
@@ -95,7 +95,7 @@ public final class ShardedSafetensorsWriter {
                 ObjectNode wm = index.putObject("weight_map");
                 weightMap.forEach(wm::put);
                 String indexName = base + ".safetensors.index.json";
-                AtomicFiles.writeString(dir.resolve(indexName), JSON.writeValueAsString(index) + "\n");
+                AtomicFiles.writeString(dir.resolve(indexName), PythonJson.dumps(index, true) + "\n");
                 written.add(indexName);
             }
             temps.clear();

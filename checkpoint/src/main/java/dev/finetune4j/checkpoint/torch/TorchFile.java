@@ -76,6 +76,28 @@ public final class TorchFile {
         return readContents(file, false);
     }
 
+    /**
+     * Reads a torch.distributed.checkpoint {@code .metadata} pickle (plain pickle, not a zip): the allow-list is
+     * widened to the DCP metadata dataclasses, which come back as {@link PyObject}s.
+     */
+    public static Object readDistributedMetadata(Path file) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteSource src = ByteSource.of(ch);
+            if (src.size() > Integer.MAX_VALUE) {
+                throw CheckpointFormatException.of(file, "metadata file is too large");
+            }
+            WeightsOnlyGlobals g = new WeightsOnlyGlobals(file.toString(), true);
+            Object o = new Unpickler(src.slice(0, (int) src.size()), file.toString(), g, pid -> {
+                throw CheckpointFormatException.of(file, "unexpected persistent id in DCP metadata");
+            }).load();
+            return TorchReader.finish(o, true, file.toString());
+        } catch (NoSuchFileException e) {
+            throw CheckpointFormatException.of(file, "no such file");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
     static TorchContents readContents(Path file, boolean distributedMetadata) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             TorchContents c = TorchReader.read(ByteSource.of(ch), file.toString(), distributedMetadata);

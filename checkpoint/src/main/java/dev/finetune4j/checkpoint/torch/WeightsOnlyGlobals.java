@@ -26,6 +26,7 @@ final class WeightsOnlyGlobals implements PickleGlobals {
             "uint32", "uint64", "complex64", "complex128", "cfloat", "cdouble", "float8_e4m3fn", "float8_e5m2",
             "float8_e4m3fnuz", "float8_e5m2fnuz");
     private static final String DCP = "torch.distributed.checkpoint.";
+    private static final String SHARD = "torch.distributed._shard.";
 
     private final String source;
     private final boolean distributedMetadata;
@@ -70,15 +71,16 @@ final class WeightsOnlyGlobals implements PickleGlobals {
             case "torch.storage": return name.equals("UntypedStorage") || name.equals("TypedStorage");
             case "datetime": return name.equals("timedelta");
             case "torch.torch_version": return name.equals("TorchVersion");
+            case "torch.serialization": return name.equals("_get_layout");
             case "numpy.core.multiarray":
             case "numpy._core.multiarray": return name.equals("_reconstruct");
             case "numpy": return name.equals("ndarray") || name.equals("dtype");
             case "_codecs": return name.equals("encode");
             case "builtins": return name.equals("set") || name.equals("frozenset") || name.equals("bytearray")
-                    || name.equals("bytes");
+                    || name.equals("bytes") || (distributedMetadata && name.equals("getattr"));
             case "copyreg": return name.equals("_reconstructor");
             default:
-                return distributedMetadata && m.startsWith(DCP);
+                return distributedMetadata && (m.startsWith(DCP) || m.startsWith(SHARD));
         }
     }
 
@@ -145,6 +147,14 @@ final class WeightsOnlyGlobals implements PickleGlobals {
                 return new NumpyArrayBuilder();
             case "numpy.dtype":
                 return new NumpyDTypeBuilder(String.valueOf(args.get(0)));
+            case "builtins.getattr": {
+                // Python >= 3.11 pickles enum members as getattr(EnumClass, 'NAME'); only DCP enums are allowed
+                if (args.size() == 2 && args.get(0) instanceof PyGlobal c && args.get(1) instanceof String attr
+                        && (c.module().startsWith(DCP) || c.module().startsWith(SHARD))) {
+                    return new PyGlobal(c.module(), c.name() + "." + attr);
+                }
+                throw fail("getattr is only allowed on torch.distributed.checkpoint classes");
+            }
             case "copyreg._reconstructor": {
                 // protocol 0/1 form of TorchVersion: _reconstructor(TorchVersion, str, '2.1.0')
                 if (args.get(0) instanceof PyGlobal c && c.qualifiedName().equals("torch.torch_version.TorchVersion")
@@ -155,9 +165,17 @@ final class WeightsOnlyGlobals implements PickleGlobals {
             }
             case "torch.torch_version.TorchVersion":
                 return String.valueOf(args.get(0));
+            case "torch.serialization._get_layout": {
+                String layout = String.valueOf(args.get(0));
+                return new PyGlobal("torch", layout.startsWith("torch.") ? layout.substring(6) : layout);
+            }
             default:
-                if (distributedMetadata && g.module().startsWith(DCP)) {
-                    return new PyObject(g);
+                if (distributedMetadata && (g.module().startsWith(DCP) || g.module().startsWith(SHARD))) {
+                    PyObject o = new PyObject(g);
+                    for (int i = 0; i < args.size(); i++) {
+                        o.state().put("_arg" + i, args.get(i));
+                    }
+                    return o;
                 }
                 throw fail("cannot call " + g.qualifiedName());
         }
@@ -175,7 +193,7 @@ final class WeightsOnlyGlobals implements PickleGlobals {
             if (g.qualifiedName().equals("torch.Size")) {
                 return call(g, args);
             }
-            if (distributedMetadata && g.module().startsWith(DCP)) {
+            if (distributedMetadata && (g.module().startsWith(DCP) || g.module().startsWith(SHARD))) {
                 PyObject o = new PyObject(g);
                 for (Map.Entry<Object, Object> e : kwargs.entrySet()) {
                     o.state().put(String.valueOf(e.getKey()), e.getValue());
@@ -206,6 +224,12 @@ final class WeightsOnlyGlobals implements PickleGlobals {
         if (obj instanceof PyObject o) {
             if (state instanceof Map<?, ?> m) {
                 m.forEach((k, v) -> o.state().put(String.valueOf(k), v));
+            } else if (state instanceof PyTuple t && o.type().name().equals("TensorProperties")) {
+                // TensorProperties.__getstate__: (dtype, layout, requires_grad, memory_format, pin_memory)
+                String[] names = {"dtype", "layout", "requires_grad", "memory_format", "pin_memory"};
+                for (int i = 0; i < Math.min(names.length, t.size()); i++) {
+                    o.state().put(names[i], t.get(i));
+                }
             } else if (state instanceof PyTuple t && t.size() == 2) {
                 for (Object part : t.items()) {
                     if (part instanceof Map<?, ?> m) {

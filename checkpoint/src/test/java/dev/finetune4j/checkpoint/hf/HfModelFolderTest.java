@@ -90,6 +90,20 @@ class HfModelFolderTest {
     }
 
     @Test
+    void readsPytorchModelBinWithSharedStorageAndViews() throws IOException {
+        try (HfModelFolder f = HfModelFolder.open(dev.finetune4j.checkpoint.Fixtures.path("hf_bin"))) {
+            java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+            for (String n : f.tensorNames()) {
+                m.put(n, f.tensor(n));
+            }
+            dev.finetune4j.checkpoint.PythonCheck.assertSame(
+                    dev.finetune4j.checkpoint.Fixtures.expected("hf_bin").get("OrderedDict"),
+                    dev.finetune4j.checkpoint.PythonCheck.describe(m).get("dict"));
+            assertEquals(10000.0, f.config().get("rope_theta").asDouble());
+        }
+    }
+
+    @Test
     void missingPiecesAreNamed() throws IOException {
         Path d = Files.createDirectories(tmp.resolve("m"));
         assertTrue(assertThrows(CheckpointFormatException.class, () -> HfModelFolder.open(d)).getMessage()

@@ -35,6 +35,9 @@ public record Time(double value, TimeUnit unit) {
             throw new TimeFormatException("value " + value + " is not an integer. Units " + unit.symbol()
                     + " require integer values (only dur takes fractions, e.g. 0.02dur)");
         }
+        if (value == 0.0) {
+            value = 0.0; // -0 is 0, as Python's int(-0.0) and -0.0 == 0.0
+        }
     }
 
     /** An integral amount of a non-{@code dur} unit. */

@@ -75,7 +75,9 @@ final class Attributes {
                 }
                 return obj instanceof PyTuple ? new PyTuple(out) : out;
             }
-            return Undefined.member(obj, key);
+            // Jinja compiles slices to plain Python subscription, bypassing the sandbox's forgiving getitem
+            throw new TemplateRuntimeException(obj instanceof Map ? "TypeError: unhashable type: 'slice'"
+                    : "TypeError: '" + Py.typeName(obj) + "' object is not subscriptable");
         }
         if (obj instanceof Map<?, ?> m) {
             Object k = Py.findKey(m, key);

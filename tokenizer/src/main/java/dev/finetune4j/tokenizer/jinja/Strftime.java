@@ -24,8 +24,8 @@ final class Strftime {
                 d = fmt.charAt(++i);
             }
             switch (d) {
-                case 'a' -> b.append(t.getDayOfWeek().getDisplayName(TextStyle.SHORT, Locale.ROOT));
-                case 'A' -> b.append(t.getDayOfWeek().getDisplayName(TextStyle.FULL, Locale.ROOT));
+                case 'a' -> b.append(t.getDayOfWeek().getDisplayName(TextStyle.SHORT, Locale.ENGLISH));
+                case 'A' -> b.append(t.getDayOfWeek().getDisplayName(TextStyle.FULL, Locale.ENGLISH));
                 case 'b', 'h' -> b.append(t.getMonth().getDisplayName(TextStyle.SHORT, Locale.ENGLISH));
                 case 'B' -> b.append(t.getMonth().getDisplayName(TextStyle.FULL, Locale.ENGLISH));
                 case 'd' -> b.append(pad(t.getDayOfMonth(), 2, noPad));
@@ -43,7 +43,7 @@ final class Strftime {
                 case 'j' -> b.append(pad(t.getDayOfYear(), 3, noPad));
                 case 'u' -> b.append(t.getDayOfWeek().getValue());
                 case 'w' -> b.append(t.getDayOfWeek().getValue() % 7);
-                case 'Z' -> b.append(t.getZone().getDisplayName(TextStyle.SHORT, Locale.ROOT));
+                case 'Z' -> b.append(t.getZone().getDisplayName(TextStyle.SHORT, Locale.ENGLISH));
                 case 'z' -> b.append(t.getOffset().getId().equals("Z") ? "+0000"
                         : t.getOffset().getId().replace(":", ""));
                 case 'F' -> b.append(String.format("%04d-%02d-%02d", t.getYear(), t.getMonthValue(),

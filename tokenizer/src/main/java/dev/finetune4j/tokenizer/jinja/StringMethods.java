@@ -156,7 +156,7 @@ final class StringMethods {
                     break;
                 }
                 if (maxsplit >= 0 && out.size() == maxsplit) {
-                    out.add(Py.rstrip(s.substring(i)));
+                    out.add(s.substring(i));
                     break;
                 }
                 int j = i;
@@ -199,7 +199,7 @@ final class StringMethods {
                     break;
                 }
                 if (out.size() == maxsplit) {
-                    out.add(0, Py.lstrip(s.substring(0, j)));
+                    out.add(0, s.substring(0, j));
                     break;
                 }
                 int i = j;

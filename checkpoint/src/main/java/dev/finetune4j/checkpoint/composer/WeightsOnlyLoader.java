@@ -1,0 +1,49 @@
+package dev.finetune4j.checkpoint.composer;
+
+import dev.finetune4j.checkpoint.CheckpointFormatException;
+import dev.finetune4j.checkpoint.StoredTensor;
+import dev.finetune4j.checkpoint.torch.TorchFile;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Loads only the model weights of a Composer checkpoint, as {@code load_weights_only=True} does
+ * (reference-behaviours §3): from a monolithic {@code .pt} file, from a remote-style {@code *.symlink} text file
+ * naming one, or from a sharded folder of {@code __N_0.distcp} files plus {@code .metadata}.
+ */
+final class WeightsOnlyLoader {
+    private WeightsOnlyLoader() {
+    }
+
+    static LinkedHashMap<String, StoredTensor> load(Path path) {
+        Path p = path;
+        for (int hops = 0; p.getFileName() != null && p.getFileName().toString().endsWith(".symlink"); hops++) {
+            if (hops > 8) {
+                throw CheckpointFormatException.of(path, "more than 8 chained .symlink files");
+            }
+            p = ComposerCheckpoints.resolveSymlinkFile(p);
+        }
+        if (Files.isDirectory(p)) {
+            return DistributedCheckpoint.open(p).modelWeights();
+        }
+        if (!Files.isRegularFile(p)) {
+            throw CheckpointFormatException.of(path, "no such checkpoint file or folder"
+                    + (p.equals(path) ? "" : " (resolved to " + p + ")"));
+        }
+        Object root = TorchFile.read(p);
+        Map<String, Object> r = ComposerCheckpoint.map(root, "the checkpoint root", p.toString());
+        Map<String, Object> state = ComposerCheckpoint.map(r.get("state"), "'state'", p.toString());
+        return ComposerCheckpoint.modelWeights(state, p.toString());
+    }
+
+    static String readText(Path p) {
+        try {
+            return Files.readString(p).trim();
+        } catch (IOException e) {
+            throw CheckpointFormatException.of(p, "cannot read: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,175 @@
+package dev.finetune4j.tokenizer;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Loading real tokenizer folders from the conformance bundle, and the folder-config rules. */
+class HfTokenizerTest {
+
+    private static Path folder(String name) {
+        return Conformance.dir().resolve("tokenizers").resolve(name);
+    }
+
+    @Test
+    void llamaSpecialTokensAndVocabulary() {
+        HfTokenizer tok = TokenizerCasesTest.tokenizer(folder("llama3.2"));
+        assertEquals(128256, tok.vocabSize());
+        assertEquals(OptionalInt.of(128000), tok.bosTokenId());
+        assertEquals(OptionalInt.of(128009), tok.eosTokenId(), "eos of the instruct config is <|eot_id|>");
+        assertEquals(OptionalInt.empty(), tok.padTokenId());
+        assertEquals("<|begin_of_text|>", tok.bosToken().orElseThrow());
+        assertEquals("<|eot_id|>", tok.idToToken(128009));
+        assertEquals(OptionalInt.of(9906), tok.tokenToId("Hello"));
+        assertEquals(OptionalInt.empty(), tok.tokenToId("no such token at all"));
+        assertThrows(IllegalArgumentException.class, () -> tok.idToToken(128256));
+    }
+
+    @Test
+    void encodeWithAndWithoutSpecialTokensAndDecode() {
+        HfTokenizer tok = TokenizerCasesTest.tokenizer(folder("llama3.2"));
+        int[] plain = tok.encode("Hello world", false);
+        int[] special = tok.encode("Hello world", true);
+        assertArrayEquals(new int[] {9906, 1917}, plain);
+        assertArrayEquals(new int[] {128000, 9906, 1917}, special);
+        assertEquals("<|begin_of_text|>Hello world", tok.decode(special, false));
+        assertEquals("Hello world", tok.decode(special, true));
+        // special tokens inside the text are matched as such
+        assertArrayEquals(new int[] {128006, 882, 128007}, tok.encode("<|start_header_id|>user<|end_header_id|>",
+                false));
+        assertThrows(IllegalArgumentException.class, () -> tok.decode(new int[] {-1}, false));
+    }
+
+    @Test
+    void noImplicitTruncation() {
+        HfTokenizer tok = TokenizerCasesTest.tokenizer(folder("gpt2"));
+        String text = " word".repeat(3000);
+        assertEquals(3000, tok.encode(text, true).length, "gpt2's model_max_length 1024 must not truncate");
+    }
+
+    @Test
+    void batchEncodingKeepsInputOrderOnSeveralThreads() {
+        HfTokenizer tok = TokenizerCasesTest.tokenizer(folder("qwen2.5"));
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            texts.add("text number " + i + " " + "abc ".repeat(i % 37));
+        }
+        List<int[]> sequential = tok.encodeBatch(texts, true, 1);
+        List<int[]> parallel = tok.encodeBatch(texts, true, 4);
+        assertEquals(texts.size(), parallel.size());
+        for (int i = 0; i < texts.size(); i++) {
+            assertArrayEquals(tok.encode(texts.get(i), true), parallel.get(i), "text " + i);
+            assertArrayEquals(sequential.get(i), parallel.get(i));
+        }
+        assertThrows(IllegalArgumentException.class, () -> tok.encodeBatch(texts, true, 0));
+        List<String> withNull = new ArrayList<>(texts);
+        withNull.set(3, null);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> tok.encodeBatch(withNull, true, 2));
+        assertTrue(e.getMessage().contains("texts[3]"), e.getMessage());
+    }
+
+    @Test
+    void qwenHasPadAndNoBos() {
+        HfTokenizer tok = TokenizerCasesTest.tokenizer(folder("qwen2.5"));
+        assertEquals(OptionalInt.empty(), tok.bosTokenId());
+        assertEquals(OptionalInt.of(151643), tok.padTokenId());
+        assertEquals(OptionalInt.of(151645), tok.eosTokenId());
+        assertTrue(tok.chatTemplate().isPresent());
+    }
+
+    @Test
+    void gpt2HasNoChatTemplate() {
+        HfTokenizer tok = TokenizerCasesTest.tokenizer(folder("gpt2"));
+        assertTrue(tok.chatTemplate().isEmpty());
+        assertTrue(tok.chatTemplateNames().isEmpty());
+    }
+
+    @Test
+    void missingFolderOrFileIsAClearError(@TempDir Path tmp) {
+        TokenizerLoadException a = assertThrows(TokenizerLoadException.class, () -> HfTokenizer.load(tmp.resolve("x")));
+        assertTrue(a.getMessage().contains("does not exist"), a.getMessage());
+        TokenizerLoadException b = assertThrows(TokenizerLoadException.class, () -> HfTokenizer.load(tmp));
+        assertTrue(b.getMessage().contains("no tokenizer.json"), b.getMessage());
+    }
+
+    @Test
+    void malformedConfigNamesFileAndKey(@TempDir Path tmp) throws IOException {
+        Files.copy(folder("gpt2").resolve("tokenizer.json"), tmp.resolve("tokenizer.json"));
+        Files.writeString(tmp.resolve("tokenizer_config.json"), "{\"chat_template\": 42}");
+        TokenizerLoadException e = assertThrows(TokenizerLoadException.class, () -> HfTokenizer.load(tmp));
+        assertTrue(e.getMessage().contains("tokenizer_config.json") && e.getMessage().contains("chat_template"),
+                e.getMessage());
+        Files.writeString(tmp.resolve("tokenizer_config.json"), "{\"add_bos_token\": \"yes\"}");
+        TokenizerLoadException f = assertThrows(TokenizerLoadException.class, () -> HfTokenizer.load(tmp));
+        assertTrue(f.getMessage().contains("add_bos_token must be true or false"), f.getMessage());
+        Files.writeString(tmp.resolve("tokenizer_config.json"), "{not json");
+        TokenizerLoadException g = assertThrows(TokenizerLoadException.class, () -> HfTokenizer.load(tmp));
+        assertTrue(g.getMessage().contains("not valid JSON"), g.getMessage());
+    }
+
+    @Test
+    void folderConfigPrecedence(@TempDir Path tmp) throws IOException {
+        Files.copy(folder("gpt2").resolve("tokenizer.json"), tmp.resolve("tokenizer.json"));
+        Files.writeString(tmp.resolve("tokenizer_config.json"), "{\"eos_token\": \"<|endoftext|>\", \"pad_token\": null,"
+                + "\"chat_template\": [{\"name\": \"default\", \"template\": \"D{{ eos_token }}\"},"
+                + "{\"name\": \"tool_use\", \"template\": \"T\"}]}");
+        Files.writeString(tmp.resolve("special_tokens_map.json"),
+                "{\"pad_token\": {\"content\": \"<|endoftext|>\", \"lstrip\": false}}");
+        try (HfTokenizer tok = HfTokenizer.load(tmp)) {
+            assertEquals(OptionalInt.of(50256), tok.padTokenId(), "special_tokens_map.json overrides the config");
+            assertEquals(List.of("default", "tool_use"), tok.chatTemplateNames());
+            assertEquals("D<|endoftext|>", tok.chatTemplate().orElseThrow().render(List.of(), null, null));
+            assertEquals("T", tok.chatTemplate("tool_use").render(List.of(), null, null));
+            assertThrows(ChatTemplateException.class, () -> tok.chatTemplate("nope"));
+        }
+        Files.writeString(tmp.resolve("chat_template.jinja"), "J\n");
+        try (HfTokenizer tok = HfTokenizer.load(tmp)) {
+            assertEquals("J", tok.chatTemplate().orElseThrow().render(List.of(), null, null),
+                    "chat_template.jinja wins over tokenizer_config.json");
+        }
+    }
+
+    @Test
+    void llamaClassFollowsAddBosAndAddEos(@TempDir Path tmp) throws IOException {
+        Files.copy(folder("mistral-7b-v0.1").resolve("tokenizer.json"), tmp.resolve("tokenizer.json"));
+        String config = Files.readString(folder("mistral-7b-v0.1").resolve("tokenizer_config.json"));
+        try (HfTokenizer base = HfTokenizer.load(folder("mistral-7b-v0.1"))) {
+            int[] plain = base.encode("Hello", false);
+            assertArrayEquals(concat(new int[] {1}, plain), base.encode("Hello", true));
+            Files.writeString(tmp.resolve("tokenizer_config.json"), config.replace("\"add_bos_token\": true",
+                    "\"add_bos_token\": false").replace("\"add_eos_token\": false", "\"add_eos_token\": true"));
+            try (HfTokenizer flipped = HfTokenizer.load(tmp)) {
+                assertArrayEquals(concat(plain, new int[] {2}), flipped.encode("Hello", true));
+            }
+            try (HfTokenizer asSaved = HfTokenizer.load(tmp, new TokenizerOptions(false, true))) {
+                assertArrayEquals(concat(new int[] {1}, plain), asSaved.encode("Hello", true),
+                        "with followConfigBosEos off the tokenizer.json post-processor is used as saved");
+            }
+        }
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] out = new int[a.length + b.length];
+        System.arraycopy(a, 0, out, 0, a.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Test
+    void cleanUpTokenizationSpacesFollowsTransformers() {
+        assertEquals("Hello, world. Isn't it?", HfTokenizer.cleanUpTokenizationSpaces("Hello , world . Is n't it ?"));
+        assertFalse(HfTokenizer.cleanUpTokenizationSpaces("a ,b").contains(" ,"));
+    }
+}
