@@ -10,6 +10,8 @@ import ai.djl.ndarray.types.Shape;
 import dev.finetune4j.checkpoint.DType;
 import dev.finetune4j.checkpoint.StoredTensor;
 import dev.finetune4j.checkpoint.hf.HfModelFolder;
+import dev.finetune4j.checkpoint.peft.PeftAdapter;
+import dev.finetune4j.checkpoint.peft.PeftConfig;
 import dev.finetune4j.data.Batch;
 import dev.finetune4j.engine.kernel.KernelLibrary;
 import dev.finetune4j.engine.kernel.ScalarType;
@@ -591,6 +593,37 @@ public final class CausalLm implements AutoCloseable {
             out.put("base_model.model." + p.name(), Tensors.toStored(p.array(), DType.FLOAT32));
         }
         return out;
+    }
+
+    /**
+     * The PEFT {@code adapter_config.json} content of this model's adapters (write it with
+     * {@code PeftAdapter.write(dir, peftConfig(base), loraStateDict())}).
+     *
+     * @throws IllegalStateException when the model has no LoRA adapters
+     */
+    public PeftConfig peftConfig(String baseModelNameOrPath) {
+        if (lora == null) {
+            throw new IllegalStateException("the model has no LoRA adapters (lora is not configured, or they were "
+                    + "merged)");
+        }
+        return lora.toPeftConfig(baseModelNameOrPath);
+    }
+
+    /**
+     * Loads a PEFT adapter's weights into this model's adapters; its config must match the model's LoRA settings in
+     * r and target modules (build the model with {@code LoraOptions.fromPeft(adapter.config())}).
+     */
+    public void loadAdapter(PeftAdapter adapter) {
+        if (lora == null) {
+            throw new StateDictException("cannot load a PEFT adapter into a model without LoRA; build it with "
+                    + "ModelOptions.withLora(LoraOptions.fromPeft(adapter.config()))");
+        }
+        LoraOptions theirs = LoraOptions.fromPeft(adapter.config());
+        if (theirs.r() != lora.r() || !theirs.targetModules().equals(lora.targetModules())) {
+            throw new StateDictException("PEFT adapter has r=" + theirs.r() + " on " + theirs.targetModules()
+                    + " but the model's LoRA has r=" + lora.r() + " on " + lora.targetModules());
+        }
+        loadStateDict(adapter.tensors(), true);
     }
 
     /** The LoRA settings, or null for a model without adapters (or after {@link #mergeLora()}). */

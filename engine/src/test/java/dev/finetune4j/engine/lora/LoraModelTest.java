@@ -136,6 +136,27 @@ class LoraModelTest {
     }
 
     @Test
+    void peftAdapterFolderRoundTrip(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
+        LinkedHashMap<String, StoredTensor> w = baseWeights();
+        LoraOptions lora = new LoraOptions(4, 8, 0.05, List.of("q", "k", "v", "o"), true, "default");
+        try (CausalLm a = withLora(w, lora, false); NDScope scope = new NDScope()) {
+            perturbAdapters(a);
+            java.nio.file.Path dir = tmp.resolve("adapter");
+            dev.finetune4j.checkpoint.peft.PeftAdapter.write(dir, a.peftConfig("base"), a.loraStateDict());
+            dev.finetune4j.checkpoint.peft.PeftAdapter adapter = dev.finetune4j.checkpoint.peft.PeftAdapter.read(dir);
+            LoraOptions back = LoraOptions.fromPeft(adapter.config());
+            assertEquals(lora, back);
+            try (CausalLm b = withLora(w, back, false)) {
+                b.loadAdapter(adapter);
+                assertArrayEquals(a.logitsFloat(BATCH).toFloatArray(), b.logitsFloat(BATCH).toFloatArray());
+            }
+            try (CausalLm other = withLora(w, LoraOptions.of(2, 8, 0, List.of("q", "k", "v", "o")), false)) {
+                assertThrows(dev.finetune4j.engine.model.StateDictException.class, () -> other.loadAdapter(adapter));
+            }
+        }
+    }
+
+    @Test
     void rejectsUnknownTargets() {
         ConfigException e = assertThrows(ConfigException.class, () -> LoraOptions.of(4, 8, 0, List.of("qkv")));
         assertTrue(e.getMessage().contains("all-linear"), e.getMessage());
