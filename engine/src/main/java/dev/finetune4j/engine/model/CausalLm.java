@@ -432,25 +432,8 @@ public final class CausalLm implements AutoCloseable {
             NDArray q = kernels.rope(l.q().forward(kernels, n, training, bf16), cos, sin, heads, hd);
             NDArray k = kernels.rope(l.k().forward(kernels, n, training, bf16), cos, sin, kvHeads, hd);
             NDArray v = kernels.splitHeads(l.v().forward(kernels, n, training, bf16), kvHeads, hd);
-            NDArray attn;
-            if (cache != null) {
-                NDArray kAll = kernels.cacheAppend(cache.keys(i) == null ? emptyBias : cache.keys(i), k);
-                NDArray vAll = kernels.cacheAppend(cache.values(i) == null ? emptyBias : cache.values(i), v);
-                cache.update(i, kAll, vAll);
-                int total = cache.length() + seq;
-                if (cache.length() == 0 && (window == 0 || window >= total)) {
-                    attn = kernels.sdpaCausal(q, kAll, vAll, config.kvGroups(), 0.0, scale);
-                } else {
-                    NDArray mask = kernels.cacheMask(seq, total, window, q);
-                    attn = kernels.sdpaMasked(q, kAll, vAll, mask, config.kvGroups(), 0.0, scale);
-                }
-            } else if (layout.isPlain() && (window == 0 || window >= seq)) {
-                attn = kernels.sdpaCausal(q, k, v, config.kvGroups(), attnDrop, scale);
-            } else {
-                NDArray mask = masks.computeIfAbsent(window, w -> kernels.documentMask(
-                        manager.create(layout.documentIds(), new Shape(rows, seq)), w));
-                attn = kernels.sdpaMasked(q, k, v, mask, config.kvGroups(), attnDrop, scale);
-            }
+            NDArray attn = cache != null ? cachedAttention(i, q, k, v, seq, window, cache, scale)
+                    : attention(layout, q, k, v, rows, seq, window, attnDrop, scale, masks);
             h = kernels.residualAdd(h, l.o().forward(kernels, attn, training, bf16), d.hidden(), training);
             NDArray n2 = kernels.rmsNorm(h, l.postNorm()[0], config.rmsNormEps());
             NDArray act = kernels.siluMul(l.gate().forward(kernels, n2, training, bf16),
@@ -462,6 +445,44 @@ public final class CausalLm implements AutoCloseable {
         }
         h = kernels.rmsNorm(h, finalNorm[0], config.rmsNormEps());
         return lmHead.forward(kernels, h, training, bf16);
+    }
+
+    /** Training/scoring attention: fused causal for plain rows, varlen flash on CUDA, else a document mask. */
+    private NDArray attention(AttentionLayout layout, NDArray q, NDArray k, NDArray v, int rows, int seq, int window,
+                              double dropout, double scale, Map<Integer, NDArray> masks) {
+        if (layout.isPlain() && (window == 0 || window >= seq)) {
+            return kernels.sdpaCausal(q, k, v, config.kvGroups(), dropout, scale);
+        }
+        if (bf16 && kernels.hasVarlenAttention()) {
+            NDArray out = varlen(layout, q, k, v, rows, seq, dropout, scale, window);
+            if (out != null) {
+                return out;
+            }
+        }
+        NDArray mask = masks.computeIfAbsent(window, w -> kernels.documentMask(
+                manager.create(layout.documentIds(), new Shape(rows, seq)), w));
+        return kernels.sdpaMasked(q, k, v, mask, config.kvGroups(), dropout, scale);
+    }
+
+    /** Incremental attention: appends k/v of layer {@code layer} to the cache and attends over all cached keys. */
+    private NDArray cachedAttention(int layer, NDArray q, NDArray k, NDArray v, int seq, int window, KvCache cache,
+                                    double scale) {
+        NDArray kAll = kernels.cacheAppend(cache.keys(layer) == null ? emptyBias : cache.keys(layer), k);
+        NDArray vAll = kernels.cacheAppend(cache.values(layer) == null ? emptyBias : cache.values(layer), v);
+        cache.update(layer, kAll, vAll);
+        int total = cache.length() + seq;
+        if (cache.length() == 0 && (window == 0 || window >= total)) {
+            return kernels.sdpaCausal(q, kAll, vAll, config.kvGroups(), 0.0, scale);
+        }
+        NDArray mask = kernels.cacheMask(seq, total, window, q);
+        return kernels.sdpaMasked(q, kAll, vAll, mask, config.kvGroups(), 0.0, scale);
+    }
+
+    private NDArray varlen(AttentionLayout layout, NDArray q, NDArray k, NDArray v, int rows, int seq,
+                           double dropout, double scale, int window) {
+        int[] cu = layout.flatCuSeqlens(rows, seq);
+        NDArray cuArray = manager.create(cu);
+        return kernels.sdpaVarlen(q, k, v, cuArray, AttentionLayout.maxSegment(cu), dropout, scale, window);
     }
 
     static long[] toLongs(int[] v) {

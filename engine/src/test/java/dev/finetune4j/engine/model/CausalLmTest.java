@@ -70,6 +70,17 @@ class CausalLmTest {
         }
     }
 
+    @Test
+    void varlenSegmentsCoverDocumentsAndPaddingTails() {
+        Batch packed = TinyModels.packed(3, new int[] {5, 6, 7}, new int[] {8, 9});
+        AttentionLayout layout = AttentionLayout.of(packed);
+        assertArrayEquals(new int[] {0, 3, 5, 8}, layout.flatCuSeqlens(1, 8));
+        assertEquals(3, AttentionLayout.maxSegment(layout.flatCuSeqlens(1, 8)));
+        Batch two = new Batch(2, 4, new int[8], new int[8], new int[] {0, 1, 0, 1, 0, 1, 2, 3},
+                new int[][] {{0, 2, 4}, {0, 4}}, 8, 4);
+        assertArrayEquals(new int[] {0, 2, 4, 8}, AttentionLayout.of(two).flatCuSeqlens(2, 4));
+    }
+
     static void assertClose(float[] want, float[] got, double tol) {
         assertEquals(want.length, got.length);
         for (int i = 0; i < want.length; i++) {
