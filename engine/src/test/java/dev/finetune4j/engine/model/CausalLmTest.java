@@ -81,6 +81,65 @@ class CausalLmTest {
         assertArrayEquals(new int[] {0, 2, 4, 8}, AttentionLayout.of(two).flatCuSeqlens(2, 4));
     }
 
+    @Test
+    void bf16ForwardStaysCloseToFp32() {
+        Batch batch = TinyModels.packed(2, TinyModels.randomIds(new Random(21), 10, 101),
+                TinyModels.randomIds(new Random(22), 6, 101));
+        try (CausalLm m = CausalLm.random(TinyModels.llama(), ModelOptions.cpu()); NDScope scope = new NDScope()) {
+            LinkedHashMap<String, StoredTensor> sd = m.stateDict(DType.FLOAT32);
+            try (CausalLm b = CausalLm.fromWeights(m.config(), WeightSource.of(sd),
+                    ModelOptions.cpu().withPrecision(Precision.BF16))) {
+                float[] full = m.logitsFloat(batch).toFloatArray();
+                float[] half = b.logitsFloat(batch).toFloatArray();
+                double maxAbs = 0;
+                double maxErr = 0;
+                for (int i = 0; i < full.length; i++) {
+                    maxAbs = Math.max(maxAbs, Math.abs(full[i]));
+                    maxErr = Math.max(maxErr, Math.abs(full[i] - half[i]));
+                }
+                assertTrue(maxErr > 0, "bf16 must actually compute in bf16");
+                assertTrue(maxErr < 0.03 * maxAbs, "bf16 logits differ by " + maxErr + " of " + maxAbs);
+                double lf = m.loss(batch, false).mean();
+                double lb = b.loss(batch, false).mean();
+                assertEquals(lf, lb, 0.01 * lf);
+            }
+        }
+    }
+
+    @Test
+    void dropoutOnlyActsInTraining() {
+        Batch batch = TinyModels.plain(TinyModels.randomIds(new Random(23), 12, 101));
+        ModelOptions o = ModelOptions.cpu().withDropout(new DropoutOptions(0.2, 0.2, 0.2));
+        try (CausalLm m = CausalLm.random(TinyModels.llama(), o); NDScope scope = new NDScope()) {
+            float[] eval1 = m.logits(batch, false).toFloatArray();
+            float[] eval2 = m.logits(batch, false).toFloatArray();
+            assertArrayEquals(eval1, eval2);
+            float[] train = m.logits(batch, true).toFloatArray();
+            boolean differs = false;
+            for (int i = 0; i < train.length && !differs; i++) {
+                differs = train[i] != eval1[i];
+            }
+            assertTrue(differs, "training forward must apply dropout");
+        }
+    }
+
+    @Test
+    void paddingRowOfTheEmbeddingGetsNoGradient() {
+        com.fasterxml.jackson.databind.node.ObjectNode j = TinyModels.json("llama");
+        j.put("pad_token_id", 0);
+        Batch batch = TinyModels.packed(3, new int[] {5, 0, 7, 9});   // pad id inside a document and as padding
+        try (CausalLm m = CausalLm.random(LlamaConfig.fromJson(j), ModelOptions.cpu())) {
+            NDArray embed = m.trainableParameters().get(0).array();
+            assertEquals(0f, embed.get(new NDIndex("0")).abs().sum().getFloat());
+            try (NDScope scope = new NDScope(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                gc.backward(m.loss(batch, true).sum());
+            }
+            NDArray grad = embed.getGradient();
+            assertEquals(0f, grad.get(new NDIndex("0")).abs().sum().getFloat());
+            assertTrue(grad.get(new NDIndex("5")).abs().sum().getFloat() > 0);
+        }
+    }
+
     static void assertClose(float[] want, float[] got, double tol) {
         assertEquals(want.length, got.length);
         for (int i = 0; i < want.length; i++) {
