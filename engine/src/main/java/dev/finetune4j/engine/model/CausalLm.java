@@ -630,6 +630,11 @@ public final class CausalLm implements AutoCloseable {
         return lora.toPeftConfig(baseModelNameOrPath);
     }
 
+    /** {@link #peftConfig(String)} without a base model path ({@code base_model_name_or_path: null}). */
+    public PeftConfig peftConfig() {
+        return peftConfig(null);
+    }
+
     /**
      * Loads a PEFT adapter's weights into this model's adapters; its config must match the model's LoRA settings in
      * r and target modules (build the model with {@code LoraOptions.fromPeft(adapter.config())}).
