@@ -338,18 +338,20 @@ public final class CausalLm implements AutoCloseable {
     // ---- forward ----------------------------------------------------------------------------------------------
 
     /**
-     * Logits {@code [rows, seqLen, vocab]} (bf16 under bf16 precision) for a packed or padded batch: position ids
-     * from the batch drive RoPE, attention stays inside each document ({@code cuSeqlens}).
+     * Logits {@code [rows, seqLen, vocab]} as float32 (also under bf16 precision: DJL must never see a bf16 array) for
+     * a packed or padded batch: position ids from the batch drive RoPE, attention stays inside each document
+     * ({@code cuSeqlens}).
      */
     public NDArray logits(Batch batch, boolean training) {
+        NDArray raw = computeLogits(batch, training);
+        return bf16 ? kernels.cast(raw, ScalarType.FLOAT32) : raw;
+    }
+
+    /** Logits in the compute dtype (bf16 under bf16 precision); only for kernels. */
+    private NDArray computeLogits(Batch batch, boolean training) {
         NDArray ids = manager.create(toLongs(batch.inputIds()), new Shape(batch.rows(), batch.seqLen()));
         AttentionLayout layout = AttentionLayout.of(batch);
         return forward(ids, batch.positionIds(), layout, batch.rows(), batch.seqLen(), training, null);
-    }
-
-    /** Logits of {@link #logits(Batch, boolean)} as float32 (for scoring and tests). */
-    public NDArray logitsFloat(Batch batch) {
-        return kernels.cast(logits(batch, false), ScalarType.FLOAT32);
     }
 
     /**
@@ -357,7 +359,7 @@ public final class CausalLm implements AutoCloseable {
      * {@code labels[t+1]} over labels that are not -100, and their count.
      */
     public StepLoss loss(Batch batch, boolean training) {
-        NDArray logits = logits(batch, training);
+        NDArray logits = computeLogits(batch, training);
         NDArray labels = manager.create(toLongs(batch.labels()), new Shape(batch.rows(), batch.seqLen()));
         NDArray sum = kernels.crossEntropySum(logits, labels);
         return new StepLoss(sum, countLossTokens(batch));
@@ -365,7 +367,7 @@ public final class CausalLm implements AutoCloseable {
 
     /** Per-position losses {@code [rows, seqLen-1]} (position t scores label t+1; 0 where ignored). */
     public NDArray tokenLosses(Batch batch) {
-        NDArray logits = logits(batch, false);
+        NDArray logits = computeLogits(batch, false);
         NDArray labels = manager.create(toLongs(batch.labels()), new Shape(batch.rows(), batch.seqLen()));
         return kernels.crossEntropyTokens(logits, labels);
     }

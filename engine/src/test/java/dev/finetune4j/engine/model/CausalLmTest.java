@@ -26,9 +26,9 @@ class CausalLmTest {
         int[] b = TinyModels.randomIds(rnd, 5, 101);
         try (CausalLm m = CausalLm.random(TinyModels.llama(), ModelOptions.cpu().withPrecision(Precision.FP32));
              NDScope scope = new NDScope()) {
-            NDArray packed = m.logitsFloat(TinyModels.packed(3, a, b));      // [1, 15, V]
-            NDArray aloneA = m.logitsFloat(TinyModels.plain(a));
-            NDArray aloneB = m.logitsFloat(TinyModels.plain(b));
+            NDArray packed = m.logits(TinyModels.packed(3, a, b), false);      // [1, 15, V]
+            NDArray aloneA = m.logits(TinyModels.plain(a), false);
+            NDArray aloneB = m.logits(TinyModels.plain(b), false);
             assertClose(aloneA.get(new NDIndex("0")).toFloatArray(),
                     packed.get(new NDIndex("0, 0:7")).toFloatArray(), 1e-5);
             assertClose(aloneB.get(new NDIndex("0")).toFloatArray(),
@@ -65,7 +65,7 @@ class CausalLmTest {
             assertTrue(sd.containsKey("model.layers.1.mlp.down_proj.weight"));
             assertTrue(sd.containsKey("lm_head.weight"));
             try (CausalLm copy = CausalLm.fromWeights(m.config(), WeightSource.of(sd), ModelOptions.cpu())) {
-                assertArrayEquals(m.logitsFloat(batch).toFloatArray(), copy.logitsFloat(batch).toFloatArray());
+                assertArrayEquals(m.logits(batch, false).toFloatArray(), copy.logits(batch, false).toFloatArray());
             }
         }
     }
@@ -89,8 +89,8 @@ class CausalLmTest {
             LinkedHashMap<String, StoredTensor> sd = m.stateDict(DType.FLOAT32);
             try (CausalLm b = CausalLm.fromWeights(m.config(), WeightSource.of(sd),
                     ModelOptions.cpu().withPrecision(Precision.BF16))) {
-                float[] full = m.logitsFloat(batch).toFloatArray();
-                float[] half = b.logitsFloat(batch).toFloatArray();
+                float[] full = m.logits(batch, false).toFloatArray();
+                float[] half = b.logits(batch, false).toFloatArray();
                 double maxAbs = 0;
                 double maxErr = 0;
                 for (int i = 0; i < full.length; i++) {
