@@ -349,6 +349,8 @@ public final class CausalLm implements AutoCloseable {
 
     /** Logits in the compute dtype (bf16 under bf16 precision); only for kernels. */
     private NDArray computeLogits(Batch batch, boolean training) {
+        checkIds(batch.inputIds(), batch.seqLen(), "input id", false);
+        checkIds(batch.labels(), batch.seqLen(), "label", true);
         NDArray ids = manager.create(toLongs(batch.inputIds()), new Shape(batch.rows(), batch.seqLen()));
         AttentionLayout layout = AttentionLayout.of(batch);
         return forward(ids, batch.positionIds(), layout, batch.rows(), batch.seqLen(), training, null);
@@ -394,6 +396,7 @@ public final class CausalLm implements AutoCloseable {
      * to the cache and returns the float32 logits {@code [vocab]} of the last position. Call without a collector.
      */
     public NDArray nextTokenLogits(int[] ids, KvCache cache) {
+        checkIds(ids, ids.length, "token id", false);
         int start = cache.length();
         int[] positions = new int[ids.length];
         for (int i = 0; i < ids.length; i++) {
@@ -485,6 +488,19 @@ public final class CausalLm implements AutoCloseable {
         int[] cu = layout.flatCuSeqlens(rows, seq);
         NDArray cuArray = manager.create(cu);
         return kernels.sdpaVarlen(q, k, v, cuArray, AttentionLayout.maxSegment(cu), dropout, scale, window);
+    }
+
+    /** Rejects ids outside the vocabulary before they reach a kernel (whose error would name no position). */
+    private void checkIds(int[] ids, int seq, String what, boolean allowIgnore) {
+        int vocab = config.vocabSize();
+        for (int i = 0; i < ids.length; i++) {
+            int id = ids[i];
+            if ((id < 0 || id >= vocab) && !(allowIgnore && id == Batch.IGNORE_INDEX)) {
+                throw new IllegalArgumentException(what + " " + id + " at row " + i / seq + ", position " + i % seq
+                        + " is outside the model's vocabulary [0, " + vocab + ")"
+                        + (allowIgnore ? " and is not the ignore index -100" : ""));
+            }
+        }
     }
 
     static long[] toLongs(int[] v) {

@@ -140,6 +140,15 @@ class CausalLmTest {
         }
     }
 
+    @Test
+    void idsOutsideTheVocabularyAreNamed() {
+        try (CausalLm m = CausalLm.random(TinyModels.llama(), ModelOptions.cpu()); NDScope scope = new NDScope()) {
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> m.loss(TinyModels.plain(new int[] {1, 2, 101, 4}), false));
+            assertTrue(e.getMessage().contains("101") && e.getMessage().contains("position 2"), e.getMessage());
+        }
+    }
+
     static void assertClose(float[] want, float[] got, double tol) {
         assertEquals(want.length, got.length);
         for (int i = 0; i < want.length; i++) {
