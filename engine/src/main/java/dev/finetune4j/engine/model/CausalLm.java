@@ -50,53 +50,16 @@ public final class CausalLm implements AutoCloseable {
     private final ModelOptions options;
     private final NDManager manager;
     private final KernelLibrary kernels;
-    private final Rope rope;
-    private final NDArray emptyBias;
-    private final NDArray[] embed = new NDArray[1];
-    private final List<Layer> layers = new ArrayList<>();
-    private final NDArray[] finalNorm = new NDArray[1];
-    private final Projection lmHead;
-    private final boolean bf16;
-    private final DataType paramType;
+    private final Decoder d;
     private LoraOptions lora;
-
-    /** One decoder layer's modules. */
-    record Layer(NDArray[] inputNorm, Projection q, Projection k, Projection v, Projection o, NDArray[] postNorm,
-                 Projection gate, Projection up, Projection down) {
-
-        List<Projection> projections() {
-            return List.of(q, k, v, o, gate, up, down);
-        }
-    }
 
     private CausalLm(LlamaConfig config, ModelOptions options) {
         this.config = config;
         this.options = options;
         this.manager = NDManager.newBaseManager(options.device(), "PyTorch");
         this.kernels = KernelLibrary.on(options.device());
-        this.rope = new Rope(config);
-        this.bf16 = options.precision() == Precision.BF16;
-        this.paramType = options.precision() == Precision.FP64 ? DataType.FLOAT64 : DataType.FLOAT32;
         this.lora = options.lora();
-        this.emptyBias = keep(manager.create(new Shape(0), paramType));
-        int h = config.hiddenSize();
-        int hd = config.headDim();
-        int q = config.numAttentionHeads() * hd;
-        int kv = config.numKeyValueHeads() * hd;
-        int inter = config.intermediateSize();
-        for (int i = 0; i < config.numHiddenLayers(); i++) {
-            String p = "model.layers." + i + ".";
-            layers.add(new Layer(new NDArray[1],
-                    new Projection(p + "self_attn.q_proj", h, q, config.qkvBias(), emptyBias),
-                    new Projection(p + "self_attn.k_proj", h, kv, config.qkvBias(), emptyBias),
-                    new Projection(p + "self_attn.v_proj", h, kv, config.qkvBias(), emptyBias),
-                    new Projection(p + "self_attn.o_proj", q, h, config.oBias(), emptyBias),
-                    new NDArray[1],
-                    new Projection(p + "mlp.gate_proj", h, inter, config.mlpBias(), emptyBias),
-                    new Projection(p + "mlp.up_proj", h, inter, config.mlpBias(), emptyBias),
-                    new Projection(p + "mlp.down_proj", inter, h, config.mlpBias(), emptyBias)));
-        }
-        this.lmHead = new Projection("lm_head", h, config.vocabSize(), false, emptyBias);
+        this.d = new Decoder(config, options, manager, kernels);
     }
 
     // ---- construction -----------------------------------------------------------------------------------------
@@ -106,25 +69,25 @@ public final class CausalLm implements AutoCloseable {
         CausalLm m = new CausalLm(config, options);
         Engine.getEngine("PyTorch").setRandomSeed((int) options.seed());
         double std = config.initializerRange();
-        m.embed[0] = m.keep(m.manager.randomNormal(0f, (float) std, new Shape(config.vocabSize(), config.hiddenSize()),
-                m.paramType));
+        m.d.embed[0] = m.keep(m.manager.randomNormal(0f, (float) std, new Shape(config.vocabSize(), config.hiddenSize()),
+                m.d.paramType));
         if (config.padTokenId() >= 0 && config.padTokenId() < config.vocabSize()) {
-            m.embed[0].set(new ai.djl.ndarray.index.NDIndex(config.padTokenId()), 0f);
+            m.d.embed[0].set(new ai.djl.ndarray.index.NDIndex(config.padTokenId()), 0f);
         }
-        for (Layer layer : m.layers) {
-            layer.inputNorm()[0] = m.keep(m.manager.ones(new Shape(config.hiddenSize()), m.paramType));
-            layer.postNorm()[0] = m.keep(m.manager.ones(new Shape(config.hiddenSize()), m.paramType));
+        for (Decoder.Layer layer : m.d.layers) {
+            layer.inputNorm()[0] = m.keep(m.manager.ones(new Shape(config.hiddenSize()), m.d.paramType));
+            layer.postNorm()[0] = m.keep(m.manager.ones(new Shape(config.hiddenSize()), m.d.paramType));
             for (Projection p : layer.projections()) {
-                m.setBaseWeight(p, m.manager.randomNormal(0f, (float) std, new Shape(p.out, p.in), m.paramType));
+                m.setBaseWeight(p, m.manager.randomNormal(0f, (float) std, new Shape(p.out, p.in), m.d.paramType));
                 if (p.hasBias) {
-                    p.bias = m.keep(m.manager.zeros(new Shape(p.out), m.paramType));
+                    p.bias = m.keep(m.manager.zeros(new Shape(p.out), m.d.paramType));
                 }
             }
         }
-        m.finalNorm[0] = m.keep(m.manager.ones(new Shape(config.hiddenSize()), m.paramType));
+        m.d.finalNorm[0] = m.keep(m.manager.ones(new Shape(config.hiddenSize()), m.d.paramType));
         if (!config.tieWordEmbeddings()) {
-            m.lmHead.weight = m.keep(m.manager.randomNormal(0f, (float) std,
-                    new Shape(config.vocabSize(), config.hiddenSize()), m.paramType));
+            m.d.lmHead.weight = m.keep(m.manager.randomNormal(0f, (float) std,
+                    new Shape(config.vocabSize(), config.hiddenSize()), m.d.paramType));
         }
         m.finishSetup();
         return m;
@@ -172,7 +135,7 @@ public final class CausalLm implements AutoCloseable {
 
     private void finishSetup() {
         if (config.tieWordEmbeddings()) {
-            lmHead.weight = embed[0];
+            d.lmHead.weight = d.embed[0];
         }
         if (lora != null) {
             addLora(lora);
@@ -184,18 +147,18 @@ public final class CausalLm implements AutoCloseable {
     }
 
     private void addLora(LoraOptions o) {
-        for (Layer layer : layers) {
+        for (Decoder.Layer layer : d.layers) {
             for (Projection p : layer.projections()) {
                 String shortName = p.name.substring(p.name.lastIndexOf('.') + 1);
                 if (!o.targets(shortName)) {
                     continue;
                 }
                 NDArray a = o.init().equals("gaussian")
-                        ? manager.randomNormal(0f, 1f / o.r(), new Shape(o.r(), p.in), paramType)
+                        ? manager.randomNormal(0f, 1f / o.r(), new Shape(o.r(), p.in), d.paramType)
                         : manager.randomUniform((float) (-1 / Math.sqrt(p.in)), (float) (1 / Math.sqrt(p.in)),
-                        new Shape(o.r(), p.in), paramType);
+                        new Shape(o.r(), p.in), d.paramType);
                 p.loraA = keep(a);
-                p.loraB = keep(manager.zeros(new Shape(p.out, o.r()), paramType));
+                p.loraB = keep(manager.zeros(new Shape(p.out, o.r()), d.paramType));
                 p.scaling = o.scaling();
                 p.loraDropout = o.dropout();
                 p.loraA.setRequiresGradient(true);
@@ -225,8 +188,8 @@ public final class CausalLm implements AutoCloseable {
     private List<String> parameterNames(boolean includeTiedHead) {
         List<String> names = new ArrayList<>();
         names.add("model.embed_tokens.weight");
-        for (int i = 0; i < layers.size(); i++) {
-            Layer l = layers.get(i);
+        for (int i = 0; i < d.layers.size(); i++) {
+            Decoder.Layer l = d.layers.get(i);
             names.add("model.layers." + i + ".input_layernorm.weight");
             for (Projection p : l.projections()) {
                 if (p == l.gate()) {
@@ -259,10 +222,10 @@ public final class CausalLm implements AutoCloseable {
 
     private Projection projection(String moduleName) {
         if (moduleName.equals("lm_head")) {
-            return lmHead;
+            return d.lmHead;
         }
         int layer = Integer.parseInt(moduleName.split("\\.")[2]);
-        for (Projection p : layers.get(layer).projections()) {
+        for (Projection p : d.layers.get(layer).projections()) {
             if (p.name.equals(moduleName)) {
                 return p;
             }
@@ -278,7 +241,7 @@ public final class CausalLm implements AutoCloseable {
                     + " but config.json implies " + java.util.Arrays.toString(want));
         }
         NDArray value = Tensors.toFloat32(manager, t, name);
-        if (paramType == DataType.FLOAT64) {
+        if (d.paramType == DataType.FLOAT64) {
             value = value.toType(DataType.FLOAT64, false);
         }
         NDArray[] slot = slot(name);
@@ -293,14 +256,14 @@ public final class CausalLm implements AutoCloseable {
         }
         Projection p = projection(name.substring(0, name.lastIndexOf('.')));
         if (name.endsWith(".bias")) {
-            if (p.bias == emptyBias) {
+            if (p.bias == d.emptyBias) {
                 p.bias = keep(value);
             } else {
                 kernels.copyInto(p.bias, value);
                 value.close();
             }
         } else if (p.weight == null && p.qweight == null) {
-            if (p == lmHead) {
+            if (p == d.lmHead) {
                 p.weight = keep(value);
             } else {
                 setBaseWeight(p, value);
@@ -321,16 +284,16 @@ public final class CausalLm implements AutoCloseable {
     /** The holder of a non-projection parameter, or null for projection weights. */
     private NDArray[] slot(String name) {
         if (name.equals("model.embed_tokens.weight")) {
-            return embed;
+            return d.embed;
         }
         if (name.equals("model.norm.weight")) {
-            return finalNorm;
+            return d.finalNorm;
         }
         if (name.endsWith("input_layernorm.weight")) {
-            return layers.get(Integer.parseInt(name.split("\\.")[2])).inputNorm();
+            return d.layers.get(Integer.parseInt(name.split("\\.")[2])).inputNorm();
         }
         if (name.endsWith("post_attention_layernorm.weight")) {
-            return layers.get(Integer.parseInt(name.split("\\.")[2])).postNorm();
+            return d.layers.get(Integer.parseInt(name.split("\\.")[2])).postNorm();
         }
         return null;
     }
@@ -338,22 +301,22 @@ public final class CausalLm implements AutoCloseable {
     // ---- forward ----------------------------------------------------------------------------------------------
 
     /**
-     * Logits {@code [rows, seqLen, vocab]} as float32 (also under bf16 precision: DJL must never see a bf16 array) for
+     * Logits {@code [rows, seqLen, vocab]} as float32 (also under d.bf16 precision: DJL must never see a d.bf16 array) for
      * a packed or padded batch: position ids from the batch drive RoPE, attention stays inside each document
      * ({@code cuSeqlens}).
      */
     public NDArray logits(Batch batch, boolean training) {
         NDArray raw = computeLogits(batch, training);
-        return bf16 ? kernels.cast(raw, ScalarType.FLOAT32) : raw;
+        return d.bf16 ? kernels.cast(raw, ScalarType.FLOAT32) : raw;
     }
 
-    /** Logits in the compute dtype (bf16 under bf16 precision); only for kernels. */
+    /** Logits in the compute dtype (d.bf16 under d.bf16 precision); only for kernels. */
     private NDArray computeLogits(Batch batch, boolean training) {
         checkIds(batch.inputIds(), batch.seqLen(), "input id", false);
         checkIds(batch.labels(), batch.seqLen(), "label", true);
         NDArray ids = manager.create(toLongs(batch.inputIds()), new Shape(batch.rows(), batch.seqLen()));
         AttentionLayout layout = AttentionLayout.of(batch);
-        return forward(ids, batch.positionIds(), layout, batch.rows(), batch.seqLen(), training, null);
+        return d.forward(ids, batch.positionIds(), layout, batch.rows(), batch.seqLen(), training, null);
     }
 
     /**
@@ -388,7 +351,7 @@ public final class CausalLm implements AutoCloseable {
 
     /** A fresh, empty KV cache for {@link #nextTokenLogits}. */
     public KvCache newCache() {
-        return new KvCache(layers.size());
+        return new KvCache(d.layers.size());
     }
 
     /**
@@ -403,91 +366,9 @@ public final class CausalLm implements AutoCloseable {
             positions[i] = start + i;
         }
         NDArray x = manager.create(toLongs(ids), new Shape(1, ids.length));
-        NDArray logits = forward(x, positions, AttentionLayout.plain(1, ids.length), 1, ids.length, false, cache);
+        NDArray logits = d.forward(x, positions, AttentionLayout.plain(1, ids.length), 1, ids.length, false, cache);
         cache.advance(ids.length);
         return kernels.lastLogits(logits).reshape(config.vocabSize());
-    }
-
-    private NDArray forward(NDArray ids, int[] positions, AttentionLayout layout, int rows, int seq,
-                            boolean training, KvCache cache) {
-        DropoutOptions d = options.dropout();
-        int hd = config.headDim();
-        int heads = config.numAttentionHeads();
-        int kvHeads = config.numKeyValueHeads();
-        double scale = 1.0 / Math.sqrt(hd);
-        double attnDrop = training ? Math.max(d.attention(), config.attentionDropout()) : 0.0;
-        float[] cosT = new float[positions.length * hd];
-        float[] sinT = new float[positions.length * hd];
-        rope.tables(positions, cosT, sinT);
-        NDArray cos = manager.create(cosT, new Shape(rows, seq, hd));
-        NDArray sin = manager.create(sinT, new Shape(rows, seq, hd));
-        if (paramType == DataType.FLOAT64) {
-            cos = cos.toType(DataType.FLOAT64, false);
-            sin = sin.toType(DataType.FLOAT64, false);
-        }
-        NDArray h = kernels.embedding(embed[0], ids, config.padTokenId());
-        if (d.hidden() > 0) {
-            h = kernels.dropout(h, d.hidden(), training);
-        }
-        Map<Integer, NDArray> masks = new java.util.HashMap<>();
-        for (int i = 0; i < layers.size(); i++) {
-            Layer l = layers.get(i);
-            int window = config.slidingWindowFor(i);
-            NDArray n = kernels.rmsNorm(h, l.inputNorm()[0], config.rmsNormEps());
-            NDArray q = kernels.rope(l.q().forward(kernels, n, training, bf16), cos, sin, heads, hd);
-            NDArray k = kernels.rope(l.k().forward(kernels, n, training, bf16), cos, sin, kvHeads, hd);
-            NDArray v = kernels.splitHeads(l.v().forward(kernels, n, training, bf16), kvHeads, hd);
-            NDArray attn = cache != null ? cachedAttention(i, q, k, v, seq, window, cache, scale)
-                    : attention(layout, q, k, v, rows, seq, window, attnDrop, scale, masks);
-            h = kernels.residualAdd(h, l.o().forward(kernels, attn, training, bf16), d.hidden(), training);
-            NDArray n2 = kernels.rmsNorm(h, l.postNorm()[0], config.rmsNormEps());
-            NDArray act = kernels.siluMul(l.gate().forward(kernels, n2, training, bf16),
-                    l.up().forward(kernels, n2, training, bf16));
-            if (d.ffn() > 0) {
-                act = kernels.dropout(act, d.ffn(), training);
-            }
-            h = kernels.residualAdd(h, l.down().forward(kernels, act, training, bf16), d.hidden(), training);
-        }
-        h = kernels.rmsNorm(h, finalNorm[0], config.rmsNormEps());
-        return lmHead.forward(kernels, h, training, bf16);
-    }
-
-    /** Training/scoring attention: fused causal for plain rows, varlen flash on CUDA, else a document mask. */
-    private NDArray attention(AttentionLayout layout, NDArray q, NDArray k, NDArray v, int rows, int seq, int window,
-                              double dropout, double scale, Map<Integer, NDArray> masks) {
-        if (layout.isPlain() && (window == 0 || window >= seq)) {
-            return kernels.sdpaCausal(q, k, v, config.kvGroups(), dropout, scale);
-        }
-        if (bf16 && kernels.hasVarlenAttention()) {
-            NDArray out = varlen(layout, q, k, v, rows, seq, dropout, scale, window);
-            if (out != null) {
-                return out;
-            }
-        }
-        NDArray mask = masks.computeIfAbsent(window, w -> kernels.documentMask(
-                manager.create(layout.documentIds(), new Shape(rows, seq)), w));
-        return kernels.sdpaMasked(q, k, v, mask, config.kvGroups(), dropout, scale);
-    }
-
-    /** Incremental attention: appends k/v of layer {@code layer} to the cache and attends over all cached keys. */
-    private NDArray cachedAttention(int layer, NDArray q, NDArray k, NDArray v, int seq, int window, KvCache cache,
-                                    double scale) {
-        NDArray kAll = kernels.cacheAppend(cache.keys(layer) == null ? emptyBias : cache.keys(layer), k);
-        NDArray vAll = kernels.cacheAppend(cache.values(layer) == null ? emptyBias : cache.values(layer), v);
-        cache.update(layer, kAll, vAll);
-        int total = cache.length() + seq;
-        if (cache.length() == 0 && (window == 0 || window >= total)) {
-            return kernels.sdpaCausal(q, kAll, vAll, config.kvGroups(), 0.0, scale);
-        }
-        NDArray mask = kernels.cacheMask(seq, total, window, q);
-        return kernels.sdpaMasked(q, kAll, vAll, mask, config.kvGroups(), 0.0, scale);
-    }
-
-    private NDArray varlen(AttentionLayout layout, NDArray q, NDArray k, NDArray v, int rows, int seq,
-                           double dropout, double scale, int window) {
-        int[] cu = layout.flatCuSeqlens(rows, seq);
-        NDArray cuArray = manager.create(cu);
-        return kernels.sdpaVarlen(q, k, v, cuArray, AttentionLayout.maxSegment(cu), dropout, scale, window);
     }
 
     /** Rejects ids outside the vocabulary before they reach a kernel (whose error would name no position). */
@@ -517,7 +398,7 @@ public final class CausalLm implements AutoCloseable {
     public List<TrainableParameter> trainableParameters() {
         List<TrainableParameter> out = new ArrayList<>();
         if (lora != null) {
-            for (Layer l : layers) {
+            for (Decoder.Layer l : d.layers) {
                 for (Projection p : l.projections()) {
                     if (p.hasLora()) {
                         out.add(new TrainableParameter(p.name + ".lora_A.weight", p.loraA,
@@ -683,7 +564,7 @@ public final class CausalLm implements AutoCloseable {
         if (lora == null) {
             return;
         }
-        for (Layer l : layers) {
+        for (Decoder.Layer l : d.layers) {
             for (Projection p : l.projections()) {
                 if (!p.hasLora()) {
                     continue;
@@ -710,7 +591,7 @@ public final class CausalLm implements AutoCloseable {
     /** Bytes held by base weights (int8 + scales when quantized), for memory reports and tests. */
     public long baseWeightBytes() {
         long n = 0;
-        for (Layer l : layers) {
+        for (Decoder.Layer l : d.layers) {
             for (Projection p : l.projections()) {
                 n += p.quantized() ? p.qweight.size() + 4 * p.scale.size() : 4 * p.weight.size();
             }
