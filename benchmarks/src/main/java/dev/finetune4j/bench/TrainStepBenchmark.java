@@ -70,12 +70,17 @@ public class TrainStepBenchmark {
 
     /** ~31M parameters: vocab 8192, hidden 512, 7 layers, 8 heads, MLP 1408, untied head. */
     public static LlamaConfig config() {
+        return config(7);
+    }
+
+    /** The benchmark architecture with {@code layers} decoder layers. */
+    public static LlamaConfig config(int layers) {
         ObjectNode c = new ObjectMapper().createObjectNode();
         c.put("model_type", "llama");
         c.put("vocab_size", 8192);
         c.put("hidden_size", HIDDEN);
         c.put("intermediate_size", INTER);
-        c.put("num_hidden_layers", 7);
+        c.put("num_hidden_layers", layers);
         c.put("num_attention_heads", 8);
         c.put("num_key_value_heads", 8);
         c.put("max_position_embeddings", 2048);
@@ -84,6 +89,13 @@ public class TrainStepBenchmark {
     }
 
     public static Batch randomBatch(int vocab) {
+        return randomBatch(vocab, ROWS, SEQ);
+    }
+
+    /** Random plain rows (one document per row). */
+    public static Batch randomBatch(int vocab, int rows, int seq) {
+        final int ROWS = rows;
+        final int SEQ = seq;
         Random rnd = new Random(1);
         int[] ids = new int[ROWS * SEQ];
         int[] pos = new int[ids.length];

@@ -22,7 +22,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * Runs {@link TrainStepBenchmark} and prints tokens/s and the fraction of the raw matmul FLOP rate per precision,
  * then a 200-step memory check (RSS must stay flat with an NDScope per step).
  *
- * <pre>java -cp benchmarks/target/benchmarks.jar dev.finetune4j.bench.TrainStepReport [warmup-s measure-s]</pre>
+ * <pre>java -cp benchmarks/target/benchmarks.jar dev.finetune4j.bench.TrainStepReport [warmup-s measure-s
+ *     memory-steps memory-layers]</pre>
+ * The memory check defaults to 200 steps of the 7-layer model; fewer layers keep it short on a busy machine.
  */
 public final class TrainStepReport {
 
@@ -60,12 +62,14 @@ public final class TrainStepReport {
                         + "→ fraction %.2f%n", p, step, tokensPerS, achieved / 1e9, raw / 1e9, achieved / raw);
             }
         }
-        memoryCheck(200);
+        memoryCheck(args.length > 2 ? Integer.parseInt(args[2]) : 200, args.length > 3 ? Integer.parseInt(args[3]) : 7);
     }
 
-    /** 200 steps in fp32 with an NDScope per step; prints RSS along the way. */
-    static void memoryCheck(int steps) throws IOException {
-        try (CausalLm model = CausalLm.random(TrainStepBenchmark.config(),
+    /** {@code steps} fp32 steps with an NDScope per step; prints RSS along the way. */
+    static void memoryCheck(int steps, int layers) throws IOException {
+        System.out.printf("memory check: %d steps, %d layers, batch %d x %d%n", steps, layers,
+                TrainStepBenchmark.ROWS, TrainStepBenchmark.SEQ);
+        try (CausalLm model = CausalLm.random(TrainStepBenchmark.config(layers),
                 new ModelOptions(ai.djl.Device.cpu(), Precision.FP32, DropoutOptions.NONE, null, false, 1))) {
             Batch batch = TrainStepBenchmark.randomBatch(model.config().vocabSize());
             long first = 0;
