@@ -94,20 +94,18 @@ public class TrainStepBenchmark {
 
     /** Random plain rows (one document per row). */
     public static Batch randomBatch(int vocab, int rows, int seq) {
-        final int ROWS = rows;
-        final int SEQ = seq;
         Random rnd = new Random(1);
-        int[] ids = new int[ROWS * SEQ];
+        int[] ids = new int[rows * seq];
         int[] pos = new int[ids.length];
-        int[][] cu = new int[ROWS][];
-        for (int r = 0; r < ROWS; r++) {
-            for (int t = 0; t < SEQ; t++) {
-                ids[r * SEQ + t] = rnd.nextInt(vocab);
-                pos[r * SEQ + t] = t;
+        int[][] cu = new int[rows][];
+        for (int r = 0; r < rows; r++) {
+            for (int t = 0; t < seq; t++) {
+                ids[r * seq + t] = rnd.nextInt(vocab);
+                pos[r * seq + t] = t;
             }
-            cu[r] = new int[] {0, SEQ};
+            cu[r] = new int[] {0, seq};
         }
-        return new Batch(ROWS, SEQ, ids, ids.clone(), pos, cu, ids.length, (long) ROWS * (SEQ - 1));
+        return new Batch(rows, seq, ids, ids.clone(), pos, cu, ids.length, (long) rows * (seq - 1));
     }
 
     @Setup(Level.Trial)
