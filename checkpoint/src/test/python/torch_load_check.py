@@ -93,7 +93,64 @@ def describe(o):
     raise TypeError(f"unexpected {type(o)}")
 
 
+ST_DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16, "F64": torch.float64,
+             "I64": torch.int64, "I32": torch.int32, "I16": torch.int16, "I8": torch.int8, "U8": torch.uint8,
+             "BOOL": torch.bool}
+
+
+def read_safetensors(path):
+    """An independent safetensors reader (the safetensors package is not installed): validates the layout and
+    returns {name: torch tensor} in header order plus the metadata."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    n = struct.unpack("<Q", raw[:8])[0]
+    header = json.loads(raw[8:8 + n])
+    assert (8 + n) % 8 == 0, "data not 8-byte aligned"
+    data = raw[8 + n:]
+    meta = header.pop("__metadata__", None)
+    spans = sorted((v["data_offsets"][0], v["data_offsets"][1]) for v in header.values())
+    pos = 0
+    for b, e in spans:
+        assert b == pos, "hole or overlap"
+        pos = e
+    assert pos == len(data), "buffer not covered"
+    out = {}
+    for k, v in header.items():
+        b, e = v["data_offsets"]
+        dt = ST_DTYPES[v["dtype"]]
+        buf = bytearray(data[b:e])
+        t = torch.frombuffer(buf, dtype=dt) if len(buf) else torch.empty(0, dtype=dt)
+        out[k] = t.reshape(v["shape"])
+    return out, meta
+
+
+def read_hf_folder(d):
+    import os
+    cfg = json.load(open(os.path.join(d, "config.json")))
+    idx = os.path.join(d, "model.safetensors.index.json")
+    tensors = collections.OrderedDict()
+    if os.path.exists(idx):
+        index = json.load(open(idx))
+        total = 0
+        for shard in sorted(set(index["weight_map"].values())):
+            ts, meta = read_safetensors(os.path.join(d, shard))
+            assert meta == {"format": "pt"}, meta
+            for k, t in ts.items():
+                assert index["weight_map"][k] == shard
+                total += t.numel() * t.element_size()
+                tensors[k] = t
+        assert total == index["metadata"]["total_size"], "total_size"
+        assert set(index["weight_map"]) == set(tensors)
+    else:
+        tensors, meta = read_safetensors(os.path.join(d, "model.safetensors"))
+        assert meta == {"format": "pt"}, meta
+    return {"config": cfg, "tensors": describe(dict(sorted(tensors.items())))}
+
+
 def main():
+    if sys.argv[1] == "--hf-folder":
+        print(json.dumps({"mode": "safetensors-by-hand", "value": read_hf_folder(sys.argv[2])}))
+        return
     if sys.argv[1] == "--safetensors":
         import numpy as np
         with open(sys.argv[2], "rb") as f:

@@ -1,17 +1,46 @@
 package dev.finetune4j.cli;
 
+import dev.finetune4j.app.FineTune;
+import dev.finetune4j.app.FineTuneRun;
+import dev.finetune4j.app.RunResult;
+import dev.finetune4j.config.RunConfig;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code finetune4j train}: Trains a model from a run configuration (YAML or JSON). */
-@Command(name = "train", mixinStandardHelpOptions = true, description = "Trains a model from a run configuration (YAML or JSON).")
+/** {@code finetune4j train CONFIG.yaml [--set key=value ...]}: runs a training job. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Trains a model from a run configuration (YAML or JSON).")
 public final class TrainCommand implements Callable<Integer> {
-    @Parameters(arity = "0..*", hidden = true)
-    java.util.List<String> args;
+    @Parameters(index = "0", paramLabel = "CONFIG", description = "Run configuration file (.yaml, .yml or .json).")
+    Path config;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+            description = "Override a configuration key (dotted for nested blocks, e.g. lora.r=16); repeatable.")
+    List<String> overrides = new ArrayList<>();
 
     @Override
     public Integer call() {
-        throw new NotImplementedException("'train'");
+        RunConfig rc = RunConfig.load(config, overrides);
+        try (FineTuneRun run = FineTune.create(rc)) {
+            Runtime.getRuntime().addShutdownHook(new Thread(run::requestStop));
+            RunResult r = run.await();
+            System.out.printf("run %s finished (%s) after %d batches, %d tokens: train loss %.4f%s%n",
+                    run.config().runName(), r.stopReason(), r.batches(), r.tokens(), r.trainLoss(),
+                    r.valLoss() == null ? "" : String.format(", val loss %.4f", r.valLoss()));
+            System.out.println("  run folder:  " + r.runDir());
+            System.out.println("  checkpoint:  " + r.lastCheckpoint());
+            if (r.export() != null) {
+                System.out.println("  export:      " + r.export());
+            }
+            if (r.registered() != null) {
+                System.out.println("  registered:  " + r.registered());
+            }
+            return 0;
+        }
     }
 }

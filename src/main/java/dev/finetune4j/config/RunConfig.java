@@ -1,8 +1,12 @@
 package dev.finetune4j.config;
 
+import dev.finetune4j.engine.schedule.Interval;
+import dev.finetune4j.engine.schedule.ScheduleContext;
 import dev.finetune4j.engine.schedule.Time;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A resolved, validated run configuration (design.md "Run configuration"; keys in snake_case). Paths are absolute
@@ -125,6 +129,17 @@ public record RunConfig(
         return RunConfigLoader.fromText(text, false, baseDir, sourceName, overrides);
     }
 
+    /**
+     * Builds a configuration from a map of the same keys (nested maps for blocks), e.g. from an embedding
+     * application: {@code RunConfig.fromMap(Map.of("model", dir, "train_data_path", data, "lora", Map.of("r", 16)),
+     * Path.of("."))}. Values may be strings, numbers, booleans, lists, maps, {@link Path}s or times.
+     *
+     * @throws ConfigException as for files, with the source {@code <map>}
+     */
+    public static RunConfig fromMap(Map<String, ?> values, Path baseDir) {
+        return RunConfigLoader.fromMap(values, baseDir);
+    }
+
     /** The resolved configuration as YAML (the run folder's {@code run.yaml}); {@link #load} reads it back. */
     public String toYaml() {
         return RunConfigYaml.write(this);
@@ -134,7 +149,7 @@ public record RunConfig(
      * The resolved configuration as an ordered map of snake_case keys (the content of {@link #toYaml()}), with
      * paths and times as strings; for metadata files.
      */
-    public java.util.Map<String, Object> toMap() {
+    public Map<String, Object> toMap() {
         return RunConfigYaml.toMap(this);
     }
 
@@ -159,18 +174,44 @@ public record RunConfig(
      * The scheduler context of this run: {@code training_duration} as max_duration and the number of optimizer
      * steps per epoch (Composer's dataloader_len), needed to convert {@code dur}/{@code ep} times to batches.
      */
-    public dev.finetune4j.engine.schedule.ScheduleContext scheduleContext(long batchesPerEpoch) {
-        return dev.finetune4j.engine.schedule.ScheduleContext.of(trainingDuration, batchesPerEpoch);
+    public ScheduleContext scheduleContext(long batchesPerEpoch) {
+        return ScheduleContext.of(trainingDuration, batchesPerEpoch);
     }
 
     /** A fresh trigger for {@code save_interval}, also firing at the end of training (Composer's default). */
-    public dev.finetune4j.engine.schedule.Interval saveTrigger() {
-        return new dev.finetune4j.engine.schedule.Interval(saveInterval, true);
+    public Interval saveTrigger() {
+        return new Interval(saveInterval, true);
     }
 
     /** A fresh trigger for {@code eval_interval}, also firing at the end of training. */
-    public dev.finetune4j.engine.schedule.Interval evalTrigger() {
-        return new dev.finetune4j.engine.schedule.Interval(evalInterval, true);
+    public Interval evalTrigger() {
+        return new Interval(evalInterval, true);
+    }
+
+    /**
+     * Checks that the inputs exist before any work starts: the model folder with its {@code config.json}, the
+     * training data, and the eval data and custom weights when set.
+     *
+     * @throws ConfigException naming the key and the missing path
+     */
+    public void requireInputsExist() {
+        if (!Files.isDirectory(model)) {
+            throw new ConfigException(null, "model", "model folder " + model + " does not exist (expected a"
+                    + " Hugging Face model folder with config.json)");
+        }
+        if (!Files.isRegularFile(model.resolve("config.json"))) {
+            throw new ConfigException(null, "model", "model folder " + model + " has no config.json (expected a"
+                    + " Hugging Face model folder)");
+        }
+        requireExists("train_data_path", trainDataPath);
+        requireExists("eval_data_path", evalDataPath);
+        requireExists("custom_weights_path", customWeightsPath);
+    }
+
+    private static void requireExists(String key, Path p) {
+        if (p != null && !Files.exists(p)) {
+            throw new ConfigException(null, key, p + " does not exist");
+        }
     }
 
     /** Whether adapters are trained (a {@code lora} block is present). */

@@ -14,9 +14,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -41,7 +44,7 @@ final class RunConfigLoader {
 
     private static final Set<TimeUnit> DURATION_UNITS = EnumSet.of(TimeUnit.EPOCH, TimeUnit.BATCH,
             TimeUnit.SAMPLE, TimeUnit.TOKEN);
-    private static final Set<TimeUnit> WARMUP_UNITS = EnumSet.of(TimeUnit.BATCH, TimeUnit.EPOCH, TimeUnit.SAMPLE,
+    static final Set<TimeUnit> WARMUP_UNITS = EnumSet.of(TimeUnit.BATCH, TimeUnit.EPOCH, TimeUnit.SAMPLE,
             TimeUnit.TOKEN, TimeUnit.DURATION);
     private static final Set<TimeUnit> INTERVAL_UNITS = EnumSet.of(TimeUnit.BATCH, TimeUnit.EPOCH,
             TimeUnit.SAMPLE, TimeUnit.TOKEN, TimeUnit.DURATION, TimeUnit.SECOND);
@@ -109,6 +112,31 @@ final class RunConfigLoader {
         return bind(root, baseDir.toAbsolutePath(), new ConfigOrigin(src, overridden, KeyLines.index(text, mapper)));
     }
 
+    static RunConfig fromMap(Map<String, ?> values, Path baseDir) {
+        YAMLMapper yaml = yamlMapper();
+        JsonNode tree = yaml.valueToTree(plainValues(values));
+        if (!(tree instanceof ObjectNode root)) {
+            throw new ConfigException("<map>", null, "the configuration must be a mapping of keys");
+        }
+        return bind(root, baseDir.toAbsolutePath(), new ConfigOrigin("<map>", Set.of(), Map.of()));
+    }
+
+    /** Paths, times and enums as their strings, so the tree holds only JSON values. */
+    private static Object plainValues(Object v) {
+        if (v instanceof Map<?, ?> m) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            m.forEach((k, val) -> out.put(String.valueOf(k), plainValues(val)));
+            return out;
+        }
+        if (v instanceof Collection<?> c) {
+            return c.stream().map(RunConfigLoader::plainValues).toList();
+        }
+        if (v instanceof Path || v instanceof Time || v instanceof Enum<?>) {
+            return v.toString();
+        }
+        return v;
+    }
+
     static void checkRunName(String name, Section s) {
         if (name != null && !RUN_NAME.matcher(name).matches()) {
             String detail = "'" + name + "' is not a usable folder name; use letters, digits, '.', '_' and '-'";
@@ -147,16 +175,16 @@ final class RunConfigLoader {
                     + global);
         }
         int evalBatch = (int) s.integer("eval_batch_size", micro, 1, 1 << 20);
-        OptimizerConfig optimizer = optimizer(s, origin);
-        SchedulerConfig scheduler = scheduler(s, origin, lr);
+        OptimizerConfig optimizer = ConfigBlocks.optimizer(s, origin);
+        SchedulerConfig scheduler = ConfigBlocks.scheduler(s, origin, lr);
         double clip = s.number("gradient_clip_val", 1.0, 0, false, Double.POSITIVE_INFINITY, false);
-        LoraConfig lora = lora(s, origin);
+        LoraConfig lora = ConfigBlocks.lora(s, origin);
         boolean int8 = s.bool("int8_quantization", false);
         if (int8 && lora == null) {
             throw s.error("int8_quantization", "needs a 'lora' block: int8 base weights cannot be trained, only"
                     + " adapters on top of them");
         }
-        DropoutConfig dropout = dropout(s, origin);
+        DropoutConfig dropout = ConfigBlocks.dropout(s, origin);
         Precision precision = "amp_bf16".equalsIgnoreCase(s.string("precision", "auto")) ? Precision.BF16
                 : s.enumValue("precision", Precision.class, Precision.AUTO); // amp_bf16: Composer's name
         String device = s.string("device", "auto").toLowerCase(Locale.ROOT);
@@ -185,7 +213,7 @@ final class RunConfigLoader {
         }
         Long splitSeed = s.optionalInteger("train_data_split_seed", Long.MIN_VALUE, Long.MAX_VALUE);
         double invalidPct = s.number("allow_percentage_invalid_samples", 0, 0, false, 100, false);
-        EarlyStoppingConfig early = earlyStopping(s, origin);
+        EarlyStoppingConfig early = ConfigBlocks.earlyStopping(s, origin);
         if (early != null && evalData == null && split == 0) {
             throw s.error("early_stopping", "needs evaluation data: set eval_data_path or validation_split_ratio");
         }
@@ -226,102 +254,5 @@ final class RunConfigLoader {
             throw s.error(key, "a fraction of the run must be in (0, 1], got " + t);
         }
         return t;
-    }
-
-    private static Section sub(Section parent, String key, List<String> known, ConfigOrigin origin) {
-        ObjectNode node = parent.mapping(key);
-        return node == null ? null : new Section(node, key, origin, known, ALL_DOTTED);
-    }
-
-    private static OptimizerConfig optimizer(Section top, ConfigOrigin origin) {
-        OptimizerConfig d = OptimizerConfig.defaults();
-        Section s = sub(top, "optimizer", OPTIMIZER_KEYS, origin);
-        if (s == null) {
-            return d;
-        }
-        String name = s.choice("name", OptimizerConfig.NAMES, d.name());
-        List<Double> betas = s.numbers("betas", d.betas());
-        if (betas.size() != 2 || betas.stream().anyMatch(b -> b < 0 || b > 1)) {
-            throw s.error("betas", "expected a list of 2 numbers in [0, 1], got " + betas);
-        }
-        double wd = s.number("weight_decay", 0, 0, false, Double.POSITIVE_INFINITY, false);
-        Double eps = s.optionalNumber("eps", 0, true, Double.POSITIVE_INFINITY, false);
-        if (name.equals("adamw")) {
-            eps = eps == null ? 1e-8 : eps;
-        } else if (eps != null) {
-            throw s.error("eps", "applies only to adamw; decoupled_lionw has no epsilon");
-        }
-        return new OptimizerConfig(name, betas, wd, eps);
-    }
-
-    private static SchedulerConfig scheduler(Section top, ConfigOrigin origin, double lr) {
-        SchedulerConfig d = SchedulerConfig.defaults();
-        Section s = sub(top, "scheduler", SCHEDULER_KEYS, origin);
-        if (s == null) {
-            return d;
-        }
-        String name = s.choice("name", dev.finetune4j.engine.schedule.Schedulers.NAMES, d.name());
-        Time warmup;
-        if (s.has("warmup_steps")) {
-            if (s.has("t_warmup")) {
-                throw s.error("warmup_steps", "give either t_warmup or its alias warmup_steps, not both");
-            }
-            warmup = Time.of(s.integer("warmup_steps", 0, 0, Long.MAX_VALUE), TimeUnit.BATCH);
-        } else {
-            warmup = s.time("t_warmup", d.tWarmup().toString(), WARMUP_UNITS, false);
-            if (warmup.unit() == TimeUnit.DURATION && warmup.value() > 1) {
-                s.checkRange("t_warmup", warmup.value(), 0, false, 1, false);
-            }
-        }
-        double alphaI = s.number("alpha_i", d.alphaI(), 0, false, Double.POSITIVE_INFINITY, false);
-        double alphaF;
-        if (s.has("min_lr")) {
-            if (s.has("alpha_f")) {
-                throw s.error("min_lr", "give either alpha_f or min_lr (alpha_f = min_lr / learning_rate), not"
-                        + " both");
-            }
-            double minLr = s.number("min_lr", 0, 0, false, lr, false);
-            alphaF = minLr / lr;
-        } else {
-            alphaF = s.number("alpha_f", d.alphaF(), 0, false, Double.POSITIVE_INFINITY, false);
-        }
-        return new SchedulerConfig(name, warmup, alphaI, alphaF);
-    }
-
-    private static LoraConfig lora(Section top, ConfigOrigin origin) {
-        Section s = sub(top, "lora", LORA_KEYS, origin);
-        if (s == null) {
-            return null;
-        }
-        LoraConfig d = LoraConfig.defaults();
-        int r = (int) s.integer("r", d.r(), 1, 65536);
-        double alpha = s.number("alpha", d.alpha(), 0, true, Double.POSITIVE_INFINITY, false);
-        double dropout = s.number("dropout", d.dropout(), 0, false, 1, true);
-        List<String> modules = s.strings("target_modules", d.targetModules());
-        if (modules.isEmpty() || modules.stream().anyMatch(String::isBlank)) {
-            throw s.error("target_modules", "expected a non-empty list of module names such as q_proj, v_proj");
-        }
-        boolean rs = s.bool("use_rslora", false);
-        Double ratio = s.optionalNumber("loraplus_lr_ratio", 0, true, Double.POSITIVE_INFINITY, false);
-        return new LoraConfig(r, alpha, dropout, modules, rs, ratio);
-    }
-
-    private static EarlyStoppingConfig earlyStopping(Section top, ConfigOrigin origin) {
-        Section s = sub(top, "early_stopping", EARLY_STOPPING_KEYS, origin);
-        if (s == null) {
-            return null;
-        }
-        int patience = (int) s.integer("patience", 3, 1, Integer.MAX_VALUE);
-        double minDelta = s.number("min_delta", 0, 0, false, Double.POSITIVE_INFINITY, false);
-        return new EarlyStoppingConfig(patience, minDelta);
-    }
-
-    private static DropoutConfig dropout(Section top, ConfigOrigin origin) {
-        Section s = sub(top, "dropout", DROPOUT_KEYS, origin);
-        if (s == null) {
-            return DropoutConfig.NONE;
-        }
-        return new DropoutConfig(s.number("hidden", 0, 0, false, 1, true), s.number("attention", 0, 0, false, 1,
-                true), s.number("ffn", 0, 0, false, 1, true));
     }
 }

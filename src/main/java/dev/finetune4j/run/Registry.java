@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -76,8 +74,12 @@ public final class Registry {
                     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
                     AtomicFiles.fsyncDir(modelDir);
                     return new RegisteredModel(name, version, target);
-                } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
-                    // another registration took this version: try the next one
+                } catch (IOException e) {
+                    // rename(2) onto a version another registration just created fails (ENOTEMPTY/EEXIST, not
+                    // always mapped to FileAlreadyExistsException): take the next number; anything else is real
+                    if (!Files.exists(target)) {
+                        throw e;
+                    }
                 }
             }
             throw new RegistryException("Cannot register " + name + " in " + root + ": no free version number");

@@ -206,6 +206,21 @@ class RunConfigTest {
     }
 
     @Test
+    void embeddingApplicationsCanPassAMap() throws IOException {
+        RunConfig c = RunConfig.fromMap(java.util.Map.of("model", dir.resolve("m"), "train_data_path", "t.jsonl",
+                "training_duration", Time.parse("20ba"), "task_type", TaskType.INSTRUCTION_FINETUNE,
+                "lora", java.util.Map.of("r", 16, "target_modules", List.of("q_proj"))), dir);
+        assertEquals(dir.resolve("m"), c.model());
+        assertEquals(dir.resolve("t.jsonl"), c.trainDataPath());
+        assertEquals(Time.parse("20ba"), c.trainingDuration());
+        assertEquals(TaskType.INSTRUCTION_FINETUNE, c.taskType());
+        assertEquals(List.of("q_proj"), c.lora().targetModules());
+        ConfigException e = assertThrows(ConfigException.class, () -> RunConfig.fromMap(
+                java.util.Map.of("model", "m", "train_data_path", "t", "lora", java.util.Map.of("rank", 4)), dir));
+        assertEquals("<map>: key 'lora.rank': unknown key; did you mean 'lora.r'?", e.getMessage().split(" allowed")[0]);
+    }
+
+    @Test
     void aliasesResolve() throws IOException {
         RunConfig c = load(MINIMAL + "learning_rate: 1e-4\nscheduler: {warmup_steps: 25, min_lr: 1e-5}\n");
         assertEquals(Time.parse("25ba"), c.scheduler().tWarmup());
@@ -235,6 +250,27 @@ class RunConfigTest {
                 twoEpochs.scheduler().tWarmup(), twoEpochs.scheduleContext(1000)));
         assertEquals(Time.parse("0.5dur"), twoEpochs.saveTrigger().interval());
         assertEquals(Time.parse("1ep"), twoEpochs.evalTrigger().interval());
+    }
+
+    @Test
+    void inputsMustExistBeforeTraining() throws IOException {
+        RunConfig c = load(MINIMAL + "eval_data_path: e.jsonl\n");
+        ConfigException e = assertThrows(ConfigException.class, c::requireInputsExist);
+        assertEquals("key 'model': model folder " + dir.resolve("models/tiny") + " does not exist (expected a"
+                + " Hugging Face model folder with config.json)", e.getMessage());
+        Files.createDirectories(dir.resolve("models/tiny"));
+        e = assertThrows(ConfigException.class, c::requireInputsExist);
+        assertEquals("key 'model': model folder " + dir.resolve("models/tiny") + " has no config.json (expected a"
+                + " Hugging Face model folder)", e.getMessage());
+        Files.writeString(dir.resolve("models/tiny/config.json"), "{}");
+        e = assertThrows(ConfigException.class, c::requireInputsExist);
+        assertEquals("key 'train_data_path': " + dir.resolve("data/train.jsonl") + " does not exist", e.getMessage());
+        Files.createDirectories(dir.resolve("data"));
+        Files.writeString(dir.resolve("data/train.jsonl"), "");
+        e = assertThrows(ConfigException.class, c::requireInputsExist);
+        assertEquals("key 'eval_data_path': " + dir.resolve("e.jsonl") + " does not exist", e.getMessage());
+        Files.writeString(dir.resolve("e.jsonl"), "");
+        c.requireInputsExist();
     }
 
     @Test

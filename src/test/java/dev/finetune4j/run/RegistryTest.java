@@ -59,6 +59,33 @@ class RegistryTest {
     }
 
     @Test
+    void concurrentRegistrationsGetDistinctVersions() throws Exception {
+        Path src = modelFolder();
+        Registry reg = new Registry(dir.resolve("registry"));
+        ModelMetadata meta = new ModelMetadata("b", "t", Map.of(), Map.of());
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<RegisteredModel>> futures = new java.util.ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                futures.add(pool.submit(() -> reg.register(src, "m", meta)));
+            }
+            java.util.Set<Integer> versions = new java.util.TreeSet<>();
+            for (var f : futures) {
+                versions.add(f.get().version());
+            }
+            assertEquals(java.util.Set.of(1, 2, 3, 4, 5, 6), versions);
+        } finally {
+            pool.shutdownNow();
+        }
+        for (RegisteredModel m : reg.versions("m")) {
+            assertTrue(Files.isRegularFile(m.path().resolve("metadata.json")));
+            assertTrue(Files.isRegularFile(m.path().resolve("sub/tokenizer.json")));
+            int v = new ObjectMapper().readTree(m.path().resolve("metadata.json").toFile()).get("version").asInt();
+            assertEquals(m.version(), v, "metadata matches its folder");
+        }
+    }
+
+    @Test
     void badInputsAreClearErrors() throws IOException {
         Registry reg = new Registry(dir.resolve("registry"));
         Path src = modelFolder();

@@ -1,6 +1,9 @@
 package dev.finetune4j.bench;
 
 import dev.finetune4j.data.Batch;
+import dev.finetune4j.data.CorpusWriter;
+import dev.finetune4j.data.MappedCorpus;
+import dev.finetune4j.data.TokenCorpus;
 import dev.finetune4j.data.Loader;
 import dev.finetune4j.data.MemoryCorpus;
 import dev.finetune4j.data.PackPlan;
@@ -46,14 +49,18 @@ public class PackingBenchmark {
     @Param({"2048", "8192"})
     public int contextLength;
 
+    /** Where the tokens live: heap arrays or the memory-mapped files prepare() uses. */
+    @Param({"mapped", "memory"})
+    public String corpus;
+
     private int[] examples;
     private int[] lengths;
     private PackedDataset dataset;
 
     @Setup(Level.Trial)
-    public void setUp() {
+    public void setUp() throws java.io.IOException {
         SplittableRandom rnd = new SplittableRandom(42);
-        MemoryCorpus corpus = new MemoryCorpus();
+        MemoryCorpus memory = new MemoryCorpus();
         java.util.List<Integer> lens = new java.util.ArrayList<>();
         int left = TOKENS;
         while (left > 0) {
@@ -77,10 +84,31 @@ public class PackingBenchmark {
                 ids[t] = 1000 + (t & 1023);
                 labels[t] = t > len / 2 ? ids[t] : Batch.IGNORE_INDEX;
             }
-            examples[i] = corpus.add(ids, labels);
+            examples[i] = memory.add(ids, labels);
             lengths[i] = len;
         }
-        dataset = new PackedDataset(corpus, Packer.firstFitDecreasing(examples, lengths, contextLength), contextLength, 0, false);
+        TokenCorpus tokens = memory;
+        if (corpus.equals("mapped")) {
+            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("packing-bench");
+            CorpusWriter w = MappedCorpus.writer(dir);
+            int[] ids = new int[contextLength];
+            int[] labels = new int[contextLength];
+            for (int i = 0; i < examples.length; i++) {
+                int[] exIds = java.util.Arrays.copyOf(ids, lengths[i]);
+                int[] exLabels = java.util.Arrays.copyOf(labels, lengths[i]);
+                memory.readIds(i, exIds, 0);
+                memory.readLabels(i, exLabels, 0);
+                w.add(exIds, exLabels);
+            }
+            tokens = w.finish();
+            try (var files = java.nio.file.Files.list(dir)) {
+                for (java.nio.file.Path f : files.toList()) {
+                    java.nio.file.Files.delete(f); // the mapping stays valid
+                }
+            }
+            java.nio.file.Files.delete(dir);
+        }
+        dataset = new PackedDataset(tokens, Packer.firstFitDecreasing(examples, lengths, contextLength), contextLength, 0, false);
     }
 
     /** First-fit-decreasing plan of the whole split. */

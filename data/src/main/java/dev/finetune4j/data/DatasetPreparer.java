@@ -8,6 +8,7 @@ import dev.finetune4j.tokenizer.ChatTemplates;
 import dev.finetune4j.tokenizer.TextTokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -142,7 +143,13 @@ public final class DatasetPreparer {
         EncodedSource load(Path dataPath) {
             try {
                 if (options.cacheDir() == null) {
-                    return encodeInto(dataPath, new MemoryCorpus());
+                    // no cache: tokens still go to memory-mapped files (not the heap), unlinked once mapped
+                    Path tmp = Files.createTempDirectory("finetune4j-tokens-");
+                    try {
+                        return encodeInto(dataPath, MappedCorpus.writer(tmp));
+                    } finally {
+                        TokenCache.deleteTree(tmp);
+                    }
                 }
                 TokenCache cache = new TokenCache(options.cacheDir());
                 String key = cache.key(dataPath, options, tokenizer, allowSystem, dateString);

@@ -7,7 +7,7 @@ package dev.finetune4j.data;
  * @param epoch    0-based epoch
  * @param position rows of this epoch already yielded (0 … rows)
  */
-public record LoaderState(int epoch, long position) {
+public record LoaderState(int epoch, long position) implements java.io.Serializable {
 
     public LoaderState {
         if (epoch < 0 || position < 0) {

@@ -21,14 +21,16 @@ import java.util.List;
  */
 public final class MappedCorpus implements TokenCorpus {
 
-    private static final int SEGMENT_TOKENS = 1 << 28; // 1 GiB of ids per mapping
+    private static final int DEFAULT_SEGMENT_TOKENS = 1 << 28; // 1 GiB of ids per mapping
+    private final int segmentTokens;
     private final List<IntBuffer> ids = new ArrayList<>();
     private final List<ByteBuffer> trained = new ArrayList<>();
     private final LongBuffer offsets;
     private final IntBuffer loss;
     private final int size;
 
-    private MappedCorpus(Path dir) throws IOException {
+    private MappedCorpus(Path dir, int segmentTokens) throws IOException {
+        this.segmentTokens = segmentTokens;
         try (FileChannel off = FileChannel.open(dir.resolve("offsets.bin"));
              FileChannel lo = FileChannel.open(dir.resolve("loss.bin"));
              FileChannel id = FileChannel.open(dir.resolve("ids.bin"));
@@ -40,8 +42,8 @@ public final class MappedCorpus implements TokenCorpus {
             if (id.size() != tokens * 4 || tr.size() != tokens || loss.capacity() != size) {
                 throw new IOException("cache files in " + dir + " do not agree in size");
             }
-            for (long start = 0; start < tokens; start += SEGMENT_TOKENS) {
-                long n = Math.min(SEGMENT_TOKENS, tokens - start);
+            for (long start = 0; start < tokens; start += segmentTokens) {
+                long n = Math.min(segmentTokens, tokens - start);
                 ids.add(map(id, start * 4, n * 4).asIntBuffer());
                 trained.add(map(tr, start, n));
             }
@@ -56,7 +58,12 @@ public final class MappedCorpus implements TokenCorpus {
 
     /** Opens a corpus written by {@link #writer(Path)}. */
     public static MappedCorpus open(Path dir) throws IOException {
-        return new MappedCorpus(dir);
+        return new MappedCorpus(dir, DEFAULT_SEGMENT_TOKENS);
+    }
+
+    /** Opens with a given mapping size (tests use tiny segments to cover examples that straddle two). */
+    static MappedCorpus open(Path dir, int segmentTokens) throws IOException {
+        return new MappedCorpus(dir, segmentTokens);
     }
 
     /** A writer that streams a corpus into {@code dir} (created if missing); finish() fsyncs and maps it. */
@@ -79,9 +86,9 @@ public final class MappedCorpus implements TokenCorpus {
         long at = offsets.get(example);
         int left = length(example);
         while (left > 0) {
-            int seg = (int) (at / SEGMENT_TOKENS);
-            int in = (int) (at % SEGMENT_TOKENS);
-            int n = Math.min(left, SEGMENT_TOKENS - in);
+            int seg = (int) (at / segmentTokens);
+            int in = (int) (at % segmentTokens);
+            int n = Math.min(left, segmentTokens - in);
             ids.get(seg).get(in, dst, off, n);
             at += n;
             off += n;
@@ -93,11 +100,21 @@ public final class MappedCorpus implements TokenCorpus {
     public void readLabels(int example, int[] dst, int off) {
         readIds(example, dst, off);
         long at = offsets.get(example);
-        int len = length(example);
-        for (int t = 0; t < len; t++, at++) {
-            if (trained.get((int) (at / SEGMENT_TOKENS)).get((int) (at % SEGMENT_TOKENS)) == 0) {
-                dst[off + t] = Batch.IGNORE_INDEX;
+        int left = length(example);
+        byte[] flags = new byte[Math.min(left, 1 << 16)];
+        while (left > 0) {
+            int seg = (int) (at / segmentTokens);
+            int in = (int) (at % segmentTokens);
+            int n = Math.min(Math.min(left, segmentTokens - in), flags.length);
+            trained.get(seg).get(in, flags, 0, n);
+            for (int t = 0; t < n; t++) {
+                if (flags[t] == 0) {
+                    dst[off + t] = Batch.IGNORE_INDEX;
+                }
             }
+            at += n;
+            off += n;
+            left -= n;
         }
     }
 

@@ -39,7 +39,14 @@ public record PreparedData(ValidationReport trainReport, ValidationReport evalRe
     public String format() {
         StringBuilder sb = new StringBuilder();
         sb.append("== train data ==\n").append(trainReport.format()).append(trainStats.format()).append('\n');
-        evalStats.ifPresent(s -> sb.append("== eval data ==\n").append(evalReport.format()).append(s.format()).append('\n'));
+        evalStats.ifPresent(s -> {
+            if (evalReport.samples() == 0) { // split off the train data (validation_split_ratio)
+                sb.append("== eval data (held out from the train data) ==\n");
+            } else {
+                sb.append("== eval data ==\n").append(evalReport.format());
+            }
+            sb.append(s.format()).append('\n');
+        });
         failures.forEach(f -> sb.append("FAIL: ").append(f).append('\n'));
         if (cacheHits > 0) {
             sb.append("(token cache used for ").append(cacheHits).append(" data path(s))\n");

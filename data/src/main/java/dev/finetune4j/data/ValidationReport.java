@@ -74,6 +74,13 @@ public record ValidationReport(long samples, long invalidSamples, long problemCo
         return sb.toString();
     }
 
+    private static void list(StringBuilder sb, List<Problem> items, long total) {
+        items.stream().limit(20).forEach(p -> sb.append("  ").append(p).append('\n'));
+        if (total > 20) {
+            sb.append("  … and ").append(total - 20).append(" more\n");
+        }
+    }
+
     /** A human-readable report: counts, problems, dropped samples and notes. */
     public String format() {
         StringBuilder sb = new StringBuilder();
@@ -84,11 +91,11 @@ public record ValidationReport(long samples, long invalidSamples, long problemCo
         }
         if (droppedCount > 0) {
             sb.append("dropped:\n");
-            dropped.stream().limit(20).forEach(p -> sb.append("  ").append(p).append('\n'));
+            list(sb, dropped, droppedCount);
         }
         if (!notes.isEmpty()) {
             sb.append("notes:\n");
-            notes.stream().limit(20).forEach(p -> sb.append("  ").append(p).append('\n'));
+            list(sb, notes, notes.size());
         }
         return sb.toString();
     }

@@ -116,6 +116,19 @@ class BadInputSuiteTest {
     }
 
     @Test
+    void withoutValidationOnlyStructuralProblemsCount() {
+        String twoUsers = "{\"messages\": [{\"role\": \"user\", \"content\": \"q\"}, {\"role\": \"user\", \"content\": \"\"}, {\"role\": \"assistant\", \"content\": \"a\"}]}";
+        String endsWithUser = "{\"messages\": [{\"role\": \"user\", \"content\": \"q\"}, {\"role\": \"assistant\", \"content\": \"a\"}, {\"role\": \"user\", \"content\": \"q\"}]}";
+        Path file = TestFiles.write(dir, "lenient.jsonl", twoUsers, endsWithUser, "{\"messages\": \"x\"}");
+        FakeTokenizer tok = new FakeTokenizer(true, FakeTokenizer.EOS, dev.finetune4j.tokenizer.ChatTemplates.defaultChatMl());
+        PreparedData d = DatasetPreparer.validate(DataOptions.builder(TaskType.CHAT_COMPLETION, file, 256).validateInputs(false).build(), tok);
+        List<String> problems = d.report().problems().stream().map(Object::toString).toList();
+        assertEquals(List.of(file + ":2: the last message must be from the assistant",
+                file + ":3: 'messages' must be a list of {\"role\", \"content\"} objects, found string"), problems);
+        assertEquals(1, d.trainStats().examples(), "the user/user/assistant chat is encoded as the template renders it");
+    }
+
+    @Test
     void invalidUtf8IsReportedPerLine() {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         b.writeBytes((CHAT_OK + "\n").getBytes(StandardCharsets.UTF_8));

@@ -188,6 +188,20 @@ class DatasetPreparerTest {
         try (Stream<Path> entries = Files.list(cache)) {
             assertEquals(1, entries.filter(p -> !p.getFileName().toString().startsWith(".tmp")).count());
         }
+        // a restarted run (data from the cache) resumes the loader exactly where the first one stopped
+        Loader before = first.train().loader(2, 9);
+        for (int i = 0; i < 7; i++) {
+            before.next();
+        }
+        Loader after = second.train().loader(2, 9);
+        after.restore(before.state());
+        while (before.hasNext()) {
+            Batch x = before.next();
+            Batch y = after.next();
+            assertArrayEquals(x.inputIds(), y.inputIds());
+            assertArrayEquals(x.labels(), y.labels());
+        }
+        assertTrue(!after.hasNext());
         assertEquals(0, DatasetPreparer.prepare(o.toBuilder().contextLength(384).build(), tok).cacheHits(), "option change");
         Files.writeString(data, TestFiles.PR_OK + "\n", java.nio.file.StandardOpenOption.APPEND);
         PreparedData changed = DatasetPreparer.prepare(o, tok);

@@ -38,16 +38,24 @@ public record SchedulerState(List<Double> baseLrs, long lastEpoch, long stepCoun
         return m;
     }
 
-    /** Parses a {@code LambdaLR.state_dict()}; unknown keys (verbose, _is_initial) are ignored. */
+    /**
+     * Parses a {@code LambdaLR.state_dict()}; unknown keys (verbose, _is_initial) are ignored and a missing
+     * {@code _step_count} defaults to {@code last_epoch + 1}, torch's count for a scheduler started at -1.
+     */
     public static SchedulerState fromStateDict(Map<?, ?> m, String source) {
-        return new SchedulerState(doubles(m.get("base_lrs"), "base_lrs", source), longOf(m.get("last_epoch"),
-                "last_epoch", source), longOf(m.get("_step_count"), "_step_count", source),
+        long lastEpoch = longOf(m.get("last_epoch"), "last_epoch", source);
+        long stepCount = m.get("_step_count") == null ? lastEpoch + 1 : longOf(m.get("_step_count"), "_step_count",
+                source);
+        return new SchedulerState(doubles(m.get("base_lrs"), "base_lrs", source), lastEpoch, stepCount,
                 doubles(m.get("_last_lr"), "_last_lr", source));
     }
 
     private static long longOf(Object o, String key, String source) {
         if (o instanceof Long l) {
             return l;
+        }
+        if (o instanceof Integer i) {
+            return i;
         }
         throw CheckpointFormatException.of(source, "state.schedulers.LambdaLR." + key + " is not an int but " + o);
     }

@@ -43,6 +43,10 @@ public final class HfModelFolder implements AutoCloseable {
 
     /** Opens a model folder; errors name the missing or malformed file. */
     public static HfModelFolder open(Path dir) {
+        return open(dir, true);
+    }
+
+    private static HfModelFolder open(Path dir, boolean withWeights) {
         if (!Files.isDirectory(dir)) {
             throw CheckpointFormatException.of(dir, "not a model folder (no such directory)");
         }
@@ -53,8 +57,25 @@ public final class HfModelFolder implements AutoCloseable {
         ObjectNode raw = readObject(cfg);
         Path gen = dir.resolve("generation_config.json");
         ObjectNode genCfg = Files.isRegularFile(gen) ? readObject(gen) : null;
-        return new HfModelFolder(dir, raw, genCfg, WeightSource.open(dir));
+        return new HfModelFolder(dir, raw, genCfg, withWeights ? WeightSource.open(dir) : WeightSource.none());
     }
+
+    /** Whether {@code dir} holds weights (safetensors, sharded or single, or pytorch_model*.bin). */
+    public static boolean hasWeights(Path dir) {
+        return WEIGHT_FILES.stream().anyMatch(f -> Files.isRegularFile(dir.resolve(f)));
+    }
+
+    /**
+     * Opens a model folder that holds only configuration and tokenizer files (a from-scratch run): no tensors,
+     * {@link #weightsPath()} is null.
+     */
+    public static HfModelFolder openConfigOnly(Path dir) {
+        HfModelFolder full = open(dir, false);
+        return full;
+    }
+
+    private static final List<String> WEIGHT_FILES = List.of("model.safetensors.index.json", "model.safetensors",
+            "pytorch_model.bin.index.json", "pytorch_model.bin");
 
     static ObjectNode readObject(Path file) {
         JsonNode n;
@@ -136,6 +157,29 @@ public final class HfModelFolder implements AutoCloseable {
 
         @Override
         void close();
+
+        static WeightSource none() {
+            return new WeightSource() {
+                public Path path() {
+                    return null;
+                }
+
+                public List<String> names() {
+                    return List.of();
+                }
+
+                public boolean contains(String name) {
+                    return false;
+                }
+
+                public StoredTensor tensor(String name) {
+                    throw new IllegalArgumentException("no tensor '" + name + "': the folder was opened without weights");
+                }
+
+                public void close() {
+                }
+            };
+        }
 
         static WeightSource open(Path dir) {
             for (String f : List.of("model.safetensors.index.json", "model.safetensors")) {

@@ -42,13 +42,17 @@ public final class SafetensorsFile implements AutoCloseable {
     private final Map<String, String> metadata;
     private final Map<String, TensorEntry> entries;
     private final Map<String, StoredTensor> tensors;
+    private final Path path;
+    private final long dataStart;
 
     private SafetensorsFile(String source, Map<String, String> metadata, Map<String, TensorEntry> entries,
-                            Map<String, StoredTensor> tensors) {
+                            Map<String, StoredTensor> tensors, Path path, long dataStart) {
         this.source = source;
         this.metadata = metadata;
         this.entries = entries;
         this.tensors = tensors;
+        this.path = path;
+        this.dataStart = dataStart;
     }
 
     /** Opens and validates a file; the tensors are slices of a read-only memory mapping. */
@@ -86,7 +90,8 @@ public final class SafetensorsFile implements AutoCloseable {
                     tensors.put(e.name(), new StoredTensor(e.dtype(), e.shape(), m));
                 }
             }
-            return new SafetensorsFile(src, p.metadata, p.entries, Collections.unmodifiableMap(tensors));
+            return new SafetensorsFile(src, p.metadata, p.entries, Collections.unmodifiableMap(tensors), file,
+                    dataStart);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
         }
@@ -110,7 +115,7 @@ public final class SafetensorsFile implements AutoCloseable {
         for (TensorEntry e : p.entries.values()) {
             tensors.put(e.name(), slice(data, e));
         }
-        return new SafetensorsFile(source, p.metadata, p.entries, Collections.unmodifiableMap(tensors));
+        return new SafetensorsFile(source, p.metadata, p.entries, Collections.unmodifiableMap(tensors), null, 0);
     }
 
     private static StoredTensor slice(ByteBuffer data, TensorEntry e) {
@@ -303,6 +308,41 @@ public final class SafetensorsFile implements AutoCloseable {
             throw CheckpointFormatException.of(source, "no tensor named '" + name + "'");
         }
         return t;
+    }
+
+    /**
+     * Copies a tensor's bytes into {@code dst} (from its position; it must have room) with positional file reads —
+     * a kernel copy without page faults on the mapping, the fastest way to fill a native buffer such as an
+     * NDArray's. For files parsed from memory the bytes come from the buffer.
+     */
+    public void readInto(String name, ByteBuffer dst) {
+        TensorEntry e = entries.get(name);
+        if (e == null) {
+            throw CheckpointFormatException.of(source, "no tensor named '" + name + "'");
+        }
+        if (dst.remaining() < e.byteSize()) {
+            throw new IllegalArgumentException("destination has " + dst.remaining() + " bytes, tensor '" + name
+                    + "' needs " + e.byteSize());
+        }
+        if (path == null) {
+            dst.put(tensors.get(name).data());
+            return;
+        }
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            ByteBuffer d = dst.duplicate();
+            d.limit(d.position() + (int) e.byteSize());
+            long pos = dataStart + e.begin();
+            while (d.hasRemaining()) {
+                int r = ch.read(d, pos);
+                if (r < 0) {
+                    throw CheckpointFormatException.of(source, "file shrank while reading tensor '" + name + "'");
+                }
+                pos += r;
+            }
+            dst.position(d.position());
+        } catch (IOException ex) {
+            throw new UncheckedIOException("cannot read " + source + ": " + ex.getMessage(), ex);
+        }
     }
 
     /** Releases the channel; the mapping itself is released by the garbage collector. */

@@ -31,13 +31,27 @@ public final class TorchFile {
     /** Reads a torch.save file into the Java value model. */
     public static Object read(Path file) {
         TorchContents c = readContents(file);
-        return TorchReader.finish(c.object(), true, file.toString());
+        return finish(c.object(), true, file.toString());
+    }
+
+    private static Object finish(Object o, boolean toStored, String source) {
+        try {
+            return TorchReader.finish(o, toStored, source);
+        } catch (CheckpointFormatException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith(source)) {
+                throw e;
+            }
+            throw CheckpointFormatException.of(source, e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw CheckpointFormatException.of(source, "malformed torch file (" + e.getClass().getSimpleName() + ": "
+                    + e.getMessage() + ")", e);
+        }
     }
 
     /** Reads torch.save bytes held in memory ({@code source} names them in errors). */
     public static Object read(ByteBuffer bytes, String source) {
         TorchContents c = TorchReader.read(ByteSource.of(bytes), source, false);
-        return TorchReader.finish(c.object(), true, source);
+        return finish(c.object(), true, source);
     }
 
     /**
@@ -47,10 +61,15 @@ public final class TorchFile {
      * Double/Float, Boolean, null, StoredTensor, byte[], Duration (timedelta) and NumpyArray.
      */
     public static void write(Path file, Object value) {
+        write(file, value, false);
+    }
+
+    /** As {@link #write(Path, Object)}; {@code alwaysZip64} forces the zip64 layout used for files over 4 GiB. */
+    static void write(Path file, Object value, boolean alwaysZip64) {
         Pickler p = new Pickler();
         byte[] pkl = p.dump(value);
         AtomicFiles.write(file, ch -> {
-            TorchZipWriter z = new TorchZipWriter(ch);
+            TorchZipWriter z = new TorchZipWriter(ch, alwaysZip64);
             z.add("archive/data.pkl", ByteBuffer.wrap(pkl));
             z.add("archive/.format_version", "1");
             z.add("archive/.storage_alignment", "64");
@@ -90,7 +109,7 @@ public final class TorchFile {
             Object o = new Unpickler(src.slice(0, (int) src.size()), file.toString(), g, pid -> {
                 throw CheckpointFormatException.of(file, "unexpected persistent id in DCP metadata");
             }).load();
-            return TorchReader.finish(o, true, file.toString());
+            return finish(o, true, file.toString());
         } catch (NoSuchFileException e) {
             throw CheckpointFormatException.of(file, "no such file");
         } catch (IOException e) {
@@ -102,7 +121,7 @@ public final class TorchFile {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             TorchContents c = TorchReader.read(ByteSource.of(ch), file.toString(), distributedMetadata);
             return new TorchContents(c.container(), c.archivePrefix(), c.entries(), c.records(), c.pickleGlobals(),
-                    TorchReader.finish(c.object(), false, file.toString()));
+                    finish(c.object(), false, file.toString()));
         } catch (NoSuchFileException e) {
             throw CheckpointFormatException.of(file, "no such file");
         } catch (IOException e) {
@@ -114,6 +133,6 @@ public final class TorchFile {
     public static TorchContents readContents(ByteBuffer bytes, String source) {
         TorchContents c = TorchReader.read(ByteSource.of(bytes), source, false);
         return new TorchContents(c.container(), c.archivePrefix(), c.entries(), c.records(), c.pickleGlobals(),
-                TorchReader.finish(c.object(), false, source));
+                finish(c.object(), false, source));
     }
 }

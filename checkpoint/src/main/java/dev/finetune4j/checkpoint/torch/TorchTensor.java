@@ -25,6 +25,9 @@ import java.util.Arrays;
 public record TorchTensor(ByteBuffer storage, String storageKey, String storageClass, DType dtype, long storageNumel,
                           long offset, long[] shape, long[] stride, boolean requiresGrad, boolean parameter) {
 
+    /** Largest contiguous copy made of a broadcast (stride-0) view that is bigger than its storage. */
+    static final long MAX_EXPANDED_BYTES = 256L << 20;
+
     public TorchTensor {
         shape = shape.clone();
         stride = stride.clone();
@@ -98,6 +101,11 @@ public record TorchTensor(ByteBuffer storage, String storageKey, String storageC
         if (n == 0) {
             return new StoredTensor(dtype, shape, ByteBuffer.allocate(0));
         }
+        if (n > storageNumel && n * es > MAX_EXPANDED_BYTES) {
+            throw new CheckpointFormatException("tensor view of shape " + Arrays.toString(shape) + " with stride "
+                    + Arrays.toString(stride) + " expands storage '" + storageKey + "' of " + storageNumel
+                    + " elements to " + n * es + " bytes; refusing (limit " + MAX_EXPANDED_BYTES + ")");
+        }
         if (isContiguous()) {
             ByteBuffer s = storage.duplicate();
             s.position(Math.toIntExact(offset * es)).limit(Math.toIntExact((offset + n) * es));
@@ -106,11 +114,15 @@ public record TorchTensor(ByteBuffer storage, String storageKey, String storageC
         ByteBuffer src = storage.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         byte[] out = new byte[(int) (n * es)];
         int rank = shape.length;
+        // copy runs along the last dimension when it is dense (e.g. a narrowed or permuted-outer view)
+        long run = stride[rank - 1] == 1 ? shape[rank - 1] : 1;
+        int outer = run == 1 ? rank : rank - 1;
         long[] idx = new long[rank];
         long pos = offset;
-        for (long k = 0; k < n; k++) {
-            src.get(Math.toIntExact(pos * es), out, (int) (k * es), es);
-            for (int d = rank - 1; d >= 0; d--) {
+        int runBytes = (int) (run * es);
+        for (long k = 0; k < n; k += run) {
+            src.get(Math.toIntExact(pos * es), out, (int) (k * es), runBytes);
+            for (int d = outer - 1; d >= 0; d--) {
                 idx[d]++;
                 pos += stride[d];
                 if (idx[d] < shape[d]) {

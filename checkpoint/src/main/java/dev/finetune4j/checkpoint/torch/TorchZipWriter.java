@@ -24,11 +24,14 @@ final class TorchZipWriter {
     }
 
     private final FileChannel ch;
+    private final boolean alwaysZip64;
     private final List<Central> central = new ArrayList<>();
     private long position;
 
-    TorchZipWriter(FileChannel ch) throws IOException {
+    /** @param alwaysZip64 use zip64 fields for every record (tests the path files over 4 GiB take) */
+    TorchZipWriter(FileChannel ch, boolean alwaysZip64) throws IOException {
         this.ch = ch;
+        this.alwaysZip64 = alwaysZip64;
         this.position = ch.position();
     }
 
@@ -38,7 +41,7 @@ final class TorchZipWriter {
         long size = data.remaining();
         CRC32 crc = new CRC32();
         crc.update(data.duplicate());
-        boolean zip64 = size >= MAX32;
+        boolean zip64 = alwaysZip64 || size >= MAX32;
         int z64Len = zip64 ? 20 : 0;
         long headerEnd = position + 30 + nb.length + z64Len;
         int pad = (int) ((ALIGNMENT - (headerEnd + 4) % ALIGNMENT) % ALIGNMENT);
@@ -70,8 +73,8 @@ final class TorchZipWriter {
         long cdStart = position;
         ByteArrayOutputStream cd = new ByteArrayOutputStream();
         for (Central c : central) {
-            boolean bigSize = c.size >= MAX32;
-            boolean bigOff = c.offset >= MAX32;
+            boolean bigSize = alwaysZip64 || c.size >= MAX32;
+            boolean bigOff = alwaysZip64 || c.offset >= MAX32;
             int extra = (bigSize ? 16 : 0) + (bigOff ? 8 : 0);
             ByteBuffer e = ByteBuffer.allocate(46 + c.name.length + (extra > 0 ? 4 + extra : 0))
                     .order(ByteOrder.LITTLE_ENDIAN);
@@ -95,7 +98,7 @@ final class TorchZipWriter {
         byte[] cdBytes = cd.toByteArray();
         write(ByteBuffer.wrap(cdBytes));
         long cdSize = cdBytes.length;
-        boolean zip64 = central.size() >= 0xffff || cdStart >= MAX32 || cdSize >= MAX32;
+        boolean zip64 = alwaysZip64 || central.size() >= 0xffff || cdStart >= MAX32 || cdSize >= MAX32;
         ByteBuffer end = ByteBuffer.allocate(56 + 20 + 22).order(ByteOrder.LITTLE_ENDIAN);
         if (zip64) {
             long z64 = position;
@@ -104,8 +107,8 @@ final class TorchZipWriter {
             end.putInt(0x07064b50).putInt(0).putLong(z64).putInt(1);
         }
         end.putInt(0x06054b50).putShort((short) 0).putShort((short) 0)
-                .putShort((short) Math.min(central.size(), 0xffff)).putShort((short) Math.min(central.size(), 0xffff))
-                .putInt((int) Math.min(cdSize, MAX32)).putInt((int) Math.min(cdStart, MAX32)).putShort((short) 0);
+                .putShort((short) (zip64 ? 0xffff : central.size())).putShort((short) (zip64 ? 0xffff : central.size()))
+                .putInt((int) (zip64 ? MAX32 : cdSize)).putInt((int) (zip64 ? MAX32 : cdStart)).putShort((short) 0);
         end.flip();
         write(end);
     }

@@ -104,6 +104,26 @@ class HfModelFolderTest {
     }
 
     @Test
+    void pythonReadsTheWrittenFolder() throws Exception {
+        dev.finetune4j.checkpoint.PythonCheck.assumeTorch();
+        LinkedHashMap<String, StoredTensor> w = weights();
+        ObjectNode cfg = (ObjectNode) JSON.readTree("{\"model_type\":\"llama\",\"rope_theta\":500000.0,"
+                + "\"rms_norm_eps\":1e-05,\"torch_dtype\":\"float32\"}");
+        Path out = tmp.resolve("hf");
+        HfModelWriter.write(out, cfg, List.copyOf(w.keySet()), w::get,
+                HfWriteOptions.defaults().withDtype(DType.BFLOAT16).withMaxShardBytes(20));
+        com.fasterxml.jackson.databind.JsonNode py = dev.finetune4j.checkpoint.PythonCheck.run("--hf-folder",
+                out.toString());
+        assertEquals("bfloat16", py.get("value").get("config").get("torch_dtype").asText());
+        assertEquals(1e-05, py.get("value").get("config").get("rms_norm_eps").asDouble());
+        java.util.TreeMap<String, Object> expected = new java.util.TreeMap<>();
+        w.forEach((k, v) -> expected.put(k, dev.finetune4j.checkpoint.TensorConversions.cast(v, DType.BFLOAT16)));
+        dev.finetune4j.checkpoint.PythonCheck.assertSame(dev.finetune4j.checkpoint.PythonCheck.describe(
+                new LinkedHashMap<>(expected)), py.get("value").get("tensors"));
+        assertTrue(Files.readString(out.resolve("config.json")).contains("\"rope_theta\": 500000.0,"));
+    }
+
+    @Test
     void missingPiecesAreNamed() throws IOException {
         Path d = Files.createDirectories(tmp.resolve("m"));
         assertTrue(assertThrows(CheckpointFormatException.class, () -> HfModelFolder.open(d)).getMessage()

@@ -89,6 +89,11 @@ class SafetensorsFileTest {
             assertEquals(m.get(k), f.tensor(k), k);
         }
         assertTrue(f.tensor("b").data().isDirect(), "mmap-backed");
+        ByteBuffer dst = ByteBuffer.allocateDirect(20).position(4);
+        f.readInto("b", dst);
+        assertEquals(20, dst.position());
+        assertEquals(m.get("b").data(), dst.flip().position(4));
+        assertThrows(IllegalArgumentException.class, () -> f.readInto("b", ByteBuffer.allocate(3)));
         assertFalse(Files.list(tmp).anyMatch(q -> q.getFileName().toString().endsWith(".tmp")), "no temp left");
     }
 

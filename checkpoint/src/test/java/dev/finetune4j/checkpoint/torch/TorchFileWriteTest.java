@@ -141,6 +141,20 @@ class TorchFileWriteTest {
     }
 
     @Test
+    void zip64LayoutReadsBackHereAndInTorch() throws Exception {
+        Path f = tmp.resolve("z64.pt");
+        PyOrderedDict sd = new PyOrderedDict();
+        sd.put("w", StoredTensor.ofFloats(new long[] {2, 3}, new float[] {1, 2, 3, 4, 5, 6}));
+        sd.put("i", StoredTensor.ofLongs(new long[] {2}, new long[] {7, 8}));
+        TorchFile.write(f, sd, true);
+        PythonCheck.assertSame(PythonCheck.describe(sd), PythonCheck.describe(TorchFile.read(f)));
+        PythonCheck.assumeTorch();
+        JsonNode py = PythonCheck.run(f.toString());
+        assertEquals("weights_only", py.get("mode").asText());
+        PythonCheck.assertSame(PythonCheck.describe(sd), py.get("value"));
+    }
+
+    @Test
     void contiguousTensorsAreZeroCopySlicesOfTheMapping() {
         Path f = tmp.resolve("m.pt");
         TorchFile.write(f, Map.of("w", StoredTensor.ofFloats(new long[] {4}, new float[] {1, 2, 3, 4})));

@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Turns one JSON object into an example of the configured task type, with the validation rules applied. */
-final class RecordParser {
+final class RecordParser implements SampleReader.RecordHandler {
 
     private final TaskType taskType;
     private final boolean validate;
@@ -20,7 +20,8 @@ final class RecordParser {
     }
 
     /** Parses a record found at {@code file:line}. */
-    ReadSample parse(java.nio.file.Path file, long line, JsonNode record) {
+    @Override
+    public ReadSample parse(java.nio.file.Path file, long line, JsonNode record) {
         List<String> problems = new ArrayList<>();
         if (!record.isObject()) {
             problems.add("not a JSON object (found " + Json.kind(record) + "); every line must be one {…} record");
@@ -41,7 +42,8 @@ final class RecordParser {
     }
 
     /** The next document index (for .txt files). */
-    int nextDocument() {
+    @Override
+    public int nextDocument() {
         return documents++;
     }
 }

@@ -29,18 +29,28 @@ public final class SampleReader implements Iterator<ReadSample>, Closeable {
 
     private final List<Path> files;
     private final TaskType taskType;
-    private final RecordParser parser;
+    private final RecordHandler parser;
     private final boolean validate;
     private final List<Problem> notes = new ArrayList<>();
     private int fileIndex = -1;
     private FileSamples current;
     private ReadSample pending;
 
-    private SampleReader(Path path, TaskType taskType, boolean validate, boolean allowSystem) {
+    private SampleReader(Path path, TaskType taskType, boolean validate, RecordHandler parser) {
         this.files = InputFiles.resolve(path, taskType, notes);
         this.taskType = taskType;
         this.validate = validate;
-        this.parser = new RecordParser(taskType, validate, allowSystem);
+        this.parser = parser;
+    }
+
+    /** Turns one JSON record into a sample. */
+    interface RecordHandler {
+        ReadSample parse(Path file, long line, JsonNode record);
+
+        /** The document index of the next .txt file. */
+        default int nextDocument() {
+            return 0;
+        }
     }
 
     /**
@@ -52,7 +62,12 @@ public final class SampleReader implements Iterator<ReadSample>, Closeable {
      * @param allowSystem whether chat system messages are allowed (false for Mistral-family templates)
      */
     public static SampleReader open(Path path, TaskType taskType, boolean validate, boolean allowSystem) {
-        return new SampleReader(path, taskType, validate, allowSystem);
+        return new SampleReader(path, taskType, validate, new RecordParser(taskType, validate, allowSystem));
+    }
+
+    /** Opens a JSON/JSONL path whose records another parser turns into samples (format conversion). */
+    static SampleReader open(Path path, TaskType taskType, RecordHandler handler) {
+        return new SampleReader(path, taskType, true, handler);
     }
 
     /** The files being read, in order. */

@@ -1,0 +1,118 @@
+package dev.finetune4j.checkpoint;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.finetune4j.checkpoint.composer.ComposerCheckpoint;
+import dev.finetune4j.checkpoint.safetensors.SafetensorsFile;
+import dev.finetune4j.checkpoint.torch.TorchFile;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Random byte flips and truncations of real fixtures (a few thousand cases, fixed seed): every mutant either loads
+ * or raises {@link CheckpointFormatException} — never another exception, a hang or an OutOfMemoryError.
+ */
+class FuzzTest {
+    private static final int CASES_PER_FILE = 300;
+
+    private record Outcome(int loaded, int rejected) {
+    }
+
+    private static Outcome fuzz(Path file, long seed, Consumer<ByteBuffer> reader) throws Exception {
+        byte[] orig = Files.readAllBytes(file);
+        Random rnd = new Random(seed);
+        int loaded = 0;
+        int rejected = 0;
+        for (int c = 0; c < CASES_PER_FILE; c++) {
+            byte[] b;
+            String what;
+            int kind = rnd.nextInt(10);
+            if (kind < 2) {
+                int len = rnd.nextInt(orig.length);
+                b = java.util.Arrays.copyOf(orig, len);
+                what = "truncated to " + len;
+            } else {
+                b = orig.clone();
+                int flips = 1 + rnd.nextInt(3);
+                StringBuilder sb = new StringBuilder("flipped");
+                for (int i = 0; i < flips; i++) {
+                    int pos;
+                    if (kind < 5) {
+                        pos = rnd.nextInt(Math.min(512, b.length)); // headers, pickle, safetensors JSON
+                    } else if (kind < 7) {
+                        pos = b.length - 1 - rnd.nextInt(Math.min(512, b.length)); // zip central directory
+                    } else {
+                        pos = rnd.nextInt(b.length);
+                    }
+                    b[pos] = (byte) rnd.nextInt(256);
+                    sb.append(' ').append(pos);
+                }
+                what = sb.toString();
+            }
+            long t0 = System.nanoTime();
+            try {
+                reader.accept(ByteBuffer.wrap(b));
+                loaded++;
+            } catch (CheckpointFormatException e) {
+                rejected++;
+                assertTrue(e.getMessage() != null && !e.getMessage().isBlank());
+            } catch (Throwable e) {
+                fail(file.getFileName() + " " + what + ": " + e.getClass().getName() + ": " + e.getMessage(), e);
+            }
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(ms < 5_000, file.getFileName() + " " + what + " took " + ms + " ms");
+        }
+        return new Outcome(loaded, rejected);
+    }
+
+    private static List<Path> torchFiles() {
+        Path root = Conformance.checkpoints().resolve("pytorch");
+        List<Path> l = new ArrayList<>();
+        for (String f : List.of("burn-reader/checkpoint.pt", "burn-reader/complex_structure.pt",
+                "burn-reader/legacy_shared_storage.pt", "burn-reader/legacy_uncloned_views.pt",
+                "burn-reader/parameter.pt", "burn-reader/bfloat16.pt", "gopickle/tensor_float16_proto1.pt",
+                "gopickle/tensor_int64_proto5_zip.pt", "burn-modules/complex_nested/complex_nested.pt")) {
+            l.add(root.resolve(f));
+        }
+        l.add(Fixtures.path("composer_like.pt"));
+        return l;
+    }
+
+    @Test
+    void torchReaderOnlyEverRaisesItsFormatException() throws Exception {
+        int loaded = 0;
+        int rejected = 0;
+        long seed = 1;
+        for (Path f : torchFiles()) {
+            Outcome o = fuzz(f, seed++, b -> TorchFile.read(b, "fuzz"));
+            loaded += o.loaded;
+            rejected += o.rejected;
+        }
+        System.out.println("torch fuzz: " + (loaded + rejected) + " mutants, " + rejected + " rejected with "
+                + "CheckpointFormatException, " + loaded + " still loadable");
+        assertTrue(rejected > loaded, "most mutants must be detected (CRC, structure)");
+    }
+
+    @Test
+    void composerInterpretationOnlyRaisesItsFormatException() throws Exception {
+        Outcome o = fuzz(Fixtures.path("composer_like.pt"), 99,
+                b -> ComposerCheckpoint.fromPython(TorchFile.read(b, "fuzz"), "fuzz"));
+        System.out.println("composer fuzz: " + o);
+    }
+
+    @Test
+    void safetensorsReaderOnlyEverRaisesItsFormatException() throws Exception {
+        Path f = Conformance.checkpoints().resolve("safetensors/burn/multi_layer.safetensors");
+        Outcome o = fuzz(f, 7, b -> SafetensorsFile.parse(b, "fuzz"));
+        Outcome o2 = fuzz(f, 8, b -> SafetensorsFile.parse(b, "fuzz"));
+        System.out.println("safetensors fuzz: " + (o.loaded + o.rejected + o2.loaded + o2.rejected) + " mutants, "
+                + (o.rejected + o2.rejected) + " rejected");
+    }
+}

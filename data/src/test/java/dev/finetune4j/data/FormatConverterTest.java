@@ -1,0 +1,59 @@
+package dev.finetune4j.data;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.finetune4j.data.source.FormatConverter;
+import dev.finetune4j.tokenizer.ChatTemplates;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** ShareGPT and Alpaca conversion of the conformance datasets into accepted formats. */
+class FormatConverterTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void shareGptConformanceFileBecomesValidChatData() throws Exception {
+        Path out = dir.resolve("chat.jsonl");
+        FormatConverter.Result r = FormatConverter.shareGptToChat(TestFiles.conformance().resolve("datasets/chat_tiny.json"), out);
+        assertEquals(1, r.records());
+        assertEquals(List.of("{\"messages\":[{\"role\":\"system\",\"content\":\"You are an AI assistant.\"},"
+                + "{\"role\":\"user\",\"content\":\"What is the meaning of life?\"},{\"role\":\"assistant\",\"content\":\"The meaning of life is 42.\"},"
+                + "{\"role\":\"user\",\"content\":\"That's ridiculous.\"},{\"role\":\"assistant\",\"content\":\"I agree.\"}]}"),
+                Files.readAllLines(out));
+        FakeTokenizer tok = new FakeTokenizer(true, FakeTokenizer.EOS, ChatTemplates.defaultChatMl());
+        PreparedData d = DatasetPreparer.prepare(DataOptions.defaults(TaskType.CHAT_COMPLETION, out, 512), tok);
+        assertEquals(0, d.report().invalidSamples());
+        assertEquals(1, d.trainStats().examples());
+    }
+
+    @Test
+    void alpacaConformanceFileBecomesPromptResponseData() throws Exception {
+        Path out = dir.resolve("pr.jsonl");
+        FormatConverter.Result r = FormatConverter.alpacaToPromptResponse(TestFiles.conformance().resolve("datasets/instruct_tiny.json"), out);
+        assertEquals(2, r.records());
+        assertEquals("{\"prompt\":\"What time is it in London?\",\"response\":\"It is 10:00 AM in London\"}", Files.readAllLines(out).get(0));
+        PreparedData d = DatasetPreparer.prepare(DataOptions.defaults(TaskType.INSTRUCTION_FINETUNE, out, 512), FakeTokenizer.plain());
+        assertEquals(2, d.trainStats().examples());
+    }
+
+    @Test
+    void badRecordsFailTheConversionAndWriteNothing() throws Exception {
+        Path in = TestFiles.write(dir, "sg.jsonl", "{\"conversations\": [{\"from\": \"human\", \"value\": \"q\"}, {\"from\": \"gpt\", \"value\": \"a\"}]}",
+                "{\"conversations\": [{\"from\": \"robot\", \"value\": \"q\"}]}");
+        Path out = dir.resolve("out.jsonl");
+        DataValidationException e = assertThrows(DataValidationException.class, () -> FormatConverter.shareGptToChat(in, out));
+        assertTrue(e.getMessage().contains(in + ":2: conversations[0] needs 'from' (one of"), e.getMessage());
+        assertFalse(Files.exists(out));
+        try (var files = Files.list(dir)) {
+            assertEquals(1, files.count(), "no temp file left behind");
+        }
+    }
+}

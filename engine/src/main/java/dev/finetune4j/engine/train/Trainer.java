@@ -1,0 +1,347 @@
+package dev.finetune4j.engine.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDScope;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+import dev.finetune4j.data.Batch;
+import dev.finetune4j.data.Loader;
+import dev.finetune4j.data.PackedDataset;
+import dev.finetune4j.engine.model.CausalLm;
+import dev.finetune4j.engine.model.StepLoss;
+import dev.finetune4j.engine.model.TrainableParameter;
+import dev.finetune4j.engine.optim.DecoupledAdamW;
+import dev.finetune4j.engine.optim.DecoupledLionW;
+import dev.finetune4j.engine.optim.GradientClipping;
+import dev.finetune4j.engine.optim.Optimizer;
+import dev.finetune4j.engine.optim.ParameterGroup;
+import dev.finetune4j.engine.optim.ParameterGroups;
+import dev.finetune4j.engine.schedule.Interval;
+import dev.finetune4j.engine.schedule.LrSchedule;
+import dev.finetune4j.engine.schedule.ScheduleContext;
+import dev.finetune4j.engine.schedule.Timestamp;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The training loop. One optimizer step per global batch: its micro-batches run forward and backward with the
+ * loss sum divided by the global batch's trained-token count, so the gradient is the exact token mean of the global
+ * batch (reference-behaviours.md §2 "Gradient accumulation"); then global-norm clipping, a NaN/Inf check, the
+ * optimizer step at the scheduled lr, {@code LambdaLR.step()} and only then the timestamp advance (Composer's order,
+ * §2 "When the LR is evaluated"). Evaluation and checkpoints follow Composer's interval rules.
+ *
+ * <p>Dropout randomness is re-seeded from (seed, batch) at every step, so a resumed run draws the same masks as an
+ * uninterrupted one; data order comes from the loader's (seed, epoch) permutation and resumes in O(1).
+ */
+public final class Trainer {
+    private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
+
+    private final CausalLm model;
+    private final PackedDataset train;
+    private final PackedDataset eval;
+    private final TrainingSpec spec;
+    private final TrainingListener listener;
+    private final CheckpointHooks hooks;
+    private BooleanSupplier stopRequested = () -> false;
+
+    /**
+     * @param model    the model, weights loaded (LoRA adapters attached if any)
+     * @param train    packed training rows
+     * @param eval     packed evaluation rows, or null
+     * @param hooks    what goes into checkpoints besides the training state, and the final export
+     */
+    public Trainer(CausalLm model, PackedDataset train, PackedDataset eval, TrainingSpec spec,
+                   TrainingListener listener, CheckpointHooks hooks) {
+        this.model = model;
+        this.train = train;
+        this.eval = eval;
+        this.spec = spec;
+        this.listener = listener == null ? new TrainingListener() { } : listener;
+        this.hooks = hooks;
+    }
+
+    /** A flag polled between optimizer steps; when it returns true the run saves a checkpoint and stops. */
+    public void stopWhen(BooleanSupplier stop) {
+        this.stopRequested = stop;
+    }
+
+    /** Runs to the end of training_duration (or early stopping / a stop request) and returns the outcome. */
+    public TrainingResult run() {
+        Loader loader = train.loader(spec.globalBatchSize(), spec.seed());
+        long batchesPerEpoch = loader.batchesPerEpoch();
+        if (batchesPerEpoch == 0) {
+            throw new TrainingException("the training data packs into 0 rows; nothing to train on");
+        }
+        ScheduleContext ctx = ScheduleContext.of(spec.duration(), batchesPerEpoch);
+        List<TrainableParameter> params = model.trainableParameters();
+        List<ParameterGroup> groups = spec.loraPlusRatio() != 1.0
+                ? ParameterGroups.loraPlus(params, spec.learningRate(), spec.optimizer().weightDecay(),
+                        spec.loraPlusRatio())
+                : ParameterGroups.single(params, spec.learningRate(), spec.optimizer().weightDecay());
+        double[] baseLrs = groups.stream().mapToDouble(ParameterGroup::initialLr).toArray();
+        Path checkpoints = spec.runDir().resolve("checkpoints");
+        EarlyStopping early = spec.earlyStopping() == null ? null
+                : new EarlyStopping(spec.earlyStopping().patience(), spec.earlyStopping().minDelta());
+        try (Optimizer optimizer = newOptimizer(groups)) {
+            Timestamp ts = Timestamp.ZERO;
+            LrSchedule schedule;
+            Optional<Path> latest = spec.autoresume() ? CheckpointIo.latest(checkpoints) : Optional.empty();
+            if (latest.isPresent()) {
+                CheckpointIo.Restored r = CheckpointIo.restore(latest.get(), model, optimizer);
+                ts = r.state().timestamp();
+                loader.restore(r.state().loader());
+                schedule = LrSchedule.restore(spec.scheduler(), ctx, r.schedulerState());
+                if (early != null) {
+                    early.restore(r.state().bestValLoss(), r.state().evalsWithoutImprovement());
+                }
+                LOG.info("resumed from {} at batch {} (epoch {})", latest.get(), ts.batch(), ts.epoch());
+            } else {
+                schedule = LrSchedule.start(spec.scheduler(), ctx, Timestamp.ZERO, baseLrs);
+            }
+            Map<String, Object> started = new LinkedHashMap<>();
+            started.put("batch", ts.batch());
+            started.put("batches_per_epoch", batchesPerEpoch);
+            started.put("parameters", model.parameterCount());
+            started.put("trainable_parameters", count(params));
+            started.put("duration", spec.duration().toString());
+            latest.ifPresent(p -> started.put("resumed_from", p.toString()));
+            listener.onEvent("training_started", started);
+            return loop(loader, ctx, optimizer, schedule, ts, early, checkpoints);
+        }
+    }
+
+    private TrainingResult loop(Loader loader, ScheduleContext ctx, Optimizer optimizer, LrSchedule schedule,
+                                Timestamp ts, EarlyStopping early, Path checkpoints) {
+        Interval evalEvery = spec.evalInterval();
+        Interval saveEvery = spec.saveInterval();
+        Path lastSaved = null;
+        long lastSavedBatch = -1;
+        Double lastValLoss = null;
+        double lastLoss = Double.NaN;
+        String stopReason = "duration";
+        long tokensSinceLog = 0;
+        long logStart = System.nanoTime();
+        while (!ctx.isDone(ts)) {
+            if (stopRequested.getAsBoolean()) {
+                stopReason = "stopped";
+                break;
+            }
+            if (!loader.hasNext()) {
+                loader.nextEpoch();
+            }
+            long t0 = System.nanoTime();
+            Batch global = loader.next();
+            StepOutcome step = step(global, optimizer, schedule, ts);
+            lastLoss = step.loss;
+            if (!Double.isFinite(step.loss) || !Double.isFinite(step.gradNorm)) {
+                String reason = "non-finite " + (!Double.isFinite(step.loss) ? "loss " + step.loss
+                        : "gradient norm " + step.gradNorm) + " at batch " + ts.batch()
+                        + (lastSaved != null ? "; the last good checkpoint is " + lastSaved : "");
+                throw new TrainingException(reason);
+            }
+            schedule.step(ts); // LambdaLR.step() before the timestamp advances (§2)
+            Timestamp previous = ts;
+            Duration took = Duration.ofNanos(System.nanoTime() - t0);
+            ts = ts.toNextBatch(global.rows(), global.tokens(), took);
+            boolean epochEnded = !loader.hasNext();
+            tokensSinceLog += global.tokens();
+            Map<String, Double> m = new LinkedHashMap<>();
+            m.put("loss", step.loss);
+            m.put("lr", step.lr);
+            m.put("grad_norm", step.gradNorm);
+            m.put("epoch", (double) ts.epoch());
+            m.put("tokens", (double) ts.token());
+            m.put("elapsed_fraction", elapsed(ctx, ts, batchesPerEpoch(ctx)));
+            if (ts.batch() % spec.logInterval() == 0 || ctx.isDone(ts)) {
+                double secs = (System.nanoTime() - logStart) / 1e9;
+                m.put("tokens_per_s", tokensSinceLog / Math.max(secs, 1e-9));
+                tokensSinceLog = 0;
+                logStart = System.nanoTime();
+            }
+            listener.onMetrics(ts.batch(), m);
+            boolean evalNow = false;
+            boolean saveNow = false;
+            if (eval != null && evalEvery != null) {
+                evalNow = evalEvery.fires(Interval.Event.BATCH_CHECKPOINT, previous, ts, ctx);
+            }
+            if (saveEvery != null) {
+                saveNow = saveEvery.fires(Interval.Event.BATCH_CHECKPOINT, previous, ts, ctx);
+            }
+            if (epochEnded) {
+                Timestamp beforeEpoch = ts;
+                ts = ts.toNextEpoch();
+                loader.nextEpoch();
+                if (eval != null && evalEvery != null && !evalNow) {
+                    evalNow = evalEvery.fires(Interval.Event.EPOCH_CHECKPOINT, beforeEpoch, ts, ctx);
+                }
+                if (saveEvery != null && !saveNow) {
+                    saveNow = saveEvery.fires(Interval.Event.EPOCH_CHECKPOINT, beforeEpoch, ts, ctx);
+                }
+            }
+            boolean stopEarly = false;
+            if (evalNow) {
+                lastValLoss = evaluate(ts);
+                if (early != null && early.update(lastValLoss)) {
+                    stopEarly = true;
+                }
+            }
+            if (saveNow || stopEarly) {
+                lastSaved = save(checkpoints, optimizer, schedule, ts, loader, early);
+                lastSavedBatch = ts.batch();
+            }
+            if (stopEarly) {
+                stopReason = "early_stopping";
+                LOG.info("early stopping at batch {}: no val loss improvement over {} for {} evaluations", ts.batch(),
+                        early.best(), spec.earlyStopping().patience());
+                break;
+            }
+        }
+        if (eval != null && (lastValLoss == null || evalEvery == null)) {
+            lastValLoss = evaluate(ts);
+        }
+        if (lastSavedBatch != ts.batch()) {
+            lastSaved = save(checkpoints, optimizer, schedule, ts, loader, early);
+        }
+        Path export = null;
+        if (spec.exportHuggingFace() && !"stopped".equals(stopReason)) {
+            export = hooks.export(model, spec.runDir().resolve("huggingface").resolve("ba" + ts.batch()),
+                    spec.mergeLoraOnExport());
+            listener.onEvent("checkpoint_saved", Map.of("path", export.toString(), "batch", ts.batch(),
+                    "kind", "huggingface"));
+        }
+        return new TrainingResult(ts.batch(), ts.epoch(), ts.token(), lastLoss, lastValLoss, lastSaved, export,
+                stopReason);
+    }
+
+    /** Fraction of the run done; epoch durations count batches so progress moves within an epoch. */
+    private static double elapsed(ScheduleContext ctx, Timestamp ts, long batchesPerEpoch) {
+        if (ctx.maxDuration().unit() == dev.finetune4j.engine.schedule.TimeUnit.EPOCH) {
+            return Math.min(1.0, ts.batch() / (ctx.maxDuration().value() * batchesPerEpoch));
+        }
+        return Math.min(1.0, ctx.elapsedFraction(ts));
+    }
+
+    private static long batchesPerEpoch(ScheduleContext ctx) {
+        return ctx.dataloaderLen().orElse(1);
+    }
+
+    private record StepOutcome(double loss, double gradNorm, double lr) {
+    }
+
+    private StepOutcome step(Batch global, Optimizer optimizer, LrSchedule schedule, Timestamp ts) {
+        // dropout masks depend on (seed, batch) only, so resume draws the same ones
+        Engine.getEngine("PyTorch").setRandomSeed((int) (spec.seed() * 1_000_003L + ts.batch()));
+        long lossTokens = 0;
+        List<Batch> micro = MicroBatches.split(global, spec.microBatchSize());
+        for (Batch b : micro) {
+            lossTokens += b.lossTokens();
+        }
+        double lossSum = 0;
+        if (lossTokens > 0) {
+            for (Batch b : micro) {
+                if (b.lossTokens() == 0) {
+                    continue;
+                }
+                try (NDScope scope = new NDScope();
+                     GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    StepLoss l = model.loss(b, true);
+                    gc.backward(l.sum().div((float) lossTokens));
+                    lossSum += l.sum().getFloat();
+                }
+            }
+        }
+        List<TrainableParameter> params = model.trainableParameters();
+        double norm = spec.gradientClipVal() > 0
+                ? GradientClipping.clipGlobalNorm(params, spec.gradientClipVal())
+                : GradientClipping.globalNorm(params);
+        double[] lrs = schedule.lrs();
+        for (int g = 0; g < lrs.length; g++) {
+            optimizer.setLr(g, lrs[g]);
+        }
+        if (Double.isFinite(norm)) {
+            optimizer.step();
+        }
+        optimizer.zeroGrad();
+        return new StepOutcome(lossTokens == 0 ? 0 : lossSum / lossTokens, norm, lrs[0]);
+    }
+
+    /** Mean token loss over the evaluation rows (no gradients); reports an "eval" event and metrics. */
+    private double evaluate(Timestamp ts) {
+        long t0 = System.nanoTime();
+        double sum = 0;
+        long tokens = 0;
+        boolean was = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try {
+            Loader l = eval.sequentialLoader(spec.microBatchSize());
+            while (l.hasNext()) {
+                Batch b = l.next();
+                try (NDScope scope = new NDScope()) {
+                    StepLoss loss = model.loss(b, false);
+                    sum += loss.sum().getFloat();
+                    tokens += loss.tokens();
+                }
+            }
+        } finally {
+            JniUtils.setGradMode(was);
+        }
+        double val = tokens == 0 ? Double.NaN : sum / tokens;
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("batch", ts.batch());
+        fields.put("val_loss", val);
+        fields.put("tokens", tokens);
+        fields.put("seconds", (System.nanoTime() - t0) / 1e9);
+        List<Map<String, String>> samples = hooks.samplePrompts(model, spec.evalPrompts());
+        if (!samples.isEmpty()) {
+            fields.put("samples", samples);
+        }
+        listener.onEvent("eval", fields);
+        listener.onMetrics(ts.batch(), Map.of("val_loss", val));
+        return val;
+    }
+
+    private Path save(Path folder, Optimizer optimizer, LrSchedule schedule, Timestamp ts, Loader loader,
+                      EarlyStopping early) {
+        TrainingState state = new TrainingState(ts, loader.state(),
+                early == null ? Double.POSITIVE_INFINITY : early.best(),
+                early == null ? 0 : early.evaluationsWithoutImprovement());
+        Map<String, Object> defaults = new LinkedHashMap<>();
+        if (optimizer instanceof DecoupledLionW) {
+            defaults.put("betas", List.of(spec.optimizer().beta1(), spec.optimizer().beta2()));
+        } else {
+            defaults.put("betas", List.of(spec.optimizer().beta1(), spec.optimizer().beta2()));
+            defaults.put("eps", spec.optimizer().eps());
+            defaults.put("amsgrad", false);
+        }
+        Path p = CheckpointIo.save(folder, spec.keepCheckpoints(), spec.runName(), spec.seed(), model, optimizer,
+                optimizer instanceof DecoupledLionW ? "DecoupledLionW" : "DecoupledAdamW", defaults, schedule, state,
+                hooks.integrations(model), hooks.metadata(model));
+        listener.onEvent("checkpoint_saved", Map.of("path", p.toString(), "batch", ts.batch(), "epoch", ts.epoch(),
+                "kind", "composer"));
+        return p;
+    }
+
+    private Optimizer newOptimizer(List<ParameterGroup> groups) {
+        TrainingSpec.OptimizerSpec o = spec.optimizer();
+        if (o.name().equals("decoupled_lionw")) {
+            return new DecoupledLionW(groups, o.beta1(), o.beta2());
+        }
+        return new DecoupledAdamW(groups, o.beta1(), o.beta2(), o.eps());
+    }
+
+    private static long count(List<TrainableParameter> params) {
+        long n = 0;
+        for (TrainableParameter p : params) {
+            n += p.array().size();
+        }
+        return n;
+    }
+}

@@ -1,0 +1,132 @@
+package dev.finetune4j.app;
+
+import dev.finetune4j.config.RunConfig;
+import dev.finetune4j.run.RunEvent;
+import dev.finetune4j.run.RunListener;
+import dev.finetune4j.run.RunOutputs;
+import dev.finetune4j.run.EventType;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A training run's handle: its folder and sinks exist from creation on; listeners may be added before it starts.
+ * A failure is reported as a {@code failed} event (with the reason) and rethrown from {@link #await()}.
+ */
+public final class FineTuneRun implements AutoCloseable {
+    private final RunConfig config;
+    private final RunOutputs outputs;
+    private final AtomicBoolean stop = new AtomicBoolean();
+    private CompletableFuture<RunResult> future;
+
+    private FineTuneRun(RunConfig config, RunOutputs outputs) {
+        this.config = config;
+        this.outputs = outputs;
+    }
+
+    static FineTuneRun create(RunConfig config, PrintStream console) {
+        RunConfig named = config.runName() != null ? config
+                : config.withRunName("run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        RunOutputs outputs = RunOutputs.create(named, console);
+        outputs.onEvent(RunEvent.now(EventType.CREATED, 0, Map.of("run_dir", named.runDir().toString(),
+                "model", named.model().toString())));
+        return new FineTuneRun(named, outputs);
+    }
+
+    /** The resolved configuration (run_name set). */
+    public RunConfig config() {
+        return config;
+    }
+
+    /** The run folder. */
+    public Path runDir() {
+        return outputs.runDir();
+    }
+
+    /** Adds a listener for events and metrics. */
+    public FineTuneRun addListener(RunListener listener) {
+        outputs.addListener(listener);
+        return this;
+    }
+
+    /** Starts training on a background thread (once). */
+    public synchronized FineTuneRun start() {
+        if (future == null) {
+            future = new CompletableFuture<>();
+            Thread t = new Thread(() -> {
+                try {
+                    future.complete(runHere());
+                } catch (Throwable e) {
+                    future.completeExceptionally(e);
+                }
+            }, "finetune4j-" + config.runName());
+            t.start();
+        }
+        return this;
+    }
+
+    /** Asks the run to stop after the current optimizer step; it saves a checkpoint first. */
+    public void requestStop() {
+        stop.set(true);
+    }
+
+    /**
+     * Waits for the result; trains on the calling thread when {@link #start()} was not called.
+     *
+     * @throws RuntimeException the failure that ended the run (also reported as a failed event)
+     */
+    public RunResult await() {
+        synchronized (this) {
+            if (future == null) {
+                future = CompletableFuture.completedFuture(null);
+                try {
+                    RunResult r = runHere();
+                    future = CompletableFuture.completedFuture(r);
+                    return r;
+                } catch (RuntimeException e) {
+                    future = CompletableFuture.failedFuture(e);
+                    throw e;
+                }
+            }
+        }
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the run", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    private RunResult runHere() {
+        try {
+            return new RunPipeline(config, outputs, stop::get).run();
+        } catch (RuntimeException | Error e) {
+            outputs.onEvent(RunEvent.failed(0, e));
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            outputs.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package dev.finetune4j.app;
+
+import ai.djl.Device;
+import dev.finetune4j.checkpoint.composer.ComposerCheckpoint;
+import dev.finetune4j.checkpoint.hf.HfModelFolder;
+import dev.finetune4j.config.RunConfig;
+import dev.finetune4j.data.DatasetPreparer;
+import dev.finetune4j.data.PreparedData;
+import dev.finetune4j.engine.device.Devices;
+import dev.finetune4j.engine.model.CausalLm;
+import dev.finetune4j.engine.model.LlamaConfig;
+import dev.finetune4j.engine.model.ModelOptions;
+import dev.finetune4j.engine.train.Trainer;
+import dev.finetune4j.engine.train.TrainingResult;
+import dev.finetune4j.engine.train.TrainingSpec;
+import dev.finetune4j.run.EventType;
+import dev.finetune4j.run.ModelMetadata;
+import dev.finetune4j.run.Registry;
+import dev.finetune4j.run.RunEvent;
+import dev.finetune4j.run.RunListener;
+import dev.finetune4j.run.TrainingListenerAdapter;
+import dev.finetune4j.tokenizer.HfTokenizer;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One training run from a resolved configuration: tokenizer and model folder, data (validated, encoded, packed),
+ * the model on its device, the training loop, the final export and the registry. Every stage reports to the run's
+ * listeners (events.jsonl, metrics.jsonl, TensorBoard, progress, the embedding application's listeners).
+ */
+final class RunPipeline {
+    private static final Logger LOG = LoggerFactory.getLogger(RunPipeline.class);
+
+    private final RunConfig config;
+    private final RunListener listener;
+    private final BooleanSupplier stopRequested;
+
+    RunPipeline(RunConfig config, RunListener listener, BooleanSupplier stopRequested) {
+        this.config = config;
+        this.listener = listener;
+        this.stopRequested = stopRequested;
+    }
+
+    RunResult run() {
+        Path runDir = config.runDir();
+        try (HfTokenizer tokenizer = HfTokenizer.load(config.model());
+             HfModelFolder folder = HfModelFolder.hasWeights(config.model()) ? HfModelFolder.open(config.model())
+                     : HfModelFolder.openConfigOnly(config.model())) {
+            LlamaConfig modelConfig = LlamaConfig.fromJson(folder.config());
+            int contextLength = config.resolveContextLength(modelConfig.maxPositionEmbeddings());
+            PreparedData data = DatasetPreparer.prepare(
+                    RunOptions.data(config, contextLength, runDir.getParent().resolve(".token-cache")), tokenizer);
+            Map<String, Object> validated = new LinkedHashMap<>();
+            validated.put("train_examples", data.trainStats().examples());
+            validated.put("train_tokens", data.trainStats().tokens());
+            validated.put("train_rows", data.train().rows());
+            validated.put("invalid_samples", data.report().invalidSamples());
+            validated.put("padding_fraction", data.train().paddingFraction());
+            data.eval().ifPresent(e -> validated.put("eval_rows", e.rows()));
+            listener.onEvent(RunEvent.now(EventType.DATA_VALIDATED, 0, validated));
+            LOG.info("data: {} train examples → {} packed rows of {} tokens ({} tokens, {}% padding){}",
+                    data.trainStats().examples(), data.train().rows(), contextLength, data.trainStats().tokens(),
+                    String.format("%.1f", 100 * data.train().paddingFraction()),
+                    data.eval().map(e -> "; " + e.rows() + " eval rows").orElse(""));
+
+            Device device = Devices.resolve(config.device());
+            ModelOptions modelOptions = RunOptions.model(config, device, device.isGpu());
+            try (CausalLm model = loadModel(folder, modelConfig, modelOptions)) {
+                LOG.info("model: {} layers, hidden {}, {} parameters on {} ({}){}", modelConfig.numHiddenLayers(),
+                        modelConfig.hiddenSize(), model.parameterCount(), device, modelOptions.precision(),
+                        config.lora() != null ? ", LoRA r=" + config.lora().r() : "");
+                TrainingSpec spec = RunOptions.training(config, runDir);
+                AppCheckpointHooks hooks = new AppCheckpointHooks(config, folder, tokenizer);
+                Trainer trainer = new Trainer(model, data.train(), data.eval().orElse(null), spec,
+                        new TrainingListenerAdapter(listener), hooks);
+                trainer.stopWhen(stopRequested);
+                TrainingResult result = trainer.run();
+                Path registered = register(result);
+                RunResult r = new RunResult(runDir, result.batches(), result.tokens(), result.lastLoss(),
+                        result.lastValLoss(), result.lastCheckpoint(), result.export(), registered,
+                        result.stopReason());
+                Map<String, Object> done = new LinkedHashMap<>();
+                done.put("reason", result.stopReason());
+                done.put("train_loss", result.lastLoss());
+                if (result.lastValLoss() != null) {
+                    done.put("val_loss", result.lastValLoss());
+                }
+                if (result.export() != null) {
+                    done.put("export", result.export().toString());
+                }
+                if (registered != null) {
+                    done.put("registered", registered.toString());
+                }
+                listener.onEvent(RunEvent.now(EventType.COMPLETED, result.batches(), done));
+                return r;
+            }
+        }
+    }
+
+    private CausalLm loadModel(HfModelFolder folder, LlamaConfig modelConfig, ModelOptions options) {
+        CausalLm model;
+        if (folder.tensorNames().isEmpty()) {
+            LOG.warn("{} holds no weights: starting from a random initialisation (initializer_range {}, seed {})",
+                    folder.dir(), modelConfig.initializerRange(), options.seed());
+            model = CausalLm.random(modelConfig, options);
+        } else {
+            model = CausalLm.load(folder, options);
+        }
+        if (config.customWeightsPath() != null) {
+            LOG.info("loading weights from {}", config.customWeightsPath());
+            model.loadStateDict(ComposerCheckpoint.readWeightsOnly(config.customWeightsPath()), false);
+        }
+        return model;
+    }
+
+    private Path register(TrainingResult result) {
+        if (config.registerTo() == null || result.export() == null) {
+            return null;
+        }
+        Map<String, Object> metrics = new LinkedHashMap<>();
+        metrics.put("loss/train", result.lastLoss());
+        if (result.lastValLoss() != null) {
+            metrics.put("loss/eval", result.lastValLoss());
+        }
+        metrics.put("batches", result.batches());
+        metrics.put("tokens", result.tokens());
+        var reg = new Registry(config.registryRoot()).register(result.export(), config.registeredModelName(),
+                ModelMetadata.of(config, metrics));
+        return reg.path();
+    }
+}
