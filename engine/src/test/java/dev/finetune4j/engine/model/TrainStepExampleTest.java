@@ -61,7 +61,7 @@ class TrainStepExampleTest {
              DecoupledLionW opt = new DecoupledLionW(
                      ParameterGroups.single(model.trainableParameters(), 1e-3, 0.01), 0.9, 0.99)) {
             int after3 = -1;
-            for (int step = 0; step < 40; step++) {
+            for (int step = 0; step < 20; step++) {
                 try (NDScope scope = new NDScope();
                      GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     gc.backward(model.loss(batch, true).sum());
