@@ -588,6 +588,30 @@ public final class CausalLm implements AutoCloseable {
         lora = null;
     }
 
+    /** The base model's arrays (fp32 masters or int8 weights and scales), for tests. */
+    List<NDArray> baseArrays() {
+        List<NDArray> out = new ArrayList<>();
+        out.add(d.embed[0]);
+        out.add(d.finalNorm[0]);
+        for (Decoder.Layer l : d.layers) {
+            out.add(l.inputNorm()[0]);
+            out.add(l.postNorm()[0]);
+            for (Projection p : l.projections()) {
+                out.add(p.quantized() ? p.qweight : p.weight);
+                if (p.quantized()) {
+                    out.add(p.scale);
+                }
+                if (p.hasBias) {
+                    out.add(p.bias);
+                }
+            }
+        }
+        if (!config.tieWordEmbeddings()) {
+            out.add(d.lmHead.weight);
+        }
+        return out;
+    }
+
     /** Bytes held by base weights (int8 + scales when quantized), for memory reports and tests. */
     public long baseWeightBytes() {
         long n = 0;

@@ -149,6 +149,28 @@ class CausalLmTest {
         }
     }
 
+    @Test
+    void loraBaseIsFrozenWithoutGradientBuffers() {
+        Batch batch = TinyModels.plain(TinyModels.randomIds(new Random(30), 8, 101));
+        ModelOptions o = ModelOptions.cpu().withLora(dev.finetune4j.engine.lora.LoraOptions.of(2, 4, 0.0,
+                java.util.List.of("all-linear")));
+        for (boolean int8 : new boolean[] {false, true}) {
+            try (CausalLm m = CausalLm.random(TinyModels.llama(), o.withInt8(int8))) {
+                try (NDScope scope = new NDScope(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    gc.backward(m.loss(batch, true).sum());
+                }
+                for (NDArray base : m.baseArrays()) {
+                    // requires_grad off: autograd never allocates a .grad buffer for it
+                    assertTrue(!ai.djl.pytorch.jni.JniUtils.requiresGrad((ai.djl.pytorch.engine.PtNDArray) base),
+                            "base array " + base.getShape());
+                }
+                for (TrainableParameter p : m.trainableParameters()) {
+                    assertTrue(p.array().hasGradient(), p.name());
+                }
+            }
+        }
+    }
+
     static void assertClose(float[] want, float[] got, double tol) {
         assertEquals(want.length, got.length);
         for (int i = 0; i < want.length; i++) {
