@@ -32,7 +32,8 @@ public final class Generator {
             while (n < options.maxNewTokens()) {
                 double[] scores;
                 try (NDScope scope = new NDScope()) {
-                    float[] logits = model.nextTokenLogits(next, cache).toFloatArray();
+                    float[] logits = model.nextTokenLogits(next, cache).toType(ai.djl.ndarray.types.DataType.FLOAT32, false)
+                            .toFloatArray();
                     scores = new double[logits.length];
                     for (int i = 0; i < logits.length; i++) {
                         scores[i] = logits[i];

@@ -255,6 +255,14 @@ public final class KernelLibrary {
         return one("silu_mul", gate, pt(gate), pt(up));
     }
 
+    /**
+     * RoPE tables {@code [cos, sin]}, each {@code [b, s, 2·len(invFreq)]}: {@code cat(f, f)} with
+     * {@code f = positions ⊗ invFreq}, computed in invFreq's dtype (reference-behaviours.md §8).
+     */
+    public NDArray[] ropeTables(NDArray positions, NDArray invFreq) {
+        return call("rope_tables", true, (PtNDManager) positions.getManager(), pt(positions), pt(invFreq));
+    }
+
     /** Splits {@code [b, s, heads*hd]} into heads {@code [b, heads, s, hd]} and applies rotate-half RoPE. */
     public NDArray rope(NDArray x, NDArray cos, NDArray sin, int heads, int headDim) {
         return one("rope", x, pt(x), pt(cos), pt(sin), heads, headDim);

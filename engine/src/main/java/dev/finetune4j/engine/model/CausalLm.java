@@ -356,7 +356,8 @@ public final class CausalLm implements AutoCloseable {
 
     /**
      * Runs {@code ids} (one sequence) after the {@code cache.length()} cached positions, appends their keys and values
-     * to the cache and returns the float32 logits {@code [vocab]} of the last position. Call without a collector.
+     * to the cache and returns the logits {@code [vocab]} of the last position (float32; float64 for an FP64 model).
+     * Call without a collector, inside an NDScope.
      */
     public NDArray nextTokenLogits(int[] ids, KvCache cache) {
         checkIds(ids, ids.length, "token id", false);

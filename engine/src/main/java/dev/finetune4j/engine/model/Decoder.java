@@ -28,6 +28,8 @@ final class Decoder {
     final List<Layer> layers = new ArrayList<>();
     final NDArray[] finalNorm = new NDArray[1];
     final Projection lmHead;
+    /** inv_freq on the device for the static rope types (dynamic NTK recomputes beyond max positions). */
+    private NDArray baseInvFreq;
 
     /** One decoder layer's modules. */
     record Layer(NDArray[] inputNorm, Projection q, Projection k, Projection v, Projection o, NDArray[] postNorm,
@@ -68,6 +70,34 @@ final class Decoder {
         this.lmHead = new Projection("lm_head", h, config.vocabSize(), false, emptyBias);
     }
 
+    /** The inverse frequencies for these positions as a device array (cached unless dynamic scaling kicks in). */
+    private NDArray invFreq(int[] positions) {
+        int max = 0;
+        for (int p : positions) {
+            max = Math.max(max, p);
+        }
+        double[] inv = rope.invFreqFor(max);
+        if (inv == rope.invFreqFor(0)) {
+            if (baseInvFreq == null) {
+                baseInvFreq = invFreqArray(inv);
+                ai.djl.ndarray.NDScope.unregister(baseInvFreq);
+            }
+            return baseInvFreq;
+        }
+        return invFreqArray(inv);
+    }
+
+    private NDArray invFreqArray(double[] inv) {
+        if (paramType == DataType.FLOAT64) {
+            return manager.create(inv);
+        }
+        float[] f = new float[inv.length];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = (float) inv[i];
+        }
+        return manager.create(f);
+    }
+
     /** Logits in the compute dtype for ids {@code [rows, seq]}; with a cache, appends to it (rows = 1). */
     NDArray forward(NDArray ids, int[] positions, AttentionLayout layout, int rows, int seq,
                             boolean training, KvCache cache) {
@@ -77,15 +107,9 @@ final class Decoder {
         int kvHeads = config.numKeyValueHeads();
         double scale = 1.0 / Math.sqrt(hd);
         double attnDrop = training ? Math.max(d.attention(), config.attentionDropout()) : 0.0;
-        float[] cosT = new float[positions.length * hd];
-        float[] sinT = new float[positions.length * hd];
-        rope.tables(positions, cosT, sinT);
-        NDArray cos = manager.create(cosT, new Shape(rows, seq, hd));
-        NDArray sin = manager.create(sinT, new Shape(rows, seq, hd));
-        if (paramType == DataType.FLOAT64) {
-            cos = cos.toType(DataType.FLOAT64, false);
-            sin = sin.toType(DataType.FLOAT64, false);
-        }
+        NDArray[] cosSin = kernels.ropeTables(manager.create(positions, new Shape(rows, seq)), invFreq(positions));
+        NDArray cos = cosSin[0];
+        NDArray sin = cosSin[1];
         NDArray h = kernels.embedding(embed[0], ids, config.padTokenId());
         if (d.hidden() > 0) {
             h = kernels.dropout(h, d.hidden(), training);
