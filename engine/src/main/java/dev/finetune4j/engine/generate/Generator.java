@@ -11,6 +11,7 @@ import java.util.SplittableRandom;
  * the argmax (warpers not applied); sampling applies {@link LogitsWarpers#distribution} and draws from it with a
  * seeded generator (the same seed gives the same output; it cannot reproduce torch.multinomial's stream).
  */
+@SuppressWarnings("try") // NDScope blocks are used for what they free on close, not referenced
 public final class Generator {
 
     private final CausalLm model;

@@ -44,6 +44,7 @@ import java.util.Set;
  * when created). Nothing else needs unregistering; read the loss value ({@link StepLoss#mean()}) before the scope
  * closes. Only trainable parameters have gradient buffers: the frozen base of a LoRA model has none.
  */
+@SuppressWarnings("try") // NDScope blocks are used for what they free on close, not referenced
 public final class CausalLm implements AutoCloseable {
 
     private final LlamaConfig config;
