@@ -28,6 +28,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "score", mixinStandardHelpOptions = true,
         description = "Computes the mean next-token loss of a model on a text file; prints {\"tokens\": N, \"loss\": L}.")
+@SuppressWarnings("try") // the NDScope block frees each window's arrays on close
 public final class ScoreCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, description = "Hugging Face model folder (config.json, weights, tokenizer).")

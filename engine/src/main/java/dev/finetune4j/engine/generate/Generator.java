@@ -11,6 +11,7 @@ import java.util.SplittableRandom;
  * the argmax (warpers not applied); sampling applies {@link LogitsWarpers#distribution} and draws from it with a
  * seeded generator (the same seed gives the same output; it cannot reproduce torch.multinomial's stream).
  */
+@SuppressWarnings("try") // NDScope blocks are used for what they free on close, not referenced
 public final class Generator {
 
     private final CausalLm model;
@@ -32,7 +33,8 @@ public final class Generator {
             while (n < options.maxNewTokens()) {
                 double[] scores;
                 try (NDScope scope = new NDScope()) {
-                    float[] logits = model.nextTokenLogits(next, cache).toFloatArray();
+                    float[] logits = model.nextTokenLogits(next, cache).toType(ai.djl.ndarray.types.DataType.FLOAT32, false)
+                            .toFloatArray();
                     scores = new double[logits.length];
                     for (int i = 0; i < logits.length; i++) {
                         scores[i] = logits[i];

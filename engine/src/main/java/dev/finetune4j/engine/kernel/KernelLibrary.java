@@ -35,14 +35,76 @@ public final class KernelLibrary {
     private static volatile Path archive;
     private static final ThreadLocal<Boolean> EXECUTOR_PLAIN = ThreadLocal.withInitial(() -> Boolean.FALSE);
 
+    private static final String CUDA_RESOURCE = "/dev/finetune4j/engine/kernel/cuda_ops.py";
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(KernelLibrary.class);
+
     private final PtSymbolBlock module;
     private final long handle;
     private final Device device;
+    /** CUDA-only kernels (varlen flash attention); null on the CPU or when they failed to load or run. */
+    private volatile PtSymbolBlock cudaModule;
 
     private KernelLibrary(PtSymbolBlock module, Device device) {
         this.module = module;
         this.handle = module.getHandle();
         this.device = device;
+        if (device.isGpu() && !Boolean.getBoolean("finetune4j.noFlashVarlen")) {
+            try {
+                cudaModule = loadCudaKernels(device);
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("varlen flash attention unavailable on {} ({}); packed rows use a block-diagonal mask",
+                        device, e.getMessage());
+            }
+        }
+    }
+
+    /** Writes and loads the CUDA-only kernel archive (it compiles on any device; its ops run only on CUDA). */
+    static PtSymbolBlock loadCudaKernels(Device device) throws IOException {
+        Engine.getEngine("PyTorch");
+        Path dir = Files.createTempDirectory("finetune4j-cuda-kernels");
+        Path file = dir.resolve("cuda_kernels.pt");
+        KernelArchive.write(file, "CudaOps", resource(CUDA_RESOURCE));
+        file.toFile().deleteOnExit();
+        dir.toFile().deleteOnExit();
+        NDManager owner = NDManager.newBaseManager(device, "PyTorch");
+        return JniUtils.loadModule((PtNDManager) owner, file, true, new String[0], new String[0], false);
+    }
+
+    private static String resource(String name) throws IOException {
+        try (InputStream in = KernelLibrary.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new KernelException("kernel source " + name + " is missing from the classpath");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    /** Whether {@link #sdpaVarlen} is available (CUDA with a libtorch that has varlen flash attention). */
+    public boolean hasVarlenAttention() {
+        return cudaModule != null;
+    }
+
+    /**
+     * Packed-row attention through {@code aten::_flash_attention_forward} with cumulative lengths (CUDA, bf16/fp16):
+     * q {@code [b, h, s, d]}, k/v {@code [b, kv, s, d]} (GQA handled by flash), {@code cu} int32 cumulative lengths
+     * over the flattened {@code b·s} positions. Returns {@code [b, s, h·d]}, or null after disabling itself when the
+     * call fails (the caller then uses {@link #sdpaMasked}).
+     */
+    public NDArray sdpaVarlen(NDArray q, NDArray k, NDArray v, NDArray cu, int maxLen, double dropout, double scale,
+                              int window) {
+        PtSymbolBlock m = cudaModule;
+        if (m == null) {
+            return null;
+        }
+        try {
+            return KernelBridge.run(m.getHandle(), "sdpa_varlen", (PtNDManager) q.getManager(), true, pt(q), pt(k),
+                    pt(v), pt(cu), maxLen, dropout, scale, window)[0];
+        } catch (RuntimeException e) {
+            LOG.warn("varlen flash attention failed on {} ({}); falling back to a block-diagonal mask", device,
+                    e.getMessage());
+            cudaModule = null;
+            return null;
+        }
     }
 
     /** The kernel library on {@code device}, loaded at first use (compile errors surface here). */
@@ -72,11 +134,8 @@ public final class KernelLibrary {
 
     private static synchronized Path archivePath() {
         if (archive == null) {
-            try (InputStream in = KernelLibrary.class.getResourceAsStream(RESOURCE)) {
-                if (in == null) {
-                    throw new KernelException("kernel source " + RESOURCE + " is missing from the classpath");
-                }
-                String source = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            try {
+                String source = resource(RESOURCE);
                 Path dir = Files.createTempDirectory("finetune4j-kernels");
                 Path file = dir.resolve("kernels.pt");
                 KernelArchive.write(file, "Ops", source);
@@ -194,6 +253,14 @@ public final class KernelLibrary {
     /** {@code silu(gate) * up}. */
     public NDArray siluMul(NDArray gate, NDArray up) {
         return one("silu_mul", gate, pt(gate), pt(up));
+    }
+
+    /**
+     * RoPE tables {@code [cos, sin]}, each {@code [b, s, 2·len(invFreq)]}: {@code cat(f, f)} with
+     * {@code f = positions ⊗ invFreq}, computed in invFreq's dtype (reference-behaviours.md §8).
+     */
+    public NDArray[] ropeTables(NDArray positions, NDArray invFreq) {
+        return call("rope_tables", true, (PtNDManager) positions.getManager(), pt(positions), pt(invFreq));
     }
 
     /** Splits {@code [b, s, heads*hd]} into heads {@code [b, heads, s, hd]} and applies rotate-half RoPE. */

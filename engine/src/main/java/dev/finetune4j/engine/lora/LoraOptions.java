@@ -1,5 +1,6 @@
 package dev.finetune4j.engine.lora;
 
+import dev.finetune4j.checkpoint.peft.PeftConfig;
 import dev.finetune4j.engine.model.ConfigException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -41,6 +42,33 @@ public record LoraOptions(int r, double alpha, double dropout, List<String> targ
     public static LoraOptions of(int r, double alpha, double dropout, List<String> targets) {
         return new LoraOptions(r, alpha, dropout, targets == null ? List.of("q_proj", "v_proj") : targets, false,
                 "default");
+    }
+
+    /**
+     * The settings of a PEFT adapter_config.json. Supported: {@code bias: none}, {@code init_lora_weights} true or
+     * "gaussian", target modules among the decoder projections (null → PEFT's llama default q_proj, v_proj).
+     *
+     * @throws ConfigException naming the unsupported field
+     */
+    public static LoraOptions fromPeft(PeftConfig c) {
+        if (c.bias() != null && !c.bias().equals("none")) {
+            throw new ConfigException("PEFT adapter bias '" + c.bias() + "' is not supported; allowed: none");
+        }
+        if (c.fanInFanOut()) {
+            throw new ConfigException("PEFT adapter fan_in_fan_out=true is not supported for Llama-family models");
+        }
+        if (c.modulesToSave() != null && !c.modulesToSave().isEmpty()) {
+            throw new ConfigException("PEFT adapter modules_to_save " + c.modulesToSave() + " is not supported");
+        }
+        Object init = c.initLoraWeights();
+        String initName = "gaussian".equals(init) ? "gaussian" : "default";
+        return new LoraOptions(c.r(), c.loraAlpha(), c.loraDropout(), c.targetModules(), c.useRslora(), initName);
+    }
+
+    /** These settings as a PEFT LoraConfig for {@code adapter_config.json}. */
+    public PeftConfig toPeftConfig(String baseModelNameOrPath) {
+        return new PeftConfig(r, alpha, dropout, targetModules, baseModelNameOrPath, rslora, "none", "CAUSAL_LM",
+                "LORA", false, init.equals("gaussian") ? "gaussian" : Boolean.TRUE, null, null);
     }
 
     /** {@code alpha / r}, or {@code alpha / sqrt(r)} with rsLoRA. */

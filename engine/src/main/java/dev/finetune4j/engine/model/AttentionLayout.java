@@ -60,6 +60,36 @@ final class AttentionLayout {
         return new AttentionLayout(false, ids);
     }
 
+    /**
+     * Cumulative segment lengths over the flattened {@code rows·seq} positions for varlen attention: each document is
+     * a segment and each row's padding tail is one more (it only attends within itself).
+     */
+    int[] flatCuSeqlens(int rows, int seq) {
+        java.util.List<Integer> cu = new java.util.ArrayList<>();
+        cu.add(0);
+        for (int r = 0; r < rows; r++) {
+            long prev = -1;
+            for (int t = 0; t < seq; t++) {
+                long id = documentIds[r * seq + t];
+                boolean padding = id >= seq;
+                if (t > 0 && !(id == prev || padding && prev >= seq)) {
+                    cu.add(r * seq + t);
+                }
+                prev = id;
+            }
+            cu.add((r + 1) * seq);
+        }
+        return cu.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    static int maxSegment(int[] cu) {
+        int max = 0;
+        for (int i = 1; i < cu.length; i++) {
+            max = Math.max(max, cu[i] - cu[i - 1]);
+        }
+        return max;
+    }
+
     boolean isPlain() {
         return plain;
     }

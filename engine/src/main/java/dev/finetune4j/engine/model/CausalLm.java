@@ -10,6 +10,8 @@ import ai.djl.ndarray.types.Shape;
 import dev.finetune4j.checkpoint.DType;
 import dev.finetune4j.checkpoint.StoredTensor;
 import dev.finetune4j.checkpoint.hf.HfModelFolder;
+import dev.finetune4j.checkpoint.peft.PeftAdapter;
+import dev.finetune4j.checkpoint.peft.PeftConfig;
 import dev.finetune4j.data.Batch;
 import dev.finetune4j.engine.kernel.KernelLibrary;
 import dev.finetune4j.engine.kernel.ScalarType;
@@ -42,59 +44,23 @@ import java.util.Set;
  * when created). Nothing else needs unregistering; read the loss value ({@link StepLoss#mean()}) before the scope
  * closes. Only trainable parameters have gradient buffers: the frozen base of a LoRA model has none.
  */
+@SuppressWarnings("try") // NDScope blocks are used for what they free on close, not referenced
 public final class CausalLm implements AutoCloseable {
 
     private final LlamaConfig config;
     private final ModelOptions options;
     private final NDManager manager;
     private final KernelLibrary kernels;
-    private final Rope rope;
-    private final NDArray emptyBias;
-    private final NDArray[] embed = new NDArray[1];
-    private final List<Layer> layers = new ArrayList<>();
-    private final NDArray[] finalNorm = new NDArray[1];
-    private final Projection lmHead;
-    private final boolean bf16;
-    private final DataType paramType;
+    private final Decoder d;
     private LoraOptions lora;
-
-    /** One decoder layer's modules. */
-    record Layer(NDArray[] inputNorm, Projection q, Projection k, Projection v, Projection o, NDArray[] postNorm,
-                 Projection gate, Projection up, Projection down) {
-
-        List<Projection> projections() {
-            return List.of(q, k, v, o, gate, up, down);
-        }
-    }
 
     private CausalLm(LlamaConfig config, ModelOptions options) {
         this.config = config;
         this.options = options;
         this.manager = NDManager.newBaseManager(options.device(), "PyTorch");
         this.kernels = KernelLibrary.on(options.device());
-        this.rope = new Rope(config);
-        this.bf16 = options.precision() == Precision.BF16;
-        this.paramType = options.precision() == Precision.FP64 ? DataType.FLOAT64 : DataType.FLOAT32;
         this.lora = options.lora();
-        this.emptyBias = keep(manager.create(new Shape(0), paramType));
-        int h = config.hiddenSize();
-        int hd = config.headDim();
-        int q = config.numAttentionHeads() * hd;
-        int kv = config.numKeyValueHeads() * hd;
-        int inter = config.intermediateSize();
-        for (int i = 0; i < config.numHiddenLayers(); i++) {
-            String p = "model.layers." + i + ".";
-            layers.add(new Layer(new NDArray[1],
-                    new Projection(p + "self_attn.q_proj", h, q, config.qkvBias(), emptyBias),
-                    new Projection(p + "self_attn.k_proj", h, kv, config.qkvBias(), emptyBias),
-                    new Projection(p + "self_attn.v_proj", h, kv, config.qkvBias(), emptyBias),
-                    new Projection(p + "self_attn.o_proj", q, h, config.oBias(), emptyBias),
-                    new NDArray[1],
-                    new Projection(p + "mlp.gate_proj", h, inter, config.mlpBias(), emptyBias),
-                    new Projection(p + "mlp.up_proj", h, inter, config.mlpBias(), emptyBias),
-                    new Projection(p + "mlp.down_proj", inter, h, config.mlpBias(), emptyBias)));
-        }
-        this.lmHead = new Projection("lm_head", h, config.vocabSize(), false, emptyBias);
+        this.d = new Decoder(config, options, manager, kernels);
     }
 
     // ---- construction -----------------------------------------------------------------------------------------
@@ -104,25 +70,25 @@ public final class CausalLm implements AutoCloseable {
         CausalLm m = new CausalLm(config, options);
         Engine.getEngine("PyTorch").setRandomSeed((int) options.seed());
         double std = config.initializerRange();
-        m.embed[0] = m.keep(m.manager.randomNormal(0f, (float) std, new Shape(config.vocabSize(), config.hiddenSize()),
-                m.paramType));
+        m.d.embed[0] = m.keep(m.manager.randomNormal(0f, (float) std, new Shape(config.vocabSize(), config.hiddenSize()),
+                m.d.paramType));
         if (config.padTokenId() >= 0 && config.padTokenId() < config.vocabSize()) {
-            m.embed[0].set(new ai.djl.ndarray.index.NDIndex(config.padTokenId()), 0f);
+            m.d.embed[0].set(new ai.djl.ndarray.index.NDIndex(config.padTokenId()), 0f);
         }
-        for (Layer layer : m.layers) {
-            layer.inputNorm()[0] = m.keep(m.manager.ones(new Shape(config.hiddenSize()), m.paramType));
-            layer.postNorm()[0] = m.keep(m.manager.ones(new Shape(config.hiddenSize()), m.paramType));
+        for (Decoder.Layer layer : m.d.layers) {
+            layer.inputNorm()[0] = m.keep(m.manager.ones(new Shape(config.hiddenSize()), m.d.paramType));
+            layer.postNorm()[0] = m.keep(m.manager.ones(new Shape(config.hiddenSize()), m.d.paramType));
             for (Projection p : layer.projections()) {
-                m.setBaseWeight(p, m.manager.randomNormal(0f, (float) std, new Shape(p.out, p.in), m.paramType));
+                m.setBaseWeight(p, m.manager.randomNormal(0f, (float) std, new Shape(p.out, p.in), m.d.paramType));
                 if (p.hasBias) {
-                    p.bias = m.keep(m.manager.zeros(new Shape(p.out), m.paramType));
+                    p.bias = m.keep(m.manager.zeros(new Shape(p.out), m.d.paramType));
                 }
             }
         }
-        m.finalNorm[0] = m.keep(m.manager.ones(new Shape(config.hiddenSize()), m.paramType));
+        m.d.finalNorm[0] = m.keep(m.manager.ones(new Shape(config.hiddenSize()), m.d.paramType));
         if (!config.tieWordEmbeddings()) {
-            m.lmHead.weight = m.keep(m.manager.randomNormal(0f, (float) std,
-                    new Shape(config.vocabSize(), config.hiddenSize()), m.paramType));
+            m.d.lmHead.weight = m.keep(m.manager.randomNormal(0f, (float) std,
+                    new Shape(config.vocabSize(), config.hiddenSize()), m.d.paramType));
         }
         m.finishSetup();
         return m;
@@ -170,7 +136,7 @@ public final class CausalLm implements AutoCloseable {
 
     private void finishSetup() {
         if (config.tieWordEmbeddings()) {
-            lmHead.weight = embed[0];
+            d.lmHead.weight = d.embed[0];
         }
         if (lora != null) {
             addLora(lora);
@@ -182,18 +148,18 @@ public final class CausalLm implements AutoCloseable {
     }
 
     private void addLora(LoraOptions o) {
-        for (Layer layer : layers) {
+        for (Decoder.Layer layer : d.layers) {
             for (Projection p : layer.projections()) {
                 String shortName = p.name.substring(p.name.lastIndexOf('.') + 1);
                 if (!o.targets(shortName)) {
                     continue;
                 }
                 NDArray a = o.init().equals("gaussian")
-                        ? manager.randomNormal(0f, 1f / o.r(), new Shape(o.r(), p.in), paramType)
+                        ? manager.randomNormal(0f, 1f / o.r(), new Shape(o.r(), p.in), d.paramType)
                         : manager.randomUniform((float) (-1 / Math.sqrt(p.in)), (float) (1 / Math.sqrt(p.in)),
-                        new Shape(o.r(), p.in), paramType);
+                        new Shape(o.r(), p.in), d.paramType);
                 p.loraA = keep(a);
-                p.loraB = keep(manager.zeros(new Shape(p.out, o.r()), paramType));
+                p.loraB = keep(manager.zeros(new Shape(p.out, o.r()), d.paramType));
                 p.scaling = o.scaling();
                 p.loraDropout = o.dropout();
                 p.loraA.setRequiresGradient(true);
@@ -223,8 +189,8 @@ public final class CausalLm implements AutoCloseable {
     private List<String> parameterNames(boolean includeTiedHead) {
         List<String> names = new ArrayList<>();
         names.add("model.embed_tokens.weight");
-        for (int i = 0; i < layers.size(); i++) {
-            Layer l = layers.get(i);
+        for (int i = 0; i < d.layers.size(); i++) {
+            Decoder.Layer l = d.layers.get(i);
             names.add("model.layers." + i + ".input_layernorm.weight");
             for (Projection p : l.projections()) {
                 if (p == l.gate()) {
@@ -257,10 +223,10 @@ public final class CausalLm implements AutoCloseable {
 
     private Projection projection(String moduleName) {
         if (moduleName.equals("lm_head")) {
-            return lmHead;
+            return d.lmHead;
         }
         int layer = Integer.parseInt(moduleName.split("\\.")[2]);
-        for (Projection p : layers.get(layer).projections()) {
+        for (Projection p : d.layers.get(layer).projections()) {
             if (p.name.equals(moduleName)) {
                 return p;
             }
@@ -276,7 +242,7 @@ public final class CausalLm implements AutoCloseable {
                     + " but config.json implies " + java.util.Arrays.toString(want));
         }
         NDArray value = Tensors.toFloat32(manager, t, name);
-        if (paramType == DataType.FLOAT64) {
+        if (d.paramType == DataType.FLOAT64) {
             value = value.toType(DataType.FLOAT64, false);
         }
         NDArray[] slot = slot(name);
@@ -291,14 +257,14 @@ public final class CausalLm implements AutoCloseable {
         }
         Projection p = projection(name.substring(0, name.lastIndexOf('.')));
         if (name.endsWith(".bias")) {
-            if (p.bias == emptyBias) {
+            if (p.bias == d.emptyBias) {
                 p.bias = keep(value);
             } else {
                 kernels.copyInto(p.bias, value);
                 value.close();
             }
         } else if (p.weight == null && p.qweight == null) {
-            if (p == lmHead) {
+            if (p == d.lmHead) {
                 p.weight = keep(value);
             } else {
                 setBaseWeight(p, value);
@@ -319,16 +285,16 @@ public final class CausalLm implements AutoCloseable {
     /** The holder of a non-projection parameter, or null for projection weights. */
     private NDArray[] slot(String name) {
         if (name.equals("model.embed_tokens.weight")) {
-            return embed;
+            return d.embed;
         }
         if (name.equals("model.norm.weight")) {
-            return finalNorm;
+            return d.finalNorm;
         }
         if (name.endsWith("input_layernorm.weight")) {
-            return layers.get(Integer.parseInt(name.split("\\.")[2])).inputNorm();
+            return d.layers.get(Integer.parseInt(name.split("\\.")[2])).inputNorm();
         }
         if (name.endsWith("post_attention_layernorm.weight")) {
-            return layers.get(Integer.parseInt(name.split("\\.")[2])).postNorm();
+            return d.layers.get(Integer.parseInt(name.split("\\.")[2])).postNorm();
         }
         return null;
     }
@@ -336,18 +302,22 @@ public final class CausalLm implements AutoCloseable {
     // ---- forward ----------------------------------------------------------------------------------------------
 
     /**
-     * Logits {@code [rows, seqLen, vocab]} (bf16 under bf16 precision) for a packed or padded batch: position ids
-     * from the batch drive RoPE, attention stays inside each document ({@code cuSeqlens}).
+     * Logits {@code [rows, seqLen, vocab]} as float32 (also under d.bf16 precision: DJL must never see a d.bf16 array) for
+     * a packed or padded batch: position ids from the batch drive RoPE, attention stays inside each document
+     * ({@code cuSeqlens}).
      */
     public NDArray logits(Batch batch, boolean training) {
-        NDArray ids = manager.create(toLongs(batch.inputIds()), new Shape(batch.rows(), batch.seqLen()));
-        AttentionLayout layout = AttentionLayout.of(batch);
-        return forward(ids, batch.positionIds(), layout, batch.rows(), batch.seqLen(), training, null);
+        NDArray raw = computeLogits(batch, training);
+        return d.bf16 ? kernels.cast(raw, ScalarType.FLOAT32) : raw;
     }
 
-    /** Logits of {@link #logits(Batch, boolean)} as float32 (for scoring and tests). */
-    public NDArray logitsFloat(Batch batch) {
-        return kernels.cast(logits(batch, false), ScalarType.FLOAT32);
+    /** Logits in the compute dtype (d.bf16 under d.bf16 precision); only for kernels. */
+    private NDArray computeLogits(Batch batch, boolean training) {
+        checkIds(batch.inputIds(), batch.seqLen(), "input id", false);
+        checkIds(batch.labels(), batch.seqLen(), "label", true);
+        NDArray ids = manager.create(toLongs(batch.inputIds()), new Shape(batch.rows(), batch.seqLen()));
+        AttentionLayout layout = AttentionLayout.of(batch);
+        return d.forward(ids, batch.positionIds(), layout, batch.rows(), batch.seqLen(), training, null);
     }
 
     /**
@@ -355,7 +325,7 @@ public final class CausalLm implements AutoCloseable {
      * {@code labels[t+1]} over labels that are not -100, and their count.
      */
     public StepLoss loss(Batch batch, boolean training) {
-        NDArray logits = logits(batch, training);
+        NDArray logits = computeLogits(batch, training);
         NDArray labels = manager.create(toLongs(batch.labels()), new Shape(batch.rows(), batch.seqLen()));
         NDArray sum = kernels.crossEntropySum(logits, labels);
         return new StepLoss(sum, countLossTokens(batch));
@@ -363,7 +333,7 @@ public final class CausalLm implements AutoCloseable {
 
     /** Per-position losses {@code [rows, seqLen-1]} (position t scores label t+1; 0 where ignored). */
     public NDArray tokenLosses(Batch batch) {
-        NDArray logits = logits(batch, false);
+        NDArray logits = computeLogits(batch, false);
         NDArray labels = manager.create(toLongs(batch.labels()), new Shape(batch.rows(), batch.seqLen()));
         return kernels.crossEntropyTokens(logits, labels);
     }
@@ -382,84 +352,38 @@ public final class CausalLm implements AutoCloseable {
 
     /** A fresh, empty KV cache for {@link #nextTokenLogits}. */
     public KvCache newCache() {
-        return new KvCache(layers.size());
+        return new KvCache(d.layers.size());
     }
 
     /**
      * Runs {@code ids} (one sequence) after the {@code cache.length()} cached positions, appends their keys and values
-     * to the cache and returns the float32 logits {@code [vocab]} of the last position. Call without a collector.
+     * to the cache and returns the logits {@code [vocab]} of the last position (float32; float64 for an FP64 model).
+     * Call without a collector, inside an NDScope.
      */
     public NDArray nextTokenLogits(int[] ids, KvCache cache) {
+        checkIds(ids, ids.length, "token id", false);
         int start = cache.length();
         int[] positions = new int[ids.length];
         for (int i = 0; i < ids.length; i++) {
             positions[i] = start + i;
         }
         NDArray x = manager.create(toLongs(ids), new Shape(1, ids.length));
-        NDArray logits = forward(x, positions, AttentionLayout.plain(1, ids.length), 1, ids.length, false, cache);
+        NDArray logits = d.forward(x, positions, AttentionLayout.plain(1, ids.length), 1, ids.length, false, cache);
         cache.advance(ids.length);
         return kernels.lastLogits(logits).reshape(config.vocabSize());
     }
 
-    private NDArray forward(NDArray ids, int[] positions, AttentionLayout layout, int rows, int seq,
-                            boolean training, KvCache cache) {
-        DropoutOptions d = options.dropout();
-        int hd = config.headDim();
-        int heads = config.numAttentionHeads();
-        int kvHeads = config.numKeyValueHeads();
-        double scale = 1.0 / Math.sqrt(hd);
-        double attnDrop = training ? Math.max(d.attention(), config.attentionDropout()) : 0.0;
-        float[] cosT = new float[positions.length * hd];
-        float[] sinT = new float[positions.length * hd];
-        rope.tables(positions, cosT, sinT);
-        NDArray cos = manager.create(cosT, new Shape(rows, seq, hd));
-        NDArray sin = manager.create(sinT, new Shape(rows, seq, hd));
-        if (paramType == DataType.FLOAT64) {
-            cos = cos.toType(DataType.FLOAT64, false);
-            sin = sin.toType(DataType.FLOAT64, false);
-        }
-        NDArray h = kernels.embedding(embed[0], ids, config.padTokenId());
-        if (d.hidden() > 0) {
-            h = kernels.dropout(h, d.hidden(), training);
-        }
-        Map<Integer, NDArray> masks = new java.util.HashMap<>();
-        for (int i = 0; i < layers.size(); i++) {
-            Layer l = layers.get(i);
-            int window = config.slidingWindowFor(i);
-            NDArray n = kernels.rmsNorm(h, l.inputNorm()[0], config.rmsNormEps());
-            NDArray q = kernels.rope(l.q().forward(kernels, n, training, bf16), cos, sin, heads, hd);
-            NDArray k = kernels.rope(l.k().forward(kernels, n, training, bf16), cos, sin, kvHeads, hd);
-            NDArray v = kernels.splitHeads(l.v().forward(kernels, n, training, bf16), kvHeads, hd);
-            NDArray attn;
-            if (cache != null) {
-                NDArray kAll = kernels.cacheAppend(cache.keys(i) == null ? emptyBias : cache.keys(i), k);
-                NDArray vAll = kernels.cacheAppend(cache.values(i) == null ? emptyBias : cache.values(i), v);
-                cache.update(i, kAll, vAll);
-                int total = cache.length() + seq;
-                if (cache.length() == 0 && (window == 0 || window >= total)) {
-                    attn = kernels.sdpaCausal(q, kAll, vAll, config.kvGroups(), 0.0, scale);
-                } else {
-                    NDArray mask = kernels.cacheMask(seq, total, window, q);
-                    attn = kernels.sdpaMasked(q, kAll, vAll, mask, config.kvGroups(), 0.0, scale);
-                }
-            } else if (layout.isPlain() && (window == 0 || window >= seq)) {
-                attn = kernels.sdpaCausal(q, k, v, config.kvGroups(), attnDrop, scale);
-            } else {
-                NDArray mask = masks.computeIfAbsent(window, w -> kernels.documentMask(
-                        manager.create(layout.documentIds(), new Shape(rows, seq)), w));
-                attn = kernels.sdpaMasked(q, k, v, mask, config.kvGroups(), attnDrop, scale);
+    /** Rejects ids outside the vocabulary before they reach a kernel (whose error would name no position). */
+    private void checkIds(int[] ids, int seq, String what, boolean allowIgnore) {
+        int vocab = config.vocabSize();
+        for (int i = 0; i < ids.length; i++) {
+            int id = ids[i];
+            if ((id < 0 || id >= vocab) && !(allowIgnore && id == Batch.IGNORE_INDEX)) {
+                throw new IllegalArgumentException(what + " " + id + " at row " + i / seq + ", position " + i % seq
+                        + " is outside the model's vocabulary [0, " + vocab + ")"
+                        + (allowIgnore ? " and is not the ignore index -100" : ""));
             }
-            h = kernels.residualAdd(h, l.o().forward(kernels, attn, training, bf16), d.hidden(), training);
-            NDArray n2 = kernels.rmsNorm(h, l.postNorm()[0], config.rmsNormEps());
-            NDArray act = kernels.siluMul(l.gate().forward(kernels, n2, training, bf16),
-                    l.up().forward(kernels, n2, training, bf16));
-            if (d.ffn() > 0) {
-                act = kernels.dropout(act, d.ffn(), training);
-            }
-            h = kernels.residualAdd(h, l.down().forward(kernels, act, training, bf16), d.hidden(), training);
         }
-        h = kernels.rmsNorm(h, finalNorm[0], config.rmsNormEps());
-        return lmHead.forward(kernels, h, training, bf16);
     }
 
     static long[] toLongs(int[] v) {
@@ -476,7 +400,7 @@ public final class CausalLm implements AutoCloseable {
     public List<TrainableParameter> trainableParameters() {
         List<TrainableParameter> out = new ArrayList<>();
         if (lora != null) {
-            for (Layer l : layers) {
+            for (Decoder.Layer l : d.layers) {
                 for (Projection p : l.projections()) {
                     if (p.hasLora()) {
                         out.add(new TrainableParameter(p.name + ".lora_A.weight", p.loraA,
@@ -593,6 +517,42 @@ public final class CausalLm implements AutoCloseable {
         return out;
     }
 
+    /**
+     * The PEFT {@code adapter_config.json} content of this model's adapters (write it with
+     * {@code PeftAdapter.write(dir, peftConfig(base), loraStateDict())}).
+     *
+     * @throws IllegalStateException when the model has no LoRA adapters
+     */
+    public PeftConfig peftConfig(String baseModelNameOrPath) {
+        if (lora == null) {
+            throw new IllegalStateException("the model has no LoRA adapters (lora is not configured, or they were "
+                    + "merged)");
+        }
+        return lora.toPeftConfig(baseModelNameOrPath);
+    }
+
+    /** {@link #peftConfig(String)} without a base model path ({@code base_model_name_or_path: null}). */
+    public PeftConfig peftConfig() {
+        return peftConfig(null);
+    }
+
+    /**
+     * Loads a PEFT adapter's weights into this model's adapters; its config must match the model's LoRA settings in
+     * r and target modules (build the model with {@code LoraOptions.fromPeft(adapter.config())}).
+     */
+    public void loadAdapter(PeftAdapter adapter) {
+        if (lora == null) {
+            throw new StateDictException("cannot load a PEFT adapter into a model without LoRA; build it with "
+                    + "ModelOptions.withLora(LoraOptions.fromPeft(adapter.config()))");
+        }
+        LoraOptions theirs = LoraOptions.fromPeft(adapter.config());
+        if (theirs.r() != lora.r() || !theirs.targetModules().equals(lora.targetModules())) {
+            throw new StateDictException("PEFT adapter has r=" + theirs.r() + " on " + theirs.targetModules()
+                    + " but the model's LoRA has r=" + lora.r() + " on " + lora.targetModules());
+        }
+        loadStateDict(adapter.tensors(), true);
+    }
+
     /** The LoRA settings, or null for a model without adapters (or after {@link #mergeLora()}). */
     public LoraOptions lora() {
         return lora;
@@ -606,7 +566,7 @@ public final class CausalLm implements AutoCloseable {
         if (lora == null) {
             return;
         }
-        for (Layer l : layers) {
+        for (Decoder.Layer l : d.layers) {
             for (Projection p : l.projections()) {
                 if (!p.hasLora()) {
                     continue;
@@ -630,10 +590,34 @@ public final class CausalLm implements AutoCloseable {
         lora = null;
     }
 
+    /** The base model's arrays (fp32 masters or int8 weights and scales), for tests. */
+    List<NDArray> baseArrays() {
+        List<NDArray> out = new ArrayList<>();
+        out.add(d.embed[0]);
+        out.add(d.finalNorm[0]);
+        for (Decoder.Layer l : d.layers) {
+            out.add(l.inputNorm()[0]);
+            out.add(l.postNorm()[0]);
+            for (Projection p : l.projections()) {
+                out.add(p.quantized() ? p.qweight : p.weight);
+                if (p.quantized()) {
+                    out.add(p.scale);
+                }
+                if (p.hasBias) {
+                    out.add(p.bias);
+                }
+            }
+        }
+        if (!config.tieWordEmbeddings()) {
+            out.add(d.lmHead.weight);
+        }
+        return out;
+    }
+
     /** Bytes held by base weights (int8 + scales when quantized), for memory reports and tests. */
     public long baseWeightBytes() {
         long n = 0;
-        for (Layer l : layers) {
+        for (Decoder.Layer l : d.layers) {
             for (Projection p : l.projections()) {
                 n += p.quantized() ? p.qweight.size() + 4 * p.scale.size() : 4 * p.weight.size();
             }

@@ -1,10 +1,9 @@
 package dev.finetune4j.engine.model;
 
 /**
- * Rotary position embedding tables in HF's rotate-half layout (reference-behaviours.md §8): {@code inv_freq} per
- * rope type (default, linear, dynamic, llama3) and {@code cos/sin(pos * inv_freq)} duplicated over both halves.
- * Computed in double and rounded to float once (HF computes in fp32; the difference is below fp32 rounding of the
- * final table except for very large positions).
+ * Rotary position embedding frequencies (reference-behaviours.md §8): {@code inv_freq} per rope type (default,
+ * linear, dynamic, llama3), computed in double. The cos/sin tables ({@code cat(f, f)}, {@code f = pos ⊗ inv_freq}, in
+ * the parameters' dtype like HF's fp32) are built on the device by the {@code rope_tables} kernel.
  */
 public final class Rope {
 
@@ -76,31 +75,6 @@ public final class Rope {
             return invFreq(dim, base, null);
         }
         return baseInvFreq;
-    }
-
-    /**
-     * Fills {@code cos} and {@code sin} (each {@code positions.length * dim}, row-major {@code [n, dim]}) for the
-     * given position ids.
-     */
-    public void tables(int[] positions, float[] cos, float[] sin) {
-        int max = 0;
-        for (int p : positions) {
-            max = Math.max(max, p);
-        }
-        double[] inv = invFreqFor(max);
-        int half = dim / 2;
-        for (int n = 0; n < positions.length; n++) {
-            int base = n * dim;
-            for (int i = 0; i < half; i++) {
-                double a = positions[n] * (double) (float) inv[i];
-                float c = (float) Math.cos(a);
-                float sn = (float) Math.sin(a);
-                cos[base + i] = c;
-                cos[base + half + i] = c;
-                sin[base + i] = sn;
-                sin[base + half + i] = sn;
-            }
-        }
     }
 
     public int dim() {

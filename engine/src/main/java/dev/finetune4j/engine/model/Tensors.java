@@ -44,11 +44,6 @@ public final class Tensors {
         }
     }
 
-    /** An int array of {@code t} (int8 stays int8) — for quantized weights. */
-    public static NDArray toInt8(NDManager manager, StoredTensor t) {
-        return manager.create(direct(t.data()), new Shape(t.shape()), DataType.INT8).duplicate();
-    }
-
     /** Copies a float32 array out as a StoredTensor of {@code dtype} (float32, bfloat16 or float16). */
     public static StoredTensor toStored(NDArray x, DType dtype) {
         long[] shape = x.getShape().getShape();
@@ -86,9 +81,12 @@ public final class Tensors {
         return out;
     }
 
-    /** A direct little-endian buffer with the bytes of {@code b} (b itself if it already is one). */
+    /**
+     * A direct buffer with the bytes of {@code b}: b itself when it already is direct (a mapped file, possibly
+     * read-only — callers clone the array made from it at once, so it is never written), else a copy.
+     */
     static ByteBuffer direct(ByteBuffer b) {
-        if (b.isDirect() && !b.isReadOnly()) {
+        if (b.isDirect() && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
             return b.order(ByteOrder.nativeOrder());
         }
         ByteBuffer out = ByteBuffer.allocateDirect(b.remaining()).order(ByteOrder.nativeOrder());

@@ -22,6 +22,7 @@ import java.util.Map;
  * Shared machinery of the kernel-backed optimizers: groups, lazily created per-parameter state slots kept outside any
  * {@code NDScope}, gradient collection and state export/import.
  */
+@SuppressWarnings("try") // NDScope blocks are used for what they free on close, not referenced
 abstract class FusedOptimizer implements Optimizer {
 
     private final List<ParameterGroup> groups;

@@ -12,6 +12,7 @@ import java.util.List;
  * together; gradients scaled by {@code min(1, maxNorm/(norm + 1e-6))}. The returned norm (before clipping) doubles as
  * the NaN/Inf detector: a non-finite norm means the step must be skipped.
  */
+@SuppressWarnings("try") // NDScope blocks are used for what they free on close, not referenced
 public final class GradientClipping {
 
     private GradientClipping() {

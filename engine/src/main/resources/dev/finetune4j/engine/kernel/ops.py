@@ -1,3 +1,7 @@
+# finetune4j kernel library: TorchScript in the "saved code" dialect (torch.X = aten::X, dtypes as ScalarType ints:
+# 1 int8, 4 int64, 6 float32, 7 float64, 15 bfloat16). Written into a TorchScript archive by KernelArchive and called
+# by name from KernelLibrary. A zero-element tensor stands for "no bias". Formulas: reference-behaviours.md §1 (Lion),
+# §6 (LoRA), §8 (RMSNorm, RoPE, attention, loss); Composer DecoupledAdamW for adamw_step.
 class Ops(Module):
   __parameters__ = []
   __buffers__ = []
@@ -45,6 +49,10 @@ class Ops(Module):
     return torch.dropout(x, p, train)
   def silu_mul(self: __torch__.Ops, gate: Tensor, up: Tensor) -> Tensor:
     return torch.mul(torch.silu(gate), up)
+  def rope_tables(self: __torch__.Ops, positions: Tensor, inv_freq: Tensor) -> List[Tensor]:
+    freqs = torch.mul(torch.unsqueeze(torch.to(positions, ops.prim.dtype(inv_freq)), -1), inv_freq)
+    emb = torch.cat([freqs, freqs], -1)
+    return [torch.cos(emb), torch.sin(emb)]
   def rope(self: __torch__.Ops, x: Tensor, cos: Tensor, sin: Tensor, n_heads: int, head_dim: int) -> Tensor:
     b = torch.size(x, 0)
     s = torch.size(x, 1)
@@ -138,7 +146,7 @@ class Ops(Module):
       return x
     return torch.cat([cache, torch.to(x, ops.prim.dtype(cache))], 2)
   def last_logits(self: __torch__.Ops, logits: Tensor) -> Tensor:
-    return torch.to(torch.select(logits, 1, -1), 6)
+    return torch.to(torch.select(logits, 1, -1), torch.promote_types(ops.prim.dtype(logits), 6))
   def float_copy(self: __torch__.Ops, x: Tensor) -> Tensor:
     return torch.to(x, 6, False, True)
   def copy_into(self: __torch__.Ops, dst: Tensor, src: Tensor) -> None:

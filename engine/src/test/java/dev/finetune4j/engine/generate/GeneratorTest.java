@@ -23,7 +23,7 @@ class GeneratorTest {
         int[] seq = prompt.clone();
         for (int s = 0; s < steps; s++) {
             try (NDScope scope = new NDScope()) {
-                NDArray logits = m.logitsFloat(TinyModels.plain(seq));
+                NDArray logits = m.logits(TinyModels.plain(seq), false);
                 int next = (int) logits.get(new NDIndex("0, -1")).argMax().getLong();
                 seq = Arrays.copyOf(seq, seq.length + 1);
                 seq[seq.length - 1] = next;

@@ -103,6 +103,29 @@ class KernelCompositionTest {
     }
 
     @Test
+    void embeddingIsARowLookupAndPaddingRowGetsNoGradient() {
+        NDArray ids = m.create(new long[] {3, 0, 3, 1}, new Shape(2, 2));
+        assertSame(List.of(rand(5, 4)), in -> k.embedding(in.get(0), ids, -1),
+                in -> ids.oneHot(5).toType(DataType.FLOAT64, false).matMul(in.get(0)), 1e-12);
+        NDArray w = rand(5, 4);
+        w.setRequiresGradient(true);
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            gc.backward(k.embedding(w, ids, 3).sum());
+        }
+        double[] g = w.getGradient().toDoubleArray();
+        for (int c = 0; c < 4; c++) {
+            assertEquals(0.0, g[3 * 4 + c], 0.0);     // padding_idx 3: no gradient
+            assertEquals(1.0, g[c], 0.0);             // id 0 used once
+        }
+    }
+
+    @Test
+    void residualAddWithoutDropoutIsASum() {
+        assertSame(List.of(rand(2, 3, 4), rand(2, 3, 4)), in -> k.residualAdd(in.get(0), in.get(1), 0.0, true),
+                in -> in.get(0).add(in.get(1)), 1e-15);
+    }
+
+    @Test
     void siluMul() {
         assertSame(List.of(rand(2, 5, 6), rand(2, 5, 6)), in -> k.siluMul(in.get(0), in.get(1)),
                 in -> in.get(0).mul(Activation.sigmoid(in.get(0))).mul(in.get(1)), 1e-12);

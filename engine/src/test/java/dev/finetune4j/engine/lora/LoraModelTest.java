@@ -62,7 +62,7 @@ class LoraModelTest {
         LoraOptions lora = LoraOptions.of(4, 8, 0.0, List.of("all-linear"));
         try (CausalLm base = CausalLm.fromWeights(TinyModels.llama(), WeightSource.of(w), ModelOptions.cpu());
              CausalLm adapted = withLora(w, lora, false); NDScope scope = new NDScope()) {
-            assertArrayEquals(base.logitsFloat(BATCH).toFloatArray(), adapted.logitsFloat(BATCH).toFloatArray());
+            assertArrayEquals(base.logits(BATCH, false).toFloatArray(), adapted.logits(BATCH, false).toFloatArray());
             List<TrainableParameter> params = adapted.trainableParameters();
             assertEquals(2 * 7 * 2, params.size());
             assertEquals("model.layers.0.self_attn.q_proj.lora_A.weight", params.get(0).name());
@@ -82,17 +82,17 @@ class LoraModelTest {
         LoraOptions lora = new LoraOptions(4, 16, 0.0, List.of("q", "v", "down"), true, "default");
         try (CausalLm m = withLora(w, lora, false); NDScope scope = new NDScope()) {
             perturbAdapters(m);
-            float[] unmerged = m.logitsFloat(BATCH).toFloatArray();
+            float[] unmerged = m.logits(BATCH, false).toFloatArray();
             // stateDict(merge) → fresh base model must equal the adapted model
             try (CausalLm merged = CausalLm.fromWeights(TinyModels.llama(), WeightSource.of(m.stateDict(DType.FLOAT32)),
                     ModelOptions.cpu())) {
-                CausalLmAsserts.close(unmerged, merged.logitsFloat(BATCH).toFloatArray(), 1e-5);
+                CausalLmAsserts.close(unmerged, merged.logits(BATCH, false).toFloatArray(), 1e-5);
             }
             assertTrue(m.loraStateDict().containsKey(
                     "base_model.model.model.layers.1.mlp.down_proj.lora_B.weight"));
             m.mergeLora();
             assertNull(m.lora());
-            CausalLmAsserts.close(unmerged, m.logitsFloat(BATCH).toFloatArray(), 1e-5);
+            CausalLmAsserts.close(unmerged, m.logits(BATCH, false).toFloatArray(), 1e-5);
         }
     }
 
@@ -105,8 +105,8 @@ class LoraModelTest {
             double ratio = (double) q.baseWeightBytes() / full.baseWeightBytes();
             // int8 weights + one fp32 scale per output row: 1/4 + 1/in_features of fp32 (in >= 32 here)
             assertTrue(ratio <= 0.25 + 1.0 / 32, "int8 base is " + ratio + " of fp32");
-            float[] a = full.logitsFloat(BATCH).toFloatArray();
-            float[] b = q.logitsFloat(BATCH).toFloatArray();
+            float[] a = full.logits(BATCH, false).toFloatArray();
+            float[] b = q.logits(BATCH, false).toFloatArray();
             double maxAbs = 0;
             double maxErr = 0;
             for (int i = 0; i < a.length; i++) {
@@ -131,7 +131,28 @@ class LoraModelTest {
              NDScope scope = new NDScope()) {
             perturbAdapters(a);
             b.loadStateDict(a.loraStateDict(), true);
-            assertArrayEquals(a.logitsFloat(BATCH).toFloatArray(), b.logitsFloat(BATCH).toFloatArray());
+            assertArrayEquals(a.logits(BATCH, false).toFloatArray(), b.logits(BATCH, false).toFloatArray());
+        }
+    }
+
+    @Test
+    void peftAdapterFolderRoundTrip(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
+        LinkedHashMap<String, StoredTensor> w = baseWeights();
+        LoraOptions lora = new LoraOptions(4, 8, 0.05, List.of("q", "k", "v", "o"), true, "default");
+        try (CausalLm a = withLora(w, lora, false); NDScope scope = new NDScope()) {
+            perturbAdapters(a);
+            java.nio.file.Path dir = tmp.resolve("adapter");
+            dev.finetune4j.checkpoint.peft.PeftAdapter.write(dir, a.peftConfig("base"), a.loraStateDict());
+            dev.finetune4j.checkpoint.peft.PeftAdapter adapter = dev.finetune4j.checkpoint.peft.PeftAdapter.read(dir);
+            LoraOptions back = LoraOptions.fromPeft(adapter.config());
+            assertEquals(lora, back);
+            try (CausalLm b = withLora(w, back, false)) {
+                b.loadAdapter(adapter);
+                assertArrayEquals(a.logits(BATCH, false).toFloatArray(), b.logits(BATCH, false).toFloatArray());
+            }
+            try (CausalLm other = withLora(w, LoraOptions.of(2, 8, 0, List.of("q", "k", "v", "o")), false)) {
+                assertThrows(dev.finetune4j.engine.model.StateDictException.class, () -> other.loadAdapter(adapter));
+            }
         }
     }
 

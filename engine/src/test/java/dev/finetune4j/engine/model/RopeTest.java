@@ -11,9 +11,14 @@ class RopeTest {
     void defaultTablesAreCosSinOfPositionTimesInvFreqOverBothHalves() {
         Rope rope = new Rope(8, 10000.0, null, 2048);
         int[] pos = {0, 3, 17};
-        float[] cos = new float[3 * 8];
-        float[] sin = new float[3 * 8];
-        rope.tables(pos, cos, sin);
+        float[] cos;
+        float[] sin;
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch")) {
+            ai.djl.ndarray.NDArray[] t = dev.finetune4j.engine.kernel.KernelLibrary.on(ai.djl.Device.cpu()).ropeTables(
+                    m.create(pos, new ai.djl.ndarray.types.Shape(1, 3)), m.create(rope.invFreqFor(17)));
+            cos = t[0].toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+            sin = t[1].toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+        }
         for (int n = 0; n < 3; n++) {
             for (int i = 0; i < 8; i++) {
                 double inv = 1.0 / Math.pow(10000.0, (2.0 * (i % 4)) / 8);

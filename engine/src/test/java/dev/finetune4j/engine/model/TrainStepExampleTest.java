@@ -1,5 +1,6 @@
 package dev.finetune4j.engine.model;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
@@ -49,6 +50,30 @@ class TrainStepExampleTest {
         try (CausalLm model = CausalLm.random(TinyModels.llama(), ModelOptions.cpu())) {
             double ratio = trainSteps(model, batch, 25);
             assertTrue(ratio < 0.5, "loss ratio last/first " + ratio);
+        }
+    }
+
+    @Test
+    void arraysStayFlatAcrossSteps() {
+        Random rnd = new Random(10);
+        Batch batch = TinyModels.packed(3, TinyModels.randomIds(rnd, 9, 101), TinyModels.randomIds(rnd, 7, 101));
+        try (CausalLm model = CausalLm.random(TinyModels.llama(), ModelOptions.cpu());
+             DecoupledLionW opt = new DecoupledLionW(
+                     ParameterGroups.single(model.trainableParameters(), 1e-3, 0.01), 0.9, 0.99)) {
+            int after3 = -1;
+            for (int step = 0; step < 20; step++) {
+                try (NDScope scope = new NDScope();
+                     GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    gc.backward(model.loss(batch, true).sum());
+                }
+                GradientClipping.clipGlobalNorm(model.trainableParameters(), 1.0);
+                opt.step();
+                opt.zeroGrad();
+                if (step == 3) {
+                    after3 = model.manager().getManagedArrays().size();
+                }
+            }
+            assertEquals(after3, model.manager().getManagedArrays().size(), "arrays held by the model's manager");
         }
     }
 

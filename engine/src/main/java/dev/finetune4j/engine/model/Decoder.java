@@ -1,0 +1,178 @@
+package dev.finetune4j.engine.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.finetune4j.engine.kernel.KernelLibrary;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The module tree of a Llama-family decoder (embedding, layers, final norm, LM head) and its forward pass
+ * (reference-behaviours.md §8): pre-norm residual blocks, rotate-half RoPE, GQA attention that stays inside each
+ * document, SiLU-gated MLP. Parameters are owned by {@link CausalLm}; this class only computes.
+ */
+final class Decoder {
+
+    final LlamaConfig config;
+    final NDManager manager;
+    final KernelLibrary kernels;
+    final Rope rope;
+    final DropoutOptions dropout;
+    final boolean bf16;
+    final DataType paramType;
+    final NDArray emptyBias;
+    final NDArray[] embed = new NDArray[1];
+    final List<Layer> layers = new ArrayList<>();
+    final NDArray[] finalNorm = new NDArray[1];
+    final Projection lmHead;
+    /** inv_freq on the device for the static rope types (dynamic NTK recomputes beyond max positions). */
+    private NDArray baseInvFreq;
+
+    /** One decoder layer's modules. */
+    record Layer(NDArray[] inputNorm, Projection q, Projection k, Projection v, Projection o, NDArray[] postNorm,
+                 Projection gate, Projection up, Projection down) {
+
+        List<Projection> projections() {
+            return List.of(q, k, v, o, gate, up, down);
+        }
+    }
+
+    Decoder(LlamaConfig config, ModelOptions options, NDManager manager, KernelLibrary kernels) {
+        this.config = config;
+        this.manager = manager;
+        this.kernels = kernels;
+        this.rope = new Rope(config);
+        this.dropout = options.dropout();
+        this.bf16 = options.precision() == Precision.BF16;
+        this.paramType = options.precision() == Precision.FP64 ? DataType.FLOAT64 : DataType.FLOAT32;
+        this.emptyBias = manager.create(new Shape(0), paramType);
+        ai.djl.ndarray.NDScope.unregister(emptyBias);
+        int h = config.hiddenSize();
+        int hd = config.headDim();
+        int q = config.numAttentionHeads() * hd;
+        int kv = config.numKeyValueHeads() * hd;
+        int inter = config.intermediateSize();
+        for (int i = 0; i < config.numHiddenLayers(); i++) {
+            String p = "model.layers." + i + ".";
+            layers.add(new Layer(new NDArray[1],
+                    new Projection(p + "self_attn.q_proj", h, q, config.qkvBias(), emptyBias),
+                    new Projection(p + "self_attn.k_proj", h, kv, config.qkvBias(), emptyBias),
+                    new Projection(p + "self_attn.v_proj", h, kv, config.qkvBias(), emptyBias),
+                    new Projection(p + "self_attn.o_proj", q, h, config.oBias(), emptyBias),
+                    new NDArray[1],
+                    new Projection(p + "mlp.gate_proj", h, inter, config.mlpBias(), emptyBias),
+                    new Projection(p + "mlp.up_proj", h, inter, config.mlpBias(), emptyBias),
+                    new Projection(p + "mlp.down_proj", inter, h, config.mlpBias(), emptyBias)));
+        }
+        this.lmHead = new Projection("lm_head", h, config.vocabSize(), false, emptyBias);
+    }
+
+    /** The inverse frequencies for these positions as a device array (cached unless dynamic scaling kicks in). */
+    private NDArray invFreq(int[] positions) {
+        int max = 0;
+        for (int p : positions) {
+            max = Math.max(max, p);
+        }
+        double[] inv = rope.invFreqFor(max);
+        if (inv == rope.invFreqFor(0)) {
+            if (baseInvFreq == null) {
+                baseInvFreq = invFreqArray(inv);
+                ai.djl.ndarray.NDScope.unregister(baseInvFreq);
+            }
+            return baseInvFreq;
+        }
+        return invFreqArray(inv);
+    }
+
+    private NDArray invFreqArray(double[] inv) {
+        if (paramType == DataType.FLOAT64) {
+            return manager.create(inv);
+        }
+        float[] f = new float[inv.length];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = (float) inv[i];
+        }
+        return manager.create(f);
+    }
+
+    /** Logits in the compute dtype for ids {@code [rows, seq]}; with a cache, appends to it (rows = 1). */
+    NDArray forward(NDArray ids, int[] positions, AttentionLayout layout, int rows, int seq,
+                            boolean training, KvCache cache) {
+        DropoutOptions d = dropout;
+        int hd = config.headDim();
+        int heads = config.numAttentionHeads();
+        int kvHeads = config.numKeyValueHeads();
+        double scale = 1.0 / Math.sqrt(hd);
+        double attnDrop = training ? Math.max(d.attention(), config.attentionDropout()) : 0.0;
+        NDArray[] cosSin = kernels.ropeTables(manager.create(positions, new Shape(rows, seq)), invFreq(positions));
+        NDArray cos = cosSin[0];
+        NDArray sin = cosSin[1];
+        NDArray h = kernels.embedding(embed[0], ids, config.padTokenId());
+        if (d.hidden() > 0) {
+            h = kernels.dropout(h, d.hidden(), training);
+        }
+        Map<Integer, NDArray> masks = new java.util.HashMap<>();
+        for (int i = 0; i < layers.size(); i++) {
+            Layer l = layers.get(i);
+            int window = config.slidingWindowFor(i);
+            NDArray n = kernels.rmsNorm(h, l.inputNorm()[0], config.rmsNormEps());
+            NDArray q = kernels.rope(l.q().forward(kernels, n, training, bf16), cos, sin, heads, hd);
+            NDArray k = kernels.rope(l.k().forward(kernels, n, training, bf16), cos, sin, kvHeads, hd);
+            NDArray v = kernels.splitHeads(l.v().forward(kernels, n, training, bf16), kvHeads, hd);
+            NDArray attn = cache != null ? cachedAttention(i, q, k, v, seq, window, cache, scale)
+                    : attention(layout, q, k, v, rows, seq, window, attnDrop, scale, masks);
+            h = kernels.residualAdd(h, l.o().forward(kernels, attn, training, bf16), d.hidden(), training);
+            NDArray n2 = kernels.rmsNorm(h, l.postNorm()[0], config.rmsNormEps());
+            NDArray act = kernels.siluMul(l.gate().forward(kernels, n2, training, bf16),
+                    l.up().forward(kernels, n2, training, bf16));
+            if (d.ffn() > 0) {
+                act = kernels.dropout(act, d.ffn(), training);
+            }
+            h = kernels.residualAdd(h, l.down().forward(kernels, act, training, bf16), d.hidden(), training);
+        }
+        h = kernels.rmsNorm(h, finalNorm[0], config.rmsNormEps());
+        return lmHead.forward(kernels, h, training, bf16);
+    }
+
+    /** Training/scoring attention: fused causal for plain rows, varlen flash on CUDA, else a document mask. */
+    private NDArray attention(AttentionLayout layout, NDArray q, NDArray k, NDArray v, int rows, int seq, int window,
+                              double dropout, double scale, Map<Integer, NDArray> masks) {
+        if (layout.isPlain() && (window == 0 || window >= seq)) {
+            return kernels.sdpaCausal(q, k, v, config.kvGroups(), dropout, scale);
+        }
+        if (bf16 && kernels.hasVarlenAttention()) {
+            NDArray out = varlen(layout, q, k, v, rows, seq, dropout, scale, window);
+            if (out != null) {
+                return out;
+            }
+        }
+        NDArray mask = masks.computeIfAbsent(window, w -> kernels.documentMask(
+                manager.create(layout.documentIds(), new Shape(rows, seq)), w));
+        return kernels.sdpaMasked(q, k, v, mask, config.kvGroups(), dropout, scale);
+    }
+
+    /** Incremental attention: appends k/v of layer {@code layer} to the cache and attends over all cached keys. */
+    private NDArray cachedAttention(int layer, NDArray q, NDArray k, NDArray v, int seq, int window, KvCache cache,
+                                    double scale) {
+        NDArray kAll = kernels.cacheAppend(cache.keys(layer) == null ? emptyBias : cache.keys(layer), k);
+        NDArray vAll = kernels.cacheAppend(cache.values(layer) == null ? emptyBias : cache.values(layer), v);
+        cache.update(layer, kAll, vAll);
+        int total = cache.length() + seq;
+        if (cache.length() == 0 && (window == 0 || window >= total)) {
+            return kernels.sdpaCausal(q, kAll, vAll, config.kvGroups(), 0.0, scale);
+        }
+        NDArray mask = kernels.cacheMask(seq, total, window, q);
+        return kernels.sdpaMasked(q, kAll, vAll, mask, config.kvGroups(), 0.0, scale);
+    }
+
+    private NDArray varlen(AttentionLayout layout, NDArray q, NDArray k, NDArray v, int rows, int seq,
+                           double dropout, double scale, int window) {
+        int[] cu = layout.flatCuSeqlens(rows, seq);
+        NDArray cuArray = manager.create(cu);
+        return kernels.sdpaVarlen(q, k, v, cuArray, AttentionLayout.maxSegment(cu), dropout, scale, window);
+    }
+
+}
