@@ -16,9 +16,6 @@ import dev.finetune4j.engine.model.CausalLm;
 import dev.finetune4j.engine.model.LlamaConfig;
 import dev.finetune4j.engine.model.ModelOptions;
 import dev.finetune4j.tokenizer.HfTokenizer;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,20 +37,10 @@ class ScoreGenerateCommandTest {
     }
 
     private static Result run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.execute(args);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+        CliRun r = CliRun.of(args);
+        return new Result(r.exitCode(), r.out(), r.stderr());
     }
+
 
     @BeforeAll
     static void writeTinyModel() {
