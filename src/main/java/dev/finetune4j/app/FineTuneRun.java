@@ -9,11 +9,14 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -24,6 +27,7 @@ public final class FineTuneRun implements AutoCloseable {
     private final RunConfig config;
     private final RunOutputs outputs;
     private final AtomicBoolean stop = new AtomicBoolean();
+    private final CountDownLatch finished = new CountDownLatch(1);
     private CompletableFuture<RunResult> future;
 
     private FineTuneRun(RunConfig config, RunOutputs outputs) {
@@ -61,13 +65,8 @@ public final class FineTuneRun implements AutoCloseable {
     public synchronized FineTuneRun start() {
         if (future == null) {
             future = new CompletableFuture<>();
-            Thread t = new Thread(() -> {
-                try {
-                    future.complete(runHere());
-                } catch (Throwable e) {
-                    future.completeExceptionally(e);
-                }
-            }, "finetune4j-" + config.runName());
+            CompletableFuture<RunResult> f = future;
+            Thread t = new Thread(() -> complete(f), "finetune4j-" + config.runName());
             t.start();
         }
         return this;
@@ -79,26 +78,46 @@ public final class FineTuneRun implements AutoCloseable {
     }
 
     /**
+     * Asks the run to stop and waits (at most {@code timeout}) until it has saved its checkpoint and returned; for
+     * shutdown hooks (Ctrl-C), which must not return before the checkpoint is on disk.
+     *
+     * @return true when the run finished within the timeout (or never started)
+     */
+    public boolean stopAndWait(Duration timeout) {
+        requestStop();
+        synchronized (this) {
+            if (future == null) {
+                return true;
+            }
+        }
+        try {
+            return finished.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /**
      * Waits for the result; trains on the calling thread when {@link #start()} was not called.
      *
      * @throws RuntimeException the failure that ended the run (also reported as a failed event)
      */
     public RunResult await() {
+        CompletableFuture<RunResult> f;
+        boolean here;
         synchronized (this) {
-            if (future == null) {
-                future = CompletableFuture.completedFuture(null);
-                try {
-                    RunResult r = runHere();
-                    future = CompletableFuture.completedFuture(r);
-                    return r;
-                } catch (RuntimeException e) {
-                    future = CompletableFuture.failedFuture(e);
-                    throw e;
-                }
+            here = future == null;
+            if (here) {
+                future = new CompletableFuture<>();
             }
+            f = future;
+        }
+        if (here) {
+            complete(f); // outside the lock: stopAndWait must not block on it
         }
         try {
-            return future.get();
+            return f.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for the run", e);
@@ -113,12 +132,22 @@ public final class FineTuneRun implements AutoCloseable {
         }
     }
 
+    private void complete(CompletableFuture<RunResult> f) {
+        try {
+            f.complete(runHere());
+        } catch (Throwable e) {
+            f.completeExceptionally(e);
+        }
+    }
+
     private RunResult runHere() {
         try {
             return new RunPipeline(config, outputs, stop::get).run();
         } catch (RuntimeException | Error e) {
             outputs.onEvent(RunEvent.failed(0, e));
             throw e;
+        } finally {
+            finished.countDown();
         }
     }
 

@@ -5,6 +5,7 @@ import dev.finetune4j.app.FineTuneRun;
 import dev.finetune4j.app.RunResult;
 import dev.finetune4j.config.RunConfig;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -27,7 +28,8 @@ public final class TrainCommand implements Callable<Integer> {
     public Integer call() {
         RunConfig rc = RunConfig.load(config, overrides);
         try (FineTuneRun run = FineTune.create(rc)) {
-            Runtime.getRuntime().addShutdownHook(new Thread(run::requestStop));
+            // Ctrl-C: finish the current step, save a checkpoint (autoresume continues from it), then exit
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> run.stopAndWait(Duration.ofMinutes(10))));
             RunResult r = run.await();
             System.out.printf("run %s finished (%s) after %d batches, %d tokens: train loss %.4f%s%n",
                     run.config().runName(), r.stopReason(), r.batches(), r.tokens(), r.trainLoss(),

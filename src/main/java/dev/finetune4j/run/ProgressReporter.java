@@ -68,8 +68,8 @@ public final class ProgressReporter implements RunListener {
             case CHECKPOINT_SAVED -> println("checkpoint at step " + event.step() + ": "
                     + event.fields().getOrDefault("path", ""));
             case COMPLETED -> println("training completed at step " + event.step());
-            case FAILED -> println("training failed at step " + event.step() + ": "
-                    + event.fields().getOrDefault("reason", ""));
+            // the reason reaches the user through the exception (CLI: one "error:" line); events.jsonl keeps it too
+            case FAILED -> println("training failed at step " + event.step());
             default -> {
             }
         }

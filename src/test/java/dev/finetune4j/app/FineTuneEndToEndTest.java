@@ -58,6 +58,29 @@ class FineTuneEndToEndTest {
     }
 
     @Test
+    void stopAndWaitReturnsAfterTheStoppedRunSavedItsCheckpoint() throws Exception {
+        RunConfig config = RunConfig.load(writeConfig(""), List.of("training_duration=1000ba", "save_interval=500ba"));
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        try (FineTuneRun run = FineTune.create(config, new PrintStream(console, true, StandardCharsets.UTF_8))) {
+            run.start();
+            Path metrics = dir.resolve("runs/e2e/metrics.jsonl");
+            long deadline = System.nanoTime() + 120_000_000_000L;
+            while ((!Files.exists(metrics) || Files.size(metrics) == 0) && System.nanoTime() < deadline) {
+                Thread.sleep(50); // wait until training has begun
+            }
+            assertTrue(run.stopAndWait(java.time.Duration.ofMinutes(2)), "the run finished after the stop request");
+            // before await(): stopAndWait itself must only return once the checkpoint is written
+            Path latest = ComposerCheckpoints.latest(dir.resolve("runs/e2e/checkpoints")).orElseThrow();
+            RunResult result = run.await();
+            assertEquals("stopped", result.stopReason());
+            assertTrue(result.batches() < 1000, "stopped early, after " + result.batches() + " batches");
+            assertEquals(result.lastCheckpoint().toRealPath(), latest.toRealPath(),
+                    "latest points at the checkpoint of the stop");
+            assertEquals(result.batches(), ComposerCheckpoint.read(result.lastCheckpoint()).timestamp().batch());
+        }
+    }
+
+    @Test
     void threeBatchRunWritesTheWholeRunFolder() throws Exception {
         RunConfig config = RunConfig.load(writeConfig(""));
         ByteArrayOutputStream console = new ByteArrayOutputStream();
