@@ -57,9 +57,7 @@ public final class CheckpointExport {
                 throw new CheckpointFormatException(baseDir + ": merging a LoRA adapter needs the base model's "
                         + "weights, and this folder holds none");
             }
-            LoraOptions lo = new LoraOptions(peft.r(), peft.loraAlpha(), 0.0, peft.targetModules(), peft.useRslora(),
-                    "default");
-            try (CausalLm model = CausalLm.load(base, ModelOptions.cpu().withLora(lo))) {
+            try (CausalLm model = CausalLm.load(base, ModelOptions.cpu().withLora(LoraOptions.fromPeft(peft)))) {
                 model.loadStateDict(adapter, false);
                 LinkedHashMap<String, StoredTensor> merged = model.stateDict(DType.FLOAT32, true);
                 writeFolder(out, base, merged);
@@ -68,7 +66,11 @@ public final class CheckpointExport {
         }
     }
 
-    private static void writeFolder(Path out, HfModelFolder base, LinkedHashMap<String, StoredTensor> weights) {
+    /**
+     * A Hugging Face model folder from float32 weights: the base folder's config (torch_dtype float32, as
+     * HuggingFaceCheckpointer's default precision), generation config and tokenizer files; lm_head omitted when tied.
+     */
+    static void writeFolder(Path out, HfModelFolder base, LinkedHashMap<String, StoredTensor> weights) {
         ObjectNode cfg = base.config().deepCopy();
         cfg.put("torch_dtype", "float32");
         boolean tied = cfg.path("tie_word_embeddings").asBoolean(false);

@@ -47,11 +47,11 @@ final class RunPipeline {
 
     RunResult run() {
         Path runDir = config.runDir();
-        try (HfTokenizer tokenizer = HfTokenizer.load(config.model());
-             HfModelFolder folder = HfModelFolder.hasWeights(config.model()) ? HfModelFolder.open(config.model())
-                     : HfModelFolder.openConfigOnly(config.model())) {
-            LlamaConfig modelConfig = LlamaConfig.fromJson(folder.config());
-            int contextLength = config.resolveContextLength(modelConfig.maxPositionEmbeddings());
+        try (ModelInputs in = ModelInputs.open(config, true)) {
+            HfTokenizer tokenizer = in.tokenizer();
+            HfModelFolder folder = in.folder();
+            LlamaConfig modelConfig = in.modelConfig();
+            int contextLength = in.contextLength();
             PreparedData data = DatasetPreparer.prepare(
                     RunOptions.data(config, contextLength, runDir.getParent().resolve(".token-cache"),
                             modelConfig.modelType()), tokenizer);

@@ -1,21 +1,18 @@
 package dev.finetune4j.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.finetune4j.checkpoint.hf.HfModelFolder;
 import dev.finetune4j.engine.device.Devices;
 import dev.finetune4j.engine.generate.GenerationOptions;
 import dev.finetune4j.engine.generate.Generator;
+import dev.finetune4j.engine.generate.StopTokens;
 import dev.finetune4j.engine.model.CausalLm;
 import dev.finetune4j.engine.model.DropoutOptions;
 import dev.finetune4j.engine.model.ModelOptions;
 import dev.finetune4j.engine.model.Precision;
 import dev.finetune4j.tokenizer.HfTokenizer;
 import java.nio.file.Path;
-import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -101,16 +98,7 @@ public final class GenerateCommand implements Callable<Integer> {
             sample = true;
         }
         sample = (sample || doSample) && !greedy;
-        Set<Integer> eos = new LinkedHashSet<>(lm.config().eosTokenIds());
-        if (gc != null && gc.has("eos_token_id")) {
-            JsonNode e = gc.get("eos_token_id");
-            if (e.isArray()) {
-                e.forEach(n -> eos.add(n.asInt()));
-            } else if (e.isIntegralNumber()) {
-                eos.add(e.asInt());
-            }
-        }
-        tokenizer.eosTokenId().ifPresent(eos::add);
-        return new GenerationOptions(maxNewTokens, sample, t, k, p, seed, List.copyOf(eos));
+        return new GenerationOptions(maxNewTokens, sample, t, k, p, seed,
+                StopTokens.of(lm.config(), genConfig, tokenizer));
     }
 }

@@ -28,4 +28,35 @@ public record Batch(int rows, int seqLen, int[] inputIds, int[] labels, int[] po
             throw new IllegalArgumentException("cuSeqlens needs one entry per row");
         }
     }
+
+    /** Labels trained after the shift: positions t ≥ 1 of each row whose label is not {@link #IGNORE_INDEX}. */
+    public static long countLossTokens(int rows, int seqLen, int[] labels) {
+        long n = 0;
+        for (int r = 0; r < rows; r++) {
+            for (int t = r * seqLen + 1, end = (r + 1) * seqLen; t < end; t++) {
+                if (labels[t] != IGNORE_INDEX) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    /** Rows {@code [from, from + count)} as a batch of their own, with their token and loss-token counts. */
+    public Batch slice(int from, int count) {
+        if (from < 0 || count < 1 || from + count > rows) {
+            throw new IllegalArgumentException("rows [" + from + ", " + (from + count) + ") are outside the "
+                    + rows + " rows of this batch");
+        }
+        int a = from * seqLen;
+        int b = (from + count) * seqLen;
+        int[] l = java.util.Arrays.copyOfRange(labels, a, b);
+        int[][] cu = java.util.Arrays.copyOfRange(cuSeqlens, from, from + count);
+        long used = 0;
+        for (int[] c : cu) {
+            used += c[c.length - 1];
+        }
+        return new Batch(count, seqLen, java.util.Arrays.copyOfRange(inputIds, a, b), l,
+                java.util.Arrays.copyOfRange(positionIds, a, b), cu, used, countLossTokens(count, seqLen, l));
+    }
 }

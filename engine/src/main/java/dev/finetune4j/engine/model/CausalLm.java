@@ -339,15 +339,7 @@ public final class CausalLm implements AutoCloseable {
     }
 
     static long countLossTokens(Batch b) {
-        long n = 0;
-        for (int r = 0; r < b.rows(); r++) {
-            for (int t = 1; t < b.seqLen(); t++) {
-                if (b.labels()[r * b.seqLen() + t] != Batch.IGNORE_INDEX) {
-                    n++;
-                }
-            }
-        }
-        return n;
+        return Batch.countLossTokens(b.rows(), b.seqLen(), b.labels());
     }
 
     /** A fresh, empty KV cache for {@link #nextTokenLogits}. */

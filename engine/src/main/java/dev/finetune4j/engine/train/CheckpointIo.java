@@ -64,9 +64,8 @@ final class CheckpointIo {
         Map<String, Object> sched = schedule.stateDict();
         SchedulerState ss = SchedulerState.fromStateDict(sched, "the LR schedule");
         Timestamp t = state.timestamp();
-        var ts = new dev.finetune4j.checkpoint.composer.Timestamp(t.iteration(), t.epoch(), t.batch(), t.sample(),
-                t.token(), t.epochInIteration(), t.tokenInIteration(), t.batchInEpoch(), t.sampleInEpoch(),
-                t.tokenInEpoch(), t.totalWct(), t.iterationWct(), t.epochWct(), t.batchWct());
+        // both records carry Composer's Timestamp.state_dict(); the map is their common currency
+        var ts = dev.finetune4j.checkpoint.composer.Timestamp.fromStateDict(t.stateDict(), "the run's timestamp");
         Map<String, Object> extra = new LinkedHashMap<>();
         Map<String, Object> loader = new LinkedHashMap<>();
         loader.put("epoch", (long) state.loader().epoch());
@@ -130,10 +129,7 @@ final class CheckpointIo {
         for (Map<String, Object> g : cp.optimizer().paramGroups()) {
             lrs.add(((Number) g.get("lr")).doubleValue());
         }
-        var t = cp.timestamp();
-        Timestamp ts = new Timestamp(t.iteration(), t.epoch(), t.batch(), t.sample(), t.token(), t.epochInIteration(),
-                t.tokenInIteration(), t.batchInEpoch(), t.sampleInEpoch(), t.tokenInEpoch(), t.totalWct(),
-                t.iterationWct(), t.epochWct(), t.batchWct());
+        Timestamp ts = Timestamp.fromStateDict(cp.timestamp().toStateDict());
         LoaderState loader = new LoaderState(0, 0);
         if (cp.extraState().get("dataset_state") instanceof Map<?, ?> ds && ds.get("train") instanceof Map<?, ?> tr) {
             loader = new LoaderState(((Number) tr.get("epoch")).intValue(), ((Number) tr.get("position")).longValue());

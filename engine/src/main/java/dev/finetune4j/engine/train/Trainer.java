@@ -51,6 +51,7 @@ public final class Trainer {
     private final TrainingListener listener;
     private final CheckpointHooks hooks;
     private BooleanSupplier stopRequested = () -> false;
+    private List<TrainableParameter> params;
 
     /**
      * @param model    the model, weights loaded (LoRA adapters attached if any)
@@ -81,7 +82,7 @@ public final class Trainer {
             throw new TrainingException("the training data packs into 0 rows; nothing to train on");
         }
         ScheduleContext ctx = ScheduleContext.of(spec.duration(), batchesPerEpoch);
-        List<TrainableParameter> params = model.trainableParameters();
+        params = model.trainableParameters();
         List<ParameterGroup> groups = spec.loraPlusRatio() != 1.0
                 ? ParameterGroups.loraPlus(params, spec.learningRate(), spec.optimizer().weightDecay(),
                         spec.loraPlusRatio())
@@ -262,7 +263,6 @@ public final class Trainer {
                 }
             }
         }
-        List<TrainableParameter> params = model.trainableParameters();
         double norm = spec.gradientClipVal() > 0
                 ? GradientClipping.clipGlobalNorm(params, spec.gradientClipVal())
                 : GradientClipping.globalNorm(params);
@@ -317,16 +317,15 @@ public final class Trainer {
         TrainingState state = new TrainingState(ts, loader.state(),
                 early == null ? Double.POSITIVE_INFINITY : early.best(),
                 early == null ? 0 : early.evaluationsWithoutImprovement());
+        boolean lion = optimizer instanceof DecoupledLionW;
         Map<String, Object> defaults = new LinkedHashMap<>();
-        if (optimizer instanceof DecoupledLionW) {
-            defaults.put("betas", List.of(spec.optimizer().beta1(), spec.optimizer().beta2()));
-        } else {
-            defaults.put("betas", List.of(spec.optimizer().beta1(), spec.optimizer().beta2()));
+        defaults.put("betas", List.of(spec.optimizer().beta1(), spec.optimizer().beta2()));
+        if (!lion) {
             defaults.put("eps", spec.optimizer().eps());
             defaults.put("amsgrad", false);
         }
         Path p = CheckpointIo.save(folder, spec.keepCheckpoints(), spec.runName(), spec.seed(), model, optimizer,
-                optimizer instanceof DecoupledLionW ? "DecoupledLionW" : "DecoupledAdamW", defaults, schedule, state,
+                lion ? "DecoupledLionW" : "DecoupledAdamW", defaults, schedule, state,
                 hooks.integrations(model), hooks.metadata(model));
         listener.onEvent("checkpoint_saved", Map.of("path", p.toString(), "batch", ts.batch(), "epoch", ts.epoch(),
                 "kind", "composer"));
