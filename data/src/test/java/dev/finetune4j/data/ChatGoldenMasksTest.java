@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,7 +12,6 @@ import dev.finetune4j.tokenizer.HfTokenizer;
 import dev.finetune4j.tokenizer.TextTokenizer;
 import dev.finetune4j.tokenizer.template.JinjaChatTemplate;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,11 +51,7 @@ class ChatGoldenMasksTest {
 
     @BeforeAll
     static void load() {
-        Path root = TestFiles.conformance().resolve("tokenizers");
-        if (!Files.isDirectory(root)) {
-            System.out.println("SKIP ChatGoldenMasksTest: no conformance tokenizers at " + root);
-        }
-        assumeTrue(Files.isDirectory(root), "conformance tokenizers missing");
+        Path root = Conformance.path("tokenizers");
         llama = HfTokenizer.load(root.resolve("llama3.2"));
         qwen = HfTokenizer.load(root.resolve("qwen2.5"));
         mistral = HfTokenizer.load(root.resolve("mistral-7b-v0.1"));
@@ -74,7 +68,7 @@ class ChatGoldenMasksTest {
 
     /** The Mistral-7B-Instruct-v0.1 template from the chat-templates conformance suite. */
     static ChatTemplate mistralInstructTemplate() throws IOException {
-        JsonNode cases = new ObjectMapper().readTree(TestFiles.conformance().resolve("chat-templates/cases.json").toFile());
+        JsonNode cases = new ObjectMapper().readTree(Conformance.path("chat-templates/cases.json").toFile());
         for (JsonNode c : cases.path("cases")) {
             if (c.path("id").asText().endsWith("TheBloke/Mistral-7B-Instruct-v0.1-GPTQ")) {
                 return JinjaChatTemplate.compile(c.path("template").asText(), "Mistral-7B-Instruct-v0.1",
