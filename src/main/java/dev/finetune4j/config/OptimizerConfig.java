@@ -7,7 +7,7 @@ import java.util.List;
  *
  * @param name        {@code decoupled_lionw} (default) or {@code adamw}
  * @param betas       (β1, β2), default [0.99, 0.95] — for Lion β1 interpolates the update direction and β2 is the
- *                    momentum decay (reference-behaviours.md §1)
+ *                    momentum decay (docs/training.md §3.1)
  * @param weightDecay decoupled weight decay, default 0
  * @param eps         AdamW's ε, default 1e-8; null for Lion, which has none
  */

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A resolved, validated run configuration (design.md "Run configuration"; keys in snake_case). Paths are absolute
+ * A resolved, validated run configuration (docs/configuration.md; keys in snake_case). Paths are absolute
  * (relative ones were resolved against the config file's folder); aliases are resolved; nullable components mean
  * "not set / decided at run time" as documented per component. Load with {@link #load(Path, List)}; write the
  * {@code run.yaml} with {@link #toYaml()}.

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What a run exports reloads to the model it trained (reference-behaviours.md §4, §6): a LoRA run's PEFT adapter
+ * What a run exports reloads to the model it trained (docs/formats.md §4.2, §5): a LoRA run's PEFT adapter
  * ({@code huggingface/ba{N}/adapter_config.json + adapter_model.safetensors}) loaded onto the base folder gives the
  * trained model's logits, unmerged and merged; a full fine-tune's HF folder reloads via {@code HfModelFolder.open}
  * + {@code CausalLm.load} to identical logits.

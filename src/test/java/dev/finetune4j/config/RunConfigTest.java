@@ -244,7 +244,7 @@ class RunConfigTest {
         assertEquals(Precision.BF16, auto.precision().resolve(true));
         assertEquals(Precision.FP32, auto.precision().resolve(false));
         assertEquals(Precision.FP32, Precision.FP32.resolve(true));
-        // 0.02dur of 2 epochs of 1000 batches: 40 warmup batches (reference-behaviours.md §2)
+        // 0.02dur of 2 epochs of 1000 batches: 40 warmup batches (docs/training.md §1.2)
         RunConfig twoEpochs = load(MINIMAL + "training_duration: 2ep\nsave_interval: 0.5dur\n");
         assertEquals(Time.parse("40ba"), dev.finetune4j.engine.schedule.TimeConverter.convert(
                 twoEpochs.scheduler().tWarmup(), twoEpochs.scheduleContext(1000)));

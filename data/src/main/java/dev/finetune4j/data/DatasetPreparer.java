@@ -134,7 +134,7 @@ public final class DatasetPreparer {
                     : templateAcceptsSystem(tokenizer));
             this.dateString = options.chatDateString() != null ? options.chatDateString()
                     : LocalDate.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("dd MMM yyyy", Locale.ENGLISH));
-            // without a template of its own the tokenizer gets llm-foundry's ChatML default (§5)
+            // without a template of its own the tokenizer gets llm-foundry's ChatML default (docs/training.md §4.1)
             ChatTurnSlicer slicer = chat ? new ChatTurnSlicer(ChatTemplates.resolve(tokenizer, true),
                     Map.of("date_string", dateString)) : null;
             this.encoder = new ExampleEncoder(tokenizer, slicer, options.targetPrompts(), options.targetResponses());

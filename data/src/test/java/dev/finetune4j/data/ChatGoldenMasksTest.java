@@ -142,7 +142,7 @@ class ChatGoldenMasksTest {
                 + header + "assistant<|end_header_id|>\n\nParis.<|eot_id|>"
                 + header + "user<|end_header_id|>\n\nAnd of Italy?<|eot_id|>"
                 + header + "assistant<|end_header_id|>\n\nRome, since 1871.<|eot_id|>";
-        // <|eot_id|> is the tokenizer's EOS, so nothing is appended (§5)
+        // <|eot_id|> is the tokenizer's EOS, so nothing is appended (docs/training.md §4.3)
         assertGolden(llama, CHAT_WITH_SYSTEM, rendered, List.of("Paris.<|eot_id|>", "Rome, since 1871.<|eot_id|>"));
         PackedRow row = prepareOne(llama, CHAT_WITH_SYSTEM, TargetResponses.ALL);
         assertEquals(128000, row.inputIds()[0]);
@@ -160,7 +160,7 @@ class ChatGoldenMasksTest {
                 + "<|im_start|>assistant\nParis.<|im_end|>\n"
                 + "<|im_start|>user\nAnd of Italy?<|im_end|>\n"
                 + "<|im_start|>assistant\nRome, since 1871.<|im_end|>\n";
-        // the last response ends in "\n", not in EOS <|im_end|>, so llm-foundry appends EOS (§5)
+        // the last response ends in "\n", not in EOS <|im_end|>, so llm-foundry appends EOS (docs/training.md §4.3)
         assertGolden(qwen, CHAT_WITH_SYSTEM, rendered,
                 List.of("Paris.<|im_end|>\n", "Rome, since 1871.<|im_end|>\n<|im_end|>"));
         PackedRow row = prepareOne(qwen, CHAT, TargetResponses.ALL);

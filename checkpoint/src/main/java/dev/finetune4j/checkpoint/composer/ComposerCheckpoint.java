@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A Composer checkpoint (reference-behaviours §3): {@code {'state': {model, optimizers, schedulers, timestamp,
+ * A Composer checkpoint (docs/formats.md §3.1): {@code {'state': {model, optimizers, schedulers, timestamp,
  * rank_zero_seed, run_name, integrations, metadata, ...}, 'rng': [per-rank dict]}}. Model weights and optimizer
  * state are keyed by HF parameter name here; the file stores them under the FQN {@code model.<hf name>}.
  *

@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * A folder of Composer checkpoints as the Trainer keeps it (reference-behaviours §3): files
+ * A folder of Composer checkpoints as the Trainer keeps it (docs/formats.md §3.5): files
  * {@code ep{epoch}-ba{batch}-rank0.pt}, a relative symlink {@code latest-rank0.pt} to the newest (replaced
  * atomically: a temporary link renamed over the old one), optional retention of the newest N, and remote-style
  * {@code *.symlink} text files.

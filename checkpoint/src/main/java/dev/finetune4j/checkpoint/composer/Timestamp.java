@@ -6,7 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Composer's {@code Timestamp} (reference-behaviours §2): training progress counters and wall-clock durations, in
+ * Composer's {@code Timestamp} (docs/formats.md §3.2): training progress counters and wall-clock durations, in
  * the key order of {@code Timestamp.state_dict()}.
  */
 public record Timestamp(long iteration, long epoch, long batch, long sample, long token, long epochInIteration,

@@ -11,7 +11,7 @@ import java.util.Map;
 
 /**
  * Loads only the model weights of a Composer checkpoint, as {@code load_weights_only=True} does
- * (reference-behaviours §3): from a monolithic {@code .pt} file, from a remote-style {@code *.symlink} text file
+ * (docs/formats.md §3.7): from a monolithic {@code .pt} file, from a remote-style {@code *.symlink} text file
  * naming one, or from a sharded folder of {@code __N_0.distcp} files plus {@code .metadata}.
  */
 final class WeightsOnlyLoader {

@@ -19,8 +19,8 @@ import java.util.List;
 
 /**
  * A PEFT LoRA adapter folder: {@code adapter_config.json} + {@code adapter_model.safetensors} (metadata
- * {"format":"pt"}) with PEFT's saved keys {@code base_model.model.<hf module>.lora_A.weight} (reference-behaviours
- * §6). Writing accepts HF module keys ({@code model.layers.0.self_attn.q_proj.lora_A.weight}), in-memory keys with
+ * {"format":"pt"}) with PEFT's saved keys {@code base_model.model.<hf module>.lora_A.weight} (docs/formats.md §5).
+ * Writing accepts HF module keys ({@code model.layers.0.self_attn.q_proj.lora_A.weight}), in-memory keys with
  * the adapter name ({@code ...lora_A.default.weight}) or saved keys, and normalises them to the saved form.
  *
  * @param config the LoRA config

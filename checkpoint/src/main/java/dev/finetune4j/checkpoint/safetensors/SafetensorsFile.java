@@ -26,7 +26,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A safetensors file, validated and memory-mapped (reference-behaviours §7b). The header must be at most 100 MB of
+ * A safetensors file, validated and memory-mapped (docs/formats.md §2.2). The header must be at most 100 MB of
  * UTF-8 JSON starting with '{'; every tensor needs a known dtype, a non-negative shape and
  * {@code data_offsets} whose length matches; the tensors must cover the data buffer with no hole or overlap and the
  * file must end exactly where the buffer does. Tensors are slices of the mapping: nothing is copied onto the heap.

@@ -8,7 +8,7 @@ import java.util.OptionalInt;
 
 /**
  * Concatenates turns into one example with labels (llm-foundry {@code stitch_turns_decoder_only},
- * reference-behaviours §5 "Label construction"): prompts and responses are targets per the policies, and on the
+ * docs/training.md §4.3): prompts and responses are targets per the policies, and on the
  * last turn EOS is appended to the response unless it already ends with it.
  */
 public final class TurnStitcher {

@@ -25,7 +25,7 @@ import java.util.Set;
 
 /**
  * A Llama-family causal language model (Llama 2/3/3.x, CodeLlama, Mistral, Qwen2) with HF semantics
- * (reference-behaviours.md §8), fp32 master parameters under their HF names, optional LoRA adapters (§6) and an
+ * (docs/training.md §12.2), fp32 master parameters under their HF names, optional LoRA adapters (§8) and an
  * optional int8 base.
  *
  * <h2>Driving a training step</h2>

@@ -9,7 +9,7 @@ import java.util.Locale;
 
 /**
  * The architecture of a Llama-family decoder (Llama 2/3/3.x, CodeLlama, Mistral, Qwen2) as read from a HF
- * {@code config.json}, with HF's defaults per model type (reference-behaviours.md §8).
+ * {@code config.json}, with HF's defaults per model type (docs/training.md §12.1).
  *
  * @param qkvBias          q/k/v projections have a bias (Qwen2, or Llama's {@code attention_bias})
  * @param oBias            o_proj has a bias (Llama's {@code attention_bias})

@@ -1,7 +1,7 @@
 package dev.finetune4j.engine.model;
 
 /**
- * {@code rope_scaling} / {@code rope_parameters} of a config (reference-behaviours.md §8). {@code type} is one of
+ * {@code rope_scaling} / {@code rope_parameters} of a config (docs/training.md §12.3). {@code type} is one of
  * {@code linear}, {@code dynamic}, {@code llama3}; the llama3 fields are 0 for the other types.
  */
 public record RopeScaling(String type, double factor, double lowFreqFactor, double highFreqFactor,

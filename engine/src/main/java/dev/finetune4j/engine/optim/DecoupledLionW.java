@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import java.util.List;
 
 /**
- * llm-foundry's DecoupledLionW (reference-behaviours.md §1): decay first, {@code p *= 1 - (lr/initial_lr)·wd};
+ * llm-foundry's DecoupledLionW (docs/training.md §3.1): decay first, {@code p *= 1 - (lr/initial_lr)·wd};
  * {@code p -= lr·sign(β1·m + (1-β1)·g)}; {@code m = β2·m + (1-β2)·g}. State: {@code exp_avg} only.
  */
 public final class DecoupledLionW extends FusedOptimizer {

@@ -4,7 +4,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Composer's {@code CosineAnnealingWithWarmupScheduler} (reference-behaviours.md §2): linear warmup 0 → 1 while
+ * Composer's {@code CosineAnnealingWithWarmupScheduler} (docs/training.md §2.1): linear warmup 0 → 1 while
  * {@code t < t_w}, then {@code α = αf + (1 − αf) * (1 + cos(π τ)) / 2} with
  * {@code τ = clip((t − t_w) / (t_max − t_w), 0, 1)}.
  *

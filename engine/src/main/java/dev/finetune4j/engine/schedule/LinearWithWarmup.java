@@ -4,7 +4,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Composer's {@code LinearWithWarmupScheduler} as the code computes it (reference-behaviours.md §2): a linear
+ * Composer's {@code LinearWithWarmupScheduler} as the code computes it (docs/training.md §2.1): a linear
  * warmup {@code α = alphaI * t / t_w} while {@code t < t_w}, then
  * {@code α = αi + min(1, (t − t_w) / (t_max − t_w)) * (αf − αi)} (0 progress when {@code t_max <= t_w}).
  * The warmup is not scaled by ssr unless {@code scaleWarmup}.

@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  */
 public record Time(double value, TimeUnit unit) {
 
-    // reference-behaviours.md §2 "Time / TimeUnit": regex built from the units in enum order, IGNORECASE.
+    // docs/training.md §1.1: regex built from the units in enum order, IGNORECASE.
     private static final Pattern TIME_STRING = Pattern.compile(
             "^(.+)(iter|ep|ba|sp|tok|dur|sec)$",
             Pattern.CASE_INSENSITIVE | Pattern.UNIX_LINES);

@@ -4,7 +4,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
-/** Units of training time, with Composer's symbols (reference-behaviours.md §2 "Time / TimeUnit"). */
+/** Units of training time, with Composer's symbols (docs/training.md §1.1). */
 public enum TimeUnit {
     /** Iterations (a group of epochs; always 0 here). */
     ITERATION("iter"),

@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A snapshot of training progress, Composer's {@code Timestamp} (reference-behaviours.md §2 "Timestamp fields").
+ * A snapshot of training progress, Composer's {@code Timestamp} (docs/training.md §1.3).
  * Immutable: {@link #toNextBatch} and {@link #toNextEpoch} return new instances. Counts are totals over all ranks.
  *
  * @param iteration        iterations completed

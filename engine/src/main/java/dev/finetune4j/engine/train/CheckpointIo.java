@@ -20,7 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Saves and restores a run in the Composer checkpoint layout (reference-behaviours.md §3): model weights under
+ * Saves and restores a run in the Composer checkpoint layout (docs/formats.md §3.1): model weights under
  * {@code model.<hf name>} (LoRA runs: only the adapter weights), the optimizer state keyed by parameter FQN with
  * its param groups, the LambdaLR state, the timestamp, {@code rank_zero_seed}, and our data-loader position and
  * early-stopping record under {@code state['dataset_state']} / {@code state['callbacks']}.
@@ -42,7 +42,7 @@ final class CheckpointIo {
         optimizer.state().forEach((name, slots) -> perParam.put(fqn(name), slots));
         List<Map<String, Object>> groups = new ArrayList<>();
         for (ParameterGroup g : optimizer.groups()) {
-            // torch's key order (§1 "In a Composer checkpoint"): the optimizer's defaults in constructor order
+            // torch's key order (docs/formats.md §3.3): the optimizer's defaults in constructor order
             // (lr, betas[, eps], weight_decay[, amsgrad]), then initial_lr, params last
             Map<String, Object> pg = new LinkedHashMap<>();
             pg.put("lr", g.lr());
@@ -86,7 +86,7 @@ final class CheckpointIo {
     /**
      * The name a trainable parameter has in a Composer checkpoint (below the {@code model.} prefix): HF names for
      * base weights; for LoRA adapters PEFT's module path with the adapter name kept, as Composer saves a PEFT model
-     * (§3 {@code state.model}: {@code base_model.model.model.layers.0.self_attn.q_proj.lora_A.default.weight}).
+     * (docs/formats.md §3.1, {@code state.model}: {@code base_model.model.model.layers.0.self_attn.q_proj.lora_A.default.weight}).
      */
     static String fqn(String engineName) {
         if (!engineName.contains(".lora_A.") && !engineName.contains(".lora_B.")) {

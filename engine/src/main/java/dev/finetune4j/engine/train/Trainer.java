@@ -34,9 +34,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The training loop. One optimizer step per global batch: its micro-batches run forward and backward with the
  * loss sum divided by the global batch's trained-token count, so the gradient is the exact token mean of the global
- * batch (reference-behaviours.md §2 "Gradient accumulation"); then global-norm clipping, a NaN/Inf check, the
+ * batch (docs/training.md §7); then global-norm clipping, a NaN/Inf check, the
  * optimizer step at the scheduled lr, {@code LambdaLR.step()} and only then the timestamp advance (Composer's order,
- * §2 "When the LR is evaluated"). Evaluation and checkpoints follow Composer's interval rules.
+ * docs/training.md §2).
+ * Evaluation and checkpoints follow Composer's interval rules.
  *
  * <p>Dropout randomness is re-seeded from (seed, batch) at every step, so a resumed run draws the same masks as an
  * uninterrupted one; data order comes from the loader's (seed, epoch) permutation and resumes in O(1).
@@ -148,7 +149,7 @@ public final class Trainer {
                         + (lastSaved != null ? "; the last good checkpoint is " + lastSaved : "");
                 throw new TrainingException(reason);
             }
-            schedule.step(ts); // LambdaLR.step() before the timestamp advances (§2)
+            schedule.step(ts); // LambdaLR.step() before the timestamp advances (docs/training.md §2)
             double[] nextLrs = schedule.lrs();
             for (int g = 0; g < nextLrs.length; g++) {
                 optimizer.setLr(g, nextLrs[g]); // LambdaLR.step() also writes group['lr'], which checkpoints hold

@@ -10,7 +10,7 @@ class TimeConverterTest {
 
     @Test
     void durWithEpochDurationBecomesBatchesTruncated() {
-        // reference-behaviours.md §2: int(0.02 * 1000 * 2) = 40ba
+        // docs/training.md §1.2: int(0.02 * 1000 * 2) = 40ba
         ScheduleContext ctx = ScheduleContext.of(Time.parse("2ep"), 1000);
         assertEquals(Time.parse("40ba"), TimeConverter.convert(Time.parse("0.02dur"), ctx));
         // int() truncates: 0.02 * 33 * 1 = 0.66 -> 0

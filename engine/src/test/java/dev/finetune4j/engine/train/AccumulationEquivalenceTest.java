@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Gradient accumulation is exact (reference-behaviours.md §2 "Gradient accumulation / loss weighting"): a global
+ * Gradient accumulation is exact (docs/training.md §7): a global
  * batch of 8 rows as 1×8, 2×4 and 4×2 micro-batches gives the same loss, gradient norm and updated weights, although
  * its rows hold different numbers of loss tokens (so averaging per-micro-batch means would not).
  */

@@ -11,9 +11,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The lr each optimizer step trains with follows Composer's timing (reference-behaviours.md §2 "When the LR is
- * evaluated"): batch k (0-based) uses α(max(k−1, 0)), so with a linear warmup batches 0 and 1 both use lr 0. All
- * expected values below are computed by hand from §2's LinearWithWarmupScheduler code formula, not by the engine.
+ * The lr each optimizer step trains with follows Composer's timing (docs/training.md §2): batch k (0-based) uses
+ * α(max(k−1, 0)), so with a linear warmup batches 0 and 1 both use lr 0. All
+ * expected values below are computed by hand from the LinearWithWarmupScheduler code formula (docs/training.md §2.1), not by the engine.
  */
 class LrTimingTest {
     @TempDir
