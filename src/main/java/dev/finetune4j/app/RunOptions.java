@@ -10,7 +10,6 @@ import dev.finetune4j.engine.lora.LoraOptions;
 import dev.finetune4j.engine.model.DropoutOptions;
 import dev.finetune4j.engine.model.ModelOptions;
 import dev.finetune4j.engine.model.Precision;
-import dev.finetune4j.engine.schedule.Interval;
 import dev.finetune4j.engine.train.TrainingSpec;
 import java.nio.file.Path;
 
@@ -57,14 +56,14 @@ final class RunOptions {
         double eps = o.eps() == null ? 1e-8 : o.eps();
         TrainingSpec.EarlyStoppingSpec early = c.earlyStopping() == null ? null
                 : new TrainingSpec.EarlyStoppingSpec(c.earlyStopping().patience(), c.earlyStopping().minDelta());
-        return new TrainingSpec(runDir, c.runName(), c.microBatchSize(), c.globalBatchSize(), c.trainingDuration(),
+        return new TrainingSpec(runDir, c.runName(), c.microBatchSize(), c.globalBatchSize(), c.evalBatchSize(),
+                c.trainingDuration(),
                 c.learningRate(), new TrainingSpec.OptimizerSpec(o.name(), o.beta1(), o.beta2(), o.weightDecay(), eps),
                 c.scheduler().toScheduler(),
                 c.gradientClipVal(),
-                c.evalInterval() == null ? null : new Interval(c.evalInterval(), true),
-                c.saveInterval() == null ? null : new Interval(c.saveInterval(), true),
+                c.evalInterval(), c.saveInterval(),
                 c.saveNumCheckpointsToKeep(), c.autoresume(), early, c.evalPrompts(), c.seed(),
                 c.lora() != null && c.lora().loraplusLrRatio() != null ? c.lora().loraplusLrRatio() : 1.0,
-                c.logInterval().unit() == dev.finetune4j.engine.schedule.TimeUnit.BATCH ? (int) Math.max(1, c.logInterval().count()) : 1, true, false);
+                (int) c.logInterval().count(), true, false);
     }
 }

@@ -140,6 +140,11 @@ public record RunConfig(
         return RunConfigLoader.fromMap(values, baseDir);
     }
 
+    /** Every configuration key, nested ones dotted ({@code optimizer.betas}), in documentation order. */
+    public static List<String> keys() {
+        return RunConfigLoader.ALL_DOTTED;
+    }
+
     /** The resolved configuration as YAML (the run folder's {@code run.yaml}); {@link #load} reads it back. */
     public String toYaml() {
         return RunConfigYaml.write(this);

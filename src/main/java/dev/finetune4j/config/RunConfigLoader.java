@@ -218,7 +218,11 @@ final class RunConfigLoader {
             throw s.error("early_stopping", "needs evaluation data: set eval_data_path or validation_split_ratio");
         }
         Time evalInterval = positiveInterval(s, "eval_interval", "1ep");
-        Time logInterval = positiveInterval(s, "log_interval", "1ba");
+        // metrics lines are counted in optimizer steps; other units would be silently ignored downstream
+        Time logInterval = s.time("log_interval", "1ba", EnumSet.of(TimeUnit.BATCH), false);
+        if (logInterval.value() < 1) {
+            throw s.error("log_interval", "must be at least 1ba, got " + logInterval);
+        }
         ProgressMode progress = s.enumValue("progress", ProgressMode.class, ProgressMode.AUTO);
         Long workers = s.optionalInteger("preprocessing_num_workers", 1, 1024);
         return new RunConfig(runName, model, train, taskType, evalData, evalPrompts, customWeights, duration, lr,

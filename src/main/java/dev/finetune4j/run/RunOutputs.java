@@ -68,8 +68,7 @@ public final class RunOutputs implements RunListener, Closeable {
     }
 
     private static long progressSteps(RunConfig config) {
-        return config.logInterval().unit() == dev.finetune4j.engine.schedule.TimeUnit.BATCH
-                ? Math.max(1, config.logInterval().count()) : Long.MAX_VALUE;
+        return config.logInterval().count(); // log_interval is validated to whole batches (ba) >= 1
     }
 
     /** The run folder. */

@@ -25,6 +25,13 @@ class RunConfigErrorsTest {
     }
 
     @Test
+    void logIntervalCountsOptimizerSteps() throws IOException {
+        String e = error(MINIMAL + "log_interval: 100tok\n");
+        assertEquals(true, e.contains("log_interval") && e.contains("unit 'tok' is not allowed here; allowed units: ba"), e);
+        assertEquals(true, error(MINIMAL + "log_interval: 0ba\n").contains("must be at least 1ba"));
+    }
+
+    @Test
     void unknownKeysSuggestTheNearKey() throws IOException {
         assertEquals("key 'learing_rate': unknown key; did you mean 'learning_rate'? allowed keys: run_name, model,"
                 + " train_data_path, task_type, eval_data_path, eval_prompts, custom_weights_path, training_duration,"

@@ -122,8 +122,8 @@ public final class Trainer {
 
     private TrainingResult loop(Loader loader, ScheduleContext ctx, Optimizer optimizer, LrSchedule schedule,
                                 Timestamp ts, EarlyStopping early, Path checkpoints) {
-        Interval evalEvery = spec.evalInterval();
-        Interval saveEvery = spec.saveInterval();
+        Interval evalEvery = spec.evalInterval() == null ? null : new Interval(spec.evalInterval(), true);
+        Interval saveEvery = spec.saveInterval() == null ? null : new Interval(spec.saveInterval(), true);
         Path lastSaved = null;
         long lastSavedBatch = -1;
         Double lastValLoss = null;
@@ -286,7 +286,7 @@ public final class Trainer {
         boolean was = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
         try {
-            Loader l = eval.sequentialLoader(spec.microBatchSize());
+            Loader l = eval.sequentialLoader(spec.evalBatchSize());
             while (l.hasNext()) {
                 Batch b = l.next();
                 try (NDScope scope = new NDScope()) {

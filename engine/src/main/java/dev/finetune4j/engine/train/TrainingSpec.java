@@ -1,6 +1,5 @@
 package dev.finetune4j.engine.train;
 
-import dev.finetune4j.engine.schedule.Interval;
 import dev.finetune4j.engine.schedule.Scheduler;
 import dev.finetune4j.engine.schedule.Time;
 import java.nio.file.Path;
@@ -15,13 +14,14 @@ import java.util.Objects;
  * @param runName           Composer's run_name
  * @param microBatchSize    rows per forward/backward
  * @param globalBatchSize   rows per optimizer step (a multiple of microBatchSize)
+ * @param evalBatchSize     rows per evaluation forward
  * @param duration          training_duration (ep, ba, sp, tok)
  * @param learningRate      the peak (initial) learning rate
  * @param optimizer         optimizer settings
  * @param scheduler         the LR schedule (Composer semantics, driven with LambdaLR timing)
  * @param gradientClipVal   max global grad norm; 0 or negative disables clipping (the norm is still computed)
- * @param evalInterval      when to evaluate (null = only at the end when eval data exists)
- * @param saveInterval      when to checkpoint (null = only at the end)
+ * @param evalInterval      when to evaluate, also at the end (null = only at the end when eval data exists)
+ * @param saveInterval      when to checkpoint, also at the end (null = only at the end)
  * @param keepCheckpoints   how many checkpoints to keep (0 or negative = all)
  * @param autoresume        continue from checkpoints/latest-rank0.pt when it exists
  * @param earlyStopping     null = off
@@ -32,9 +32,10 @@ import java.util.Objects;
  * @param exportHuggingFace write huggingface/ba{N}/ at the end
  * @param mergeLoraOnExport export a merged model folder instead of a PEFT adapter for LoRA runs
  */
-public record TrainingSpec(Path runDir, String runName, int microBatchSize, int globalBatchSize, Time duration,
+public record TrainingSpec(Path runDir, String runName, int microBatchSize, int globalBatchSize, int evalBatchSize,
+                           Time duration,
                            double learningRate, OptimizerSpec optimizer, Scheduler scheduler, double gradientClipVal,
-                           Interval evalInterval, Interval saveInterval, int keepCheckpoints, boolean autoresume,
+                           Time evalInterval, Time saveInterval, int keepCheckpoints, boolean autoresume,
                            EarlyStoppingSpec earlyStopping, List<String> evalPrompts, long seed, double loraPlusRatio,
                            int logInterval, boolean exportHuggingFace, boolean mergeLoraOnExport) {
 
@@ -46,6 +47,9 @@ public record TrainingSpec(Path runDir, String runName, int microBatchSize, int 
         if (microBatchSize < 1 || globalBatchSize < microBatchSize || globalBatchSize % microBatchSize != 0) {
             throw new IllegalArgumentException("global_batch_size (" + globalBatchSize + ") must be a positive multiple"
                     + " of micro_batch_size (" + microBatchSize + ")");
+        }
+        if (evalBatchSize < 1) {
+            throw new IllegalArgumentException("eval_batch_size must be >= 1, got " + evalBatchSize);
         }
         if (!(learningRate > 0)) {
             throw new IllegalArgumentException("learning_rate must be > 0, got " + learningRate);

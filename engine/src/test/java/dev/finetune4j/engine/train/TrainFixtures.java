@@ -12,7 +12,6 @@ import dev.finetune4j.engine.model.DropoutOptions;
 import dev.finetune4j.engine.model.ModelOptions;
 import dev.finetune4j.engine.model.Precision;
 import dev.finetune4j.engine.model.TinyModels;
-import dev.finetune4j.engine.schedule.Interval;
 import dev.finetune4j.engine.schedule.Scheduler;
 import dev.finetune4j.engine.schedule.Time;
 import java.nio.file.Path;
@@ -101,9 +100,9 @@ final class TrainFixtures {
         }
 
         TrainingSpec build() {
-            return new TrainingSpec(runDir, "test-run", micro, global, Time.parse(duration), lr, optimizer, scheduler,
-                    clip, evalInterval == null ? null : Interval.parse(evalInterval, true),
-                    saveInterval == null ? null : Interval.parse(saveInterval, true), keep, autoresume,
+            return new TrainingSpec(runDir, "test-run", micro, global, micro, Time.parse(duration), lr, optimizer,
+                    scheduler, clip, evalInterval == null ? null : Time.parse(evalInterval),
+                    saveInterval == null ? null : Time.parse(saveInterval), keep, autoresume,
                     earlyStopping, List.of(), seed, 1.0, 1, false, false);
         }
     }
