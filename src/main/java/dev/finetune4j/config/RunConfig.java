@@ -1,7 +1,5 @@
 package dev.finetune4j.config;
 
-import dev.finetune4j.engine.schedule.Interval;
-import dev.finetune4j.engine.schedule.ScheduleContext;
 import dev.finetune4j.engine.schedule.Time;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -176,24 +174,6 @@ public record RunConfig(
     }
 
     /**
-     * The scheduler context of this run: {@code training_duration} as max_duration and the number of optimizer
-     * steps per epoch (Composer's dataloader_len), needed to convert {@code dur}/{@code ep} times to batches.
-     */
-    public ScheduleContext scheduleContext(long batchesPerEpoch) {
-        return ScheduleContext.of(trainingDuration, batchesPerEpoch);
-    }
-
-    /** A fresh trigger for {@code save_interval}, also firing at the end of training (Composer's default). */
-    public Interval saveTrigger() {
-        return new Interval(saveInterval, true);
-    }
-
-    /** A fresh trigger for {@code eval_interval}, also firing at the end of training. */
-    public Interval evalTrigger() {
-        return new Interval(evalInterval, true);
-    }
-
-    /**
      * Checks that the inputs exist before any work starts: the model folder with its {@code config.json}, the
      * training data, and the eval data and custom weights when set.
      *
@@ -222,11 +202,6 @@ public record RunConfig(
     /** Whether adapters are trained (a {@code lora} block is present). */
     public boolean usesLora() {
         return lora != null;
-    }
-
-    /** Micro-batches per optimizer step: global / micro batch size. */
-    public int gradientAccumulationSteps() {
-        return globalBatchSize / microBatchSize;
     }
 
     /** The seed of the train/validation split ({@code train_data_split_seed}, else {@code seed}). */

@@ -132,7 +132,6 @@ class RunConfigTest {
         assertEquals(42, c.seed());
         assertEquals(2, c.microBatchSize());
         assertEquals(8, c.globalBatchSize());
-        assertEquals(4, c.gradientAccumulationSteps());
         assertEquals(4, c.evalBatchSize());
         assertEquals(new OptimizerConfig("adamw", List.of(0.9, 0.999), 0.01, 1e-6), c.optimizer());
         assertEquals(new SchedulerConfig("cosine_with_warmup", Time.parse("100ba"), 0.9, 0.1), c.scheduler());
@@ -199,8 +198,8 @@ class RunConfigTest {
         assertEquals(List.of("a", "b"), c.evalPrompts());
         assertNull(c.contextLength());
         // an override replaces the file's value; an empty value removes it (back to the default)
-        assertEquals(4, load(MINIMAL + "micro_batch_size: 4\nglobal_batch_size: 8\n", "micro_batch_size=2")
-                .gradientAccumulationSteps());
+        assertEquals(2, load(MINIMAL + "micro_batch_size: 4\nglobal_batch_size: 8\n", "micro_batch_size=2")
+                .microBatchSize());
         assertEquals(1, load(MINIMAL + "seed: 3\n", "seed=1").seed());
         assertEquals(17, load(MINIMAL + "seed: 3\n", "seed=").seed());
     }
@@ -247,9 +246,10 @@ class RunConfigTest {
         // 0.02dur of 2 epochs of 1000 batches: 40 warmup batches (docs/training.md §1.2)
         RunConfig twoEpochs = load(MINIMAL + "training_duration: 2ep\nsave_interval: 0.5dur\n");
         assertEquals(Time.parse("40ba"), dev.finetune4j.engine.schedule.TimeConverter.convert(
-                twoEpochs.scheduler().tWarmup(), twoEpochs.scheduleContext(1000)));
-        assertEquals(Time.parse("0.5dur"), twoEpochs.saveTrigger().interval());
-        assertEquals(Time.parse("1ep"), twoEpochs.evalTrigger().interval());
+                twoEpochs.scheduler().tWarmup(),
+                dev.finetune4j.engine.schedule.ScheduleContext.of(twoEpochs.trainingDuration(), 1000)));
+        assertEquals(Time.parse("0.5dur"), twoEpochs.saveInterval());
+        assertEquals(Time.parse("1ep"), twoEpochs.evalInterval());
     }
 
     @Test

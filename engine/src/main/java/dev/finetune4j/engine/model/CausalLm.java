@@ -331,13 +331,6 @@ public final class CausalLm implements AutoCloseable {
         return new StepLoss(sum, countLossTokens(batch));
     }
 
-    /** Per-position losses {@code [rows, seqLen-1]} (position t scores label t+1; 0 where ignored). */
-    public NDArray tokenLosses(Batch batch) {
-        NDArray logits = computeLogits(batch, false);
-        NDArray labels = manager.create(toLongs(batch.labels()), new Shape(batch.rows(), batch.seqLen()));
-        return kernels.crossEntropyTokens(logits, labels);
-    }
-
     static long countLossTokens(Batch b) {
         return Batch.countLossTokens(b.rows(), b.seqLen(), b.labels());
     }

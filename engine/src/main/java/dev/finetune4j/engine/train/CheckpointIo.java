@@ -110,7 +110,7 @@ final class CheckpointIo {
     }
 
     /** What a resumed run continues from. */
-    record Restored(TrainingState state, Map<String, Object> schedulerState, List<Double> groupLrs) {
+    record Restored(TrainingState state, Map<String, Object> schedulerState) {
     }
 
     static Restored restore(Path file, CausalLm model, Optimizer optimizer) {
@@ -125,10 +125,6 @@ final class CheckpointIo {
         LinkedHashMap<String, Map<String, StoredTensor>> optState = new LinkedHashMap<>();
         cp.optimizer().state().forEach((k, v) -> optState.put(engineName(k), v));
         optimizer.loadState(optState);
-        List<Double> lrs = new ArrayList<>();
-        for (Map<String, Object> g : cp.optimizer().paramGroups()) {
-            lrs.add(((Number) g.get("lr")).doubleValue());
-        }
         Timestamp ts = Timestamp.fromStateDict(cp.timestamp().toStateDict());
         LoaderState loader = new LoaderState(0, 0);
         if (cp.extraState().get("dataset_state") instanceof Map<?, ?> ds && ds.get("train") instanceof Map<?, ?> tr) {
@@ -140,6 +136,6 @@ final class CheckpointIo {
             best = ((Number) es.get("best")).doubleValue();
             wait = ((Number) es.get("wait")).intValue();
         }
-        return new Restored(new TrainingState(ts, loader, best, wait), cp.scheduler().toStateDict(), lrs);
+        return new Restored(new TrainingState(ts, loader, best, wait), cp.scheduler().toStateDict());
     }
 }

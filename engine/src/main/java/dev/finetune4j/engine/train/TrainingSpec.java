@@ -60,11 +60,6 @@ public record TrainingSpec(Path runDir, String runName, int microBatchSize, int 
         loraPlusRatio = loraPlusRatio <= 0 ? 1.0 : loraPlusRatio;
     }
 
-    /** Micro-batches per optimizer step. */
-    public int accumulationSteps() {
-        return globalBatchSize / microBatchSize;
-    }
-
     /** Optimizer settings: name (decoupled_lionw | adamw), betas, weight decay, eps (AdamW). */
     public record OptimizerSpec(String name, double beta1, double beta2, double weightDecay, double eps) {
         public OptimizerSpec {
