@@ -38,7 +38,7 @@ public final class ComposerCheckpoints {
      * {@code latest-rank0.pt} at it and deletes all but the newest {@code keepNewest} checkpoints (-1 keeps all).
      */
     public static Path save(Path folder, ComposerCheckpoint checkpoint, int keepNewest) {
-        Timestamp ts = checkpoint.timestamp() == null ? Timestamp.zero() : checkpoint.timestamp();
+        Timestamp ts = checkpoint.timestamp() == null ? Timestamp.ZERO : checkpoint.timestamp();
         Path file = folder.resolve(fileName(ts.epoch(), ts.batch()));
         checkpoint.write(file);
         updateLatest(folder, file.getFileName().toString());

@@ -1,5 +1,6 @@
 package dev.finetune4j.engine.schedule;
 
+import dev.finetune4j.checkpoint.composer.Timestamp;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -32,10 +33,10 @@ public record CosineWithWarmup(Time tWarmup, Time tMax, double alphaF, boolean s
         Time tm = TimeConverter.convert(tMax, ctx, ctx.ssr());
         WarmupChecks.requireSameUnit(tw, tm, tWarmup, tMax);
         WarmupChecks.requireCoversTraining(tm, ctx);
-        if (ts.isBefore(tw)) {
+        if (tw.isAfter(ts)) {
             return new LinearScheduler(0.0, 1.0, tWarmup).alpha(ts, ctx, scaleWarmup ? ctx.ssr() : 1.0);
         }
-        double t = ts.get(tw.unit());
+        double t = tw.unit().count(ts);
         double frac = tm.value() > tw.value() ? (t - tw.value()) / (tm.value() - tw.value()) : 0.0;
         frac = Math.min(1.0, frac);
         return cosineAnneal(frac, alphaF);

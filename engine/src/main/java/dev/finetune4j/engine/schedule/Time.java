@@ -1,5 +1,6 @@
 package dev.finetune4j.engine.schedule;
 
+import dev.finetune4j.checkpoint.composer.Timestamp;
 import java.util.Objects;
 import java.util.OptionalDouble;
 import java.util.regex.Matcher;
@@ -133,5 +134,10 @@ public record Time(double value, TimeUnit unit) {
     public String toString() {
         String v = unit == TimeUnit.DURATION ? Double.toString(value) : Long.toString((long) value);
         return v + unit.symbol();
+    }
+
+    /** Whether {@code ts} has not reached this time yet: Composer's {@code timestamp < time} (same unit as here). */
+    public boolean isAfter(Timestamp ts) {
+        return unit.count(ts) < value;
     }
 }

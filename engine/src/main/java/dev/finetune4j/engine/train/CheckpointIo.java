@@ -5,12 +5,12 @@ import dev.finetune4j.checkpoint.composer.ComposerCheckpoint;
 import dev.finetune4j.checkpoint.composer.ComposerCheckpoints;
 import dev.finetune4j.checkpoint.composer.OptimizerState;
 import dev.finetune4j.checkpoint.composer.SchedulerState;
+import dev.finetune4j.checkpoint.composer.Timestamp;
 import dev.finetune4j.data.LoaderState;
 import dev.finetune4j.engine.model.CausalLm;
 import dev.finetune4j.engine.optim.Optimizer;
 import dev.finetune4j.engine.optim.ParameterGroup;
 import dev.finetune4j.engine.schedule.LrSchedule;
-import dev.finetune4j.engine.schedule.Timestamp;
 import dev.finetune4j.engine.model.TrainableParameter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -64,8 +64,6 @@ final class CheckpointIo {
         Map<String, Object> sched = schedule.stateDict();
         SchedulerState ss = SchedulerState.fromStateDict(sched, "the LR schedule");
         Timestamp t = state.timestamp();
-        // both records carry Composer's Timestamp.state_dict(); the map is their common currency
-        var ts = dev.finetune4j.checkpoint.composer.Timestamp.fromStateDict(t.stateDict(), "the run's timestamp");
         Map<String, Object> extra = new LinkedHashMap<>();
         Map<String, Object> loader = new LinkedHashMap<>();
         loader.put("epoch", (long) state.loader().epoch());
@@ -79,7 +77,7 @@ final class CheckpointIo {
         rng.put("finetune4j_seed", seed);
         rng.put("batch", t.batch());
         ComposerCheckpoint cp = new ComposerCheckpoint(weights, new OptimizerState(optimizerName, perParam, groups),
-                ss, ts, seed, runName, List.of(rng), integrations, metadata, extra);
+                ss, t, seed, runName, List.of(rng), integrations, metadata, extra);
         return ComposerCheckpoints.save(folder, cp, keep);
     }
 
@@ -125,7 +123,7 @@ final class CheckpointIo {
         LinkedHashMap<String, Map<String, StoredTensor>> optState = new LinkedHashMap<>();
         cp.optimizer().state().forEach((k, v) -> optState.put(engineName(k), v));
         optimizer.loadState(optState);
-        Timestamp ts = Timestamp.fromStateDict(cp.timestamp().toStateDict());
+        Timestamp ts = cp.timestamp();
         LoaderState loader = new LoaderState(0, 0);
         if (cp.extraState().get("dataset_state") instanceof Map<?, ?> ds && ds.get("train") instanceof Map<?, ?> tr) {
             loader = new LoaderState(((Number) tr.get("epoch")).intValue(), ((Number) tr.get("position")).longValue());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.finetune4j.checkpoint.composer.Timestamp;
 import org.junit.jupiter.api.Test;
 
 /** α at every batch against the formulas of docs/training.md §2.1, written out independently here. */
