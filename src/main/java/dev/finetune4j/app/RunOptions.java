@@ -19,7 +19,7 @@ final class RunOptions {
     }
 
     static DataOptions data(RunConfig c, int contextLength, Path cacheDir, String modelType) {
-        DataOptions.Builder b = DataOptions.builder(TaskType.valueOf(c.taskType().name()), c.trainDataPath(),
+        DataOptions.Builder b = DataOptions.builder(c.taskType(), c.trainDataPath(),
                         contextLength)
                 .evalDataPath(c.evalDataPath())
                 .validateInputs(c.validateInputs())
@@ -40,8 +40,7 @@ final class RunOptions {
     }
 
     static ModelOptions model(RunConfig c, Device device, boolean onCuda) {
-        Precision p = c.precision().resolve(onCuda) == dev.finetune4j.config.Precision.BF16 ? Precision.BF16
-                : Precision.FP32;
+        Precision p = c.precision().resolve(onCuda);
         LoraOptions lora = null;
         if (c.lora() != null) {
             lora = new LoraOptions(c.lora().r(), c.lora().alpha(), c.lora().dropout(), c.lora().targetModules(),

@@ -1,5 +1,7 @@
 package dev.finetune4j.config;
 
+import dev.finetune4j.data.TaskType;
+import dev.finetune4j.engine.model.Precision;
 import dev.finetune4j.engine.schedule.Time;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.finetune4j.data.TaskType;
+import dev.finetune4j.engine.model.Precision;
 import dev.finetune4j.engine.schedule.Time;
 import dev.finetune4j.engine.schedule.TimeUnit;
 import java.io.IOException;
@@ -185,8 +187,10 @@ final class RunConfigLoader {
                     + " adapters on top of them");
         }
         DropoutConfig dropout = ConfigBlocks.dropout(s, origin);
+        // amp_bf16: Composer's name; fp64 is a test-only engine precision, not a run setting
         Precision precision = "amp_bf16".equalsIgnoreCase(s.string("precision", "auto")) ? Precision.BF16
-                : s.enumValue("precision", Precision.class, Precision.AUTO); // amp_bf16: Composer's name
+                : Precision.valueOf(s.choice("precision", List.of("auto", "bf16", "fp32"), "auto")
+                        .toUpperCase(Locale.ROOT));
         String device = s.string("device", "auto").toLowerCase(Locale.ROOT);
         if (!DEVICE.matcher(device).matches()) {
             throw s.error("device", "'" + device + "' is not allowed; allowed values: auto, cpu, cuda, cuda:N");

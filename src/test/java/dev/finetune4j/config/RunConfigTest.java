@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.finetune4j.data.TaskType;
+import dev.finetune4j.engine.model.Precision;
 import dev.finetune4j.engine.schedule.CosineWithWarmup;
 import dev.finetune4j.engine.schedule.Time;
 import java.io.IOException;

@@ -7,6 +7,7 @@ import dev.finetune4j.engine.lora.LoraOptions;
  * How to build a model for a run.
  *
  * @param device    where every tensor of the run lives (see {@code Devices.resolve})
+ * @param precision compute precision; {@code AUTO} is resolved for the device here
  * @param lora      LoRA adapters to add (base frozen), or null for full fine-tuning
  * @param int8      store frozen base Linear weights as int8 with per-output-channel scales (requires LoRA)
  * @param seed      seeds random init (weights, LoRA A) and dropout
@@ -15,6 +16,7 @@ public record ModelOptions(Device device, Precision precision, DropoutOptions dr
                            long seed) {
 
     public ModelOptions {
+        precision = (precision == null ? Precision.AUTO : precision).resolve(device != null && device.isGpu());
         if (dropout == null) {
             dropout = DropoutOptions.NONE;
         }
