@@ -1,5 +1,6 @@
 package dev.finetune4j.run;
 
+import dev.finetune4j.checkpoint.AtomicFiles;
 import dev.finetune4j.config.RunConfig;
 import java.io.Closeable;
 import java.io.IOException;

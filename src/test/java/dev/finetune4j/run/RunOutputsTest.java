@@ -3,6 +3,7 @@ package dev.finetune4j.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.finetune4j.checkpoint.AtomicFiles;
 import dev.finetune4j.config.RunConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

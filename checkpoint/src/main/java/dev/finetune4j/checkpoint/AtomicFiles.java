@@ -107,6 +107,13 @@ public final class AtomicFiles {
         }
     }
 
+    /** fsyncs a regular file's content (e.g. after a copy that is published by a later rename). */
+    public static void fsyncFile(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+    }
+
     /** Deletes a file tree if it exists (used for our own temporary folders). */
     public static void deleteTree(Path root) throws IOException {
         if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
