@@ -104,7 +104,7 @@ final class RunPipeline {
 
     private CausalLm loadModel(HfModelFolder folder, LlamaConfig modelConfig, ModelOptions options) {
         CausalLm model;
-        if (folder.tensorNames().isEmpty()) {
+        if (folder.names().isEmpty()) {
             LOG.warn("{} holds no weights: starting from a random initialisation (initializer_range {}, seed {})",
                     folder.dir(), modelConfig.initializerRange(), options.seed());
             model = CausalLm.random(modelConfig, options);

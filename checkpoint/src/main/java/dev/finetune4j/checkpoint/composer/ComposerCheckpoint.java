@@ -3,6 +3,7 @@ package dev.finetune4j.checkpoint.composer;
 import dev.finetune4j.checkpoint.CheckpointFormatException;
 import dev.finetune4j.checkpoint.DType;
 import dev.finetune4j.checkpoint.StoredTensor;
+import dev.finetune4j.checkpoint.TensorSource;
 import dev.finetune4j.checkpoint.torch.PyTuple;
 import dev.finetune4j.checkpoint.torch.TorchFile;
 import java.nio.ByteBuffer;
@@ -32,7 +33,7 @@ import java.util.Map;
 public record ComposerCheckpoint(LinkedHashMap<String, StoredTensor> model, OptimizerState optimizer,
                                  SchedulerState scheduler, Timestamp timestamp, Long rankZeroSeed, String runName,
                                  List<Map<String, Object>> rng, Map<String, Object> integrations,
-                                 Map<String, Object> metadata, Map<String, Object> extraState) {
+                                 Map<String, Object> metadata, Map<String, Object> extraState) implements TensorSource {
     /** The FQN prefix of the HF model inside Composer's HuggingFaceModel wrapper. */
     public static final String MODEL_PREFIX = "model.";
 
@@ -42,6 +43,27 @@ public record ComposerCheckpoint(LinkedHashMap<String, StoredTensor> model, Opti
         integrations = integrations == null ? Map.of() : new LinkedHashMap<>(integrations);
         metadata = metadata == null ? Map.of() : new LinkedHashMap<>(metadata);
         extraState = extraState == null ? Map.of() : new LinkedHashMap<>(extraState);
+    }
+
+    /** The model weights' HF names, in file order (the {@code model.} FQN prefix removed). */
+    @Override
+    public List<String> names() {
+        return List.copyOf(model.keySet());
+    }
+
+    @Override
+    public boolean contains(String name) {
+        return model.containsKey(name);
+    }
+
+    /** A model weight by HF name. */
+    @Override
+    public StoredTensor tensor(String name) {
+        StoredTensor t = model.get(name);
+        if (t == null) {
+            throw new CheckpointFormatException("Composer checkpoint: no model weight named '" + name + "'");
+        }
+        return t;
     }
 
     /** A weights-only checkpoint ({@code {'state': {'model', 'integrations', 'metadata'}}}). */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune4j.checkpoint.CheckpointFormatException;
 import dev.finetune4j.checkpoint.StoredTensor;
+import dev.finetune4j.checkpoint.TensorSource;
 import dev.finetune4j.checkpoint.torch.TorchFile;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,7 +20,7 @@ import java.util.Set;
  * {@code pytorch_model.bin} (or the shards of {@code pytorch_model.bin.index.json}) read through the weights-only
  * torch reader. Each file must hold a flat dict of tensors; contiguous tensors stay memory-mapped.
  */
-final class TorchBinWeights implements HfModelFolder.WeightSource {
+final class TorchBinWeights implements TensorSource {
     private final Path path;
     private final Map<String, StoredTensor> tensors;
 
@@ -79,7 +80,7 @@ final class TorchBinWeights implements HfModelFolder.WeightSource {
         return out;
     }
 
-    @Override
+    /** The {@code .bin} file or its index. */
     public Path path() {
         return path;
     }

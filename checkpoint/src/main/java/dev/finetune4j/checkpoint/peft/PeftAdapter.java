@@ -8,6 +8,7 @@ import dev.finetune4j.checkpoint.DType;
 import dev.finetune4j.checkpoint.PythonJson;
 import dev.finetune4j.checkpoint.StoredTensor;
 import dev.finetune4j.checkpoint.TensorConversions;
+import dev.finetune4j.checkpoint.TensorSource;
 import dev.finetune4j.checkpoint.hf.FolderSwap;
 import dev.finetune4j.checkpoint.safetensors.SafetensorsFile;
 import dev.finetune4j.checkpoint.safetensors.SafetensorsWriter;
@@ -26,7 +27,7 @@ import java.util.List;
  * @param config the LoRA config
  * @param tensors adapter weights by saved key, in file order
  */
-public record PeftAdapter(PeftConfig config, LinkedHashMap<String, StoredTensor> tensors) {
+public record PeftAdapter(PeftConfig config, LinkedHashMap<String, StoredTensor> tensors) implements TensorSource {
     /** Prefix of saved keys. */
     public static final String PREFIX = "base_model.model.";
     public static final String CONFIG_FILE = "adapter_config.json";
@@ -34,6 +35,27 @@ public record PeftAdapter(PeftConfig config, LinkedHashMap<String, StoredTensor>
 
     public PeftAdapter {
         tensors = new LinkedHashMap<>(tensors);
+    }
+
+    /** The adapter's saved keys ({@code base_model.model.<module>.lora_A.weight}), in file order. */
+    @Override
+    public List<String> names() {
+        return List.copyOf(tensors.keySet());
+    }
+
+    @Override
+    public boolean contains(String name) {
+        return tensors.containsKey(name);
+    }
+
+    /** The adapter tensor under its saved key. */
+    @Override
+    public StoredTensor tensor(String name) {
+        StoredTensor t = tensors.get(name);
+        if (t == null) {
+            throw new CheckpointFormatException("PEFT adapter: no tensor named '" + name + "'");
+        }
+        return t;
     }
 
     /** Writes the adapter folder atomically (as a whole), keeping tensor dtypes. */

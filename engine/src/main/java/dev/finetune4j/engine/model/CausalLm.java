@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.finetune4j.checkpoint.DType;
 import dev.finetune4j.checkpoint.StoredTensor;
+import dev.finetune4j.checkpoint.TensorSource;
 import dev.finetune4j.checkpoint.hf.HfModelFolder;
 import dev.finetune4j.checkpoint.peft.PeftAdapter;
 import dev.finetune4j.checkpoint.peft.PeftConfig;
@@ -100,8 +101,7 @@ public final class CausalLm implements AutoCloseable {
      */
     public static CausalLm load(HfModelFolder folder, ModelOptions options) {
         LlamaConfig config = LlamaConfig.fromJson(folder.config());
-        Set<String> names = new LinkedHashSet<>(folder.tensorNames());
-        return fromWeights(config, WeightSource.of(names, folder::tensor), options);
+        return fromWeights(config, folder, options);
     }
 
     /**
@@ -111,7 +111,7 @@ public final class CausalLm implements AutoCloseable {
      *
      * @throws StateDictException naming a missing, unexpected or mis-shaped tensor
      */
-    public static CausalLm fromWeights(LlamaConfig config, WeightSource weights, ModelOptions options) {
+    public static CausalLm fromWeights(LlamaConfig config, TensorSource weights, ModelOptions options) {
         CausalLm m = new CausalLm(config, options);
         Engine.getEngine("PyTorch").setRandomSeed((int) options.seed());
         Set<String> expected = new LinkedHashSet<>(m.parameterNames(false));
@@ -123,7 +123,7 @@ public final class CausalLm implements AutoCloseable {
             }
         }
         for (String name : expected) {
-            if (!weights.names().contains(name)) {
+            if (!weights.contains(name)) {
                 throw new StateDictException("weights lack tensor '" + name + "' required by config.json ("
                         + config.modelType() + ", " + config.numHiddenLayers() + " layers)");
             }
