@@ -10,6 +10,7 @@ import dev.finetune4j.engine.lora.LoraOptions;
 import dev.finetune4j.engine.model.DropoutOptions;
 import dev.finetune4j.engine.model.ModelOptions;
 import dev.finetune4j.engine.model.Precision;
+import dev.finetune4j.engine.optim.Optimizers;
 import dev.finetune4j.engine.train.TrainingSpec;
 import java.nio.file.Path;
 
@@ -52,7 +53,7 @@ final class RunOptions {
 
     static TrainingSpec training(RunConfig c, Path runDir) {
         var o = c.optimizer();
-        double eps = o.eps() == null ? 1e-8 : o.eps();
+        double eps = o.eps() == null ? Optimizers.DEFAULT_EPS : o.eps();
         TrainingSpec.EarlyStoppingSpec early = c.earlyStopping() == null ? null
                 : new TrainingSpec.EarlyStoppingSpec(c.earlyStopping().patience(), c.earlyStopping().minDelta());
         return new TrainingSpec(runDir, c.runName(), c.microBatchSize(), c.globalBatchSize(), c.evalBatchSize(),

@@ -1,6 +1,7 @@
 package dev.finetune4j.config;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.finetune4j.engine.optim.Optimizers;
 import dev.finetune4j.engine.schedule.Schedulers;
 import dev.finetune4j.engine.schedule.Time;
 import dev.finetune4j.engine.schedule.TimeUnit;
@@ -29,8 +30,8 @@ final class ConfigBlocks {
         }
         double wd = s.number("weight_decay", 0, 0, false, Double.POSITIVE_INFINITY, false);
         Double eps = s.optionalNumber("eps", 0, true, Double.POSITIVE_INFINITY, false);
-        if (name.equals("adamw")) {
-            eps = eps == null ? 1e-8 : eps;
+        if (Optimizers.takesEps(name)) {
+            eps = eps == null ? Optimizers.DEFAULT_EPS : eps;
         } else if (eps != null) {
             throw s.error("eps", "applies only to adamw; decoupled_lionw has no epsilon");
         }

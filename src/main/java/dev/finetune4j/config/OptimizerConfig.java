@@ -1,5 +1,6 @@
 package dev.finetune4j.config;
 
+import dev.finetune4j.engine.optim.Optimizers;
 import java.util.List;
 
 /**
@@ -12,8 +13,8 @@ import java.util.List;
  * @param eps         AdamW's ε, default 1e-8; null for Lion, which has none
  */
 public record OptimizerConfig(String name, List<Double> betas, double weightDecay, Double eps) {
-    /** Allowed optimizer names. */
-    public static final List<String> NAMES = List.of("decoupled_lionw", "adamw");
+    /** Allowed optimizer names (the engine's registry). */
+    public static final List<String> NAMES = Optimizers.NAMES;
 
     /** Defensive copy of the betas. */
     public OptimizerConfig {

@@ -31,7 +31,7 @@ final class CheckpointIo {
     }
 
     static Path save(Path folder, int keep, String runName, long seed, CausalLm model, Optimizer optimizer,
-                     String optimizerName, Map<String, Object> groupDefaults, LrSchedule schedule,
+                     LrSchedule schedule,
                      TrainingState state, Map<String, Object> integrations, Map<String, Object> metadata) {
         LinkedHashMap<String, StoredTensor> weights = new LinkedHashMap<>();
         for (TrainableParameter p : model.trainableParameters()) {
@@ -41,6 +41,7 @@ final class CheckpointIo {
         LinkedHashMap<String, Map<String, StoredTensor>> perParam = new LinkedHashMap<>();
         optimizer.state().forEach((name, slots) -> perParam.put(fqn(name), slots));
         List<Map<String, Object>> groups = new ArrayList<>();
+        Map<String, Object> groupDefaults = optimizer.groupDefaults();
         for (ParameterGroup g : optimizer.groups()) {
             // torch's key order (docs/formats.md §3.3): the optimizer's defaults in constructor order
             // (lr, betas[, eps], weight_decay[, amsgrad]), then initial_lr, params last
@@ -76,7 +77,7 @@ final class CheckpointIo {
         Map<String, Object> rng = new LinkedHashMap<>();
         rng.put("finetune4j_seed", seed);
         rng.put("batch", t.batch());
-        ComposerCheckpoint cp = new ComposerCheckpoint(weights, new OptimizerState(optimizerName, perParam, groups),
+        ComposerCheckpoint cp = new ComposerCheckpoint(weights, new OptimizerState(optimizer.composerName(), perParam, groups),
                 ss, t, seed, runName, List.of(rng), integrations, metadata, extra);
         return ComposerCheckpoints.save(folder, cp, keep);
     }

@@ -11,10 +11,9 @@ import dev.finetune4j.data.PackedDataset;
 import dev.finetune4j.engine.model.CausalLm;
 import dev.finetune4j.engine.model.StepLoss;
 import dev.finetune4j.engine.model.TrainableParameter;
-import dev.finetune4j.engine.optim.DecoupledAdamW;
-import dev.finetune4j.engine.optim.DecoupledLionW;
 import dev.finetune4j.engine.optim.GradientClipping;
 import dev.finetune4j.engine.optim.Optimizer;
+import dev.finetune4j.engine.optim.Optimizers;
 import dev.finetune4j.engine.optim.ParameterGroup;
 import dev.finetune4j.engine.optim.ParameterGroups;
 import dev.finetune4j.engine.schedule.Interval;
@@ -318,15 +317,8 @@ public final class Trainer {
         TrainingState state = new TrainingState(ts, loader.state(),
                 early == null ? Double.POSITIVE_INFINITY : early.best(),
                 early == null ? 0 : early.evaluationsWithoutImprovement());
-        boolean lion = optimizer instanceof DecoupledLionW;
-        Map<String, Object> defaults = new LinkedHashMap<>();
-        defaults.put("betas", List.of(spec.optimizer().beta1(), spec.optimizer().beta2()));
-        if (!lion) {
-            defaults.put("eps", spec.optimizer().eps());
-            defaults.put("amsgrad", false);
-        }
         Path p = CheckpointIo.save(folder, spec.keepCheckpoints(), spec.runName(), spec.seed(), model, optimizer,
-                lion ? "DecoupledLionW" : "DecoupledAdamW", defaults, schedule, state,
+                schedule, state,
                 hooks.integrations(model), hooks.metadata(model));
         listener.onEvent("checkpoint_saved", Map.of("path", p.toString(), "batch", ts.batch(), "epoch", ts.epoch(),
                 "kind", "composer"));
@@ -335,10 +327,7 @@ public final class Trainer {
 
     private Optimizer newOptimizer(List<ParameterGroup> groups) {
         TrainingSpec.OptimizerSpec o = spec.optimizer();
-        if (o.name().equals("decoupled_lionw")) {
-            return new DecoupledLionW(groups, o.beta1(), o.beta2());
-        }
-        return new DecoupledAdamW(groups, o.beta1(), o.beta2(), o.eps());
+        return Optimizers.create(o.name(), groups, o.beta1(), o.beta2(), o.eps());
     }
 
     private static long count(List<TrainableParameter> params) {

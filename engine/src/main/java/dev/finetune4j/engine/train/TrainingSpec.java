@@ -1,5 +1,6 @@
 package dev.finetune4j.engine.train;
 
+import dev.finetune4j.engine.optim.Optimizers;
 import dev.finetune4j.engine.schedule.Scheduler;
 import dev.finetune4j.engine.schedule.Time;
 import java.nio.file.Path;
@@ -63,9 +64,9 @@ public record TrainingSpec(Path runDir, String runName, int microBatchSize, int 
     /** Optimizer settings: name (decoupled_lionw | adamw), betas, weight decay, eps (AdamW). */
     public record OptimizerSpec(String name, double beta1, double beta2, double weightDecay, double eps) {
         public OptimizerSpec {
-            if (!name.equals("decoupled_lionw") && !name.equals("adamw") && !name.equals("decoupled_adamw")) {
+            if (!Optimizers.isKnown(name)) {
                 throw new IllegalArgumentException("optimizer.name '" + name + "' is not supported; allowed: "
-                        + "decoupled_lionw, adamw");
+                        + String.join(", ", Optimizers.NAMES));
             }
         }
     }
