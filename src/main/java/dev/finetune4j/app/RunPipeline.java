@@ -75,9 +75,9 @@ final class RunPipeline {
                         modelConfig.hiddenSize(), model.parameterCount(), device, modelOptions.precision(),
                         config.lora() != null ? ", LoRA r=" + config.lora().r() : "");
                 TrainingSpec spec = RunOptions.training(config, runDir);
-                AppCheckpointHooks hooks = new AppCheckpointHooks(config, folder, tokenizer);
                 Trainer trainer = new Trainer(model, data.train(), data.eval().orElse(null), spec,
-                        new TrainingListenerAdapter(listener), hooks);
+                        new TrainingListenerAdapter(listener), new RunExporter(config, folder),
+                        new ChatPromptSampler(tokenizer, folder.generationConfig(), config.seed()));
                 trainer.stopWhen(stopRequested);
                 TrainingResult result = trainer.run();
                 Path registered = register(result);

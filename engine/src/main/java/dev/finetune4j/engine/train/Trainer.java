@@ -49,7 +49,8 @@ public final class Trainer {
     private final PackedDataset eval;
     private final TrainingSpec spec;
     private final TrainingListener listener;
-    private final CheckpointHooks hooks;
+    private final ModelExporter exporter;
+    private final PromptSampler sampler;
     private BooleanSupplier stopRequested = () -> false;
     private List<TrainableParameter> params;
 
@@ -57,16 +58,18 @@ public final class Trainer {
      * @param model    the model, weights loaded (LoRA adapters attached if any)
      * @param train    packed training rows
      * @param eval     packed evaluation rows, or null
-     * @param hooks    what goes into checkpoints besides the training state, and the final export
+     * @param exporter what goes into checkpoints besides the training state, and the final export
+     * @param sampler  answers to the eval prompts at each evaluation ({@link PromptSampler#NONE} for none)
      */
     public Trainer(CausalLm model, PackedDataset train, PackedDataset eval, TrainingSpec spec,
-                   TrainingListener listener, CheckpointHooks hooks) {
+                   TrainingListener listener, ModelExporter exporter, PromptSampler sampler) {
         this.model = model;
         this.train = train;
         this.eval = eval;
         this.spec = spec;
         this.listener = listener == null ? new TrainingListener() { } : listener;
-        this.hooks = hooks;
+        this.exporter = exporter;
+        this.sampler = sampler == null ? PromptSampler.NONE : sampler;
     }
 
     /** A flag polled between optimizer steps; when it returns true the run saves a checkpoint and stops. */
@@ -217,7 +220,7 @@ public final class Trainer {
         }
         Path export = null;
         if (spec.exportHuggingFace() && !"stopped".equals(stopReason)) {
-            export = hooks.export(model, spec.runDir().resolve("huggingface").resolve("ba" + ts.batch()),
+            export = exporter.export(model, spec.runDir().resolve("huggingface").resolve("ba" + ts.batch()),
                     spec.mergeLoraOnExport());
             listener.onEvent("checkpoint_saved", Map.of("path", export.toString(), "batch", ts.batch(),
                     "kind", "huggingface"));
@@ -303,7 +306,7 @@ public final class Trainer {
         fields.put("val_loss", val);
         fields.put("tokens", tokens);
         fields.put("seconds", (System.nanoTime() - t0) / 1e9);
-        List<Map<String, String>> samples = hooks.samplePrompts(model, spec.evalPrompts());
+        List<Map<String, String>> samples = sampler.sample(model, spec.evalPrompts());
         if (!samples.isEmpty()) {
             fields.put("samples", samples);
         }
@@ -319,7 +322,7 @@ public final class Trainer {
                 early == null ? 0 : early.evaluationsWithoutImprovement());
         Path p = CheckpointIo.save(folder, spec.keepCheckpoints(), spec.runName(), spec.seed(), model, optimizer,
                 schedule, state,
-                hooks.integrations(model), hooks.metadata(model));
+                exporter.integrations(model), exporter.metadata(model));
         listener.onEvent("checkpoint_saved", Map.of("path", p.toString(), "batch", ts.batch(), "epoch", ts.epoch(),
                 "kind", "composer"));
         return p;

@@ -38,7 +38,7 @@ class AccumulationEquivalenceTest {
         s.optimizer = new TrainingSpec.OptimizerSpec("adamw", 0.9, 0.95, 0.0, 1e-8);
         TrainFixtures.Recorder rec = new TrainFixtures.Recorder();
         try (CausalLm model = TrainFixtures.tinyModel(SEED, 0)) {
-            new Trainer(model, data, null, s.build(), rec, TrainFixtures.noHooks()).run();
+            new Trainer(model, data, null, s.build(), rec, TrainFixtures.noExport(), PromptSampler.NONE).run();
             return new Outcome(rec.losses(), rec.series("grad_norm"), TrainFixtures.weights(model));
         }
     }

@@ -58,7 +58,7 @@ class ComposerCheckpointContentTest {
         try (CausalLm model = TrainFixtures.tinyModel(42, 0)) {
             hfNames = model.trainableParameters().stream().map(TrainableParameter::name).toList();
             TrainingResult r = new Trainer(model, TrainFixtures.dataset(8, 9), null, s.build(), null,
-                    TrainFixtures.noHooks()).run();
+                    TrainFixtures.noExport(), PromptSampler.NONE).run();
             file = r.lastCheckpoint();
         }
         assertEquals("ep1-ba3-rank0.pt", file.getFileName().toString()); // 8 rows / 4 per batch: ba3 is in epoch 1

@@ -41,7 +41,7 @@ class NonFiniteLossTest {
                 }
             };
             Trainer t = new Trainer(model, TrainFixtures.dataset(24, 2), null, s.build(), poison,
-                    TrainFixtures.noHooks());
+                    TrainFixtures.noExport(), PromptSampler.NONE);
             TrainingException e = assertThrows(TrainingException.class, t::run);
             Path good = checkpoints.resolve("ep0-ba3-rank0.pt");
             assertTrue(e.getMessage().contains("at batch 3"), e.getMessage());

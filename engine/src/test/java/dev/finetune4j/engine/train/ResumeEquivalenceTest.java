@@ -53,7 +53,7 @@ class ResumeEquivalenceTest {
         // LoRA run keeps its (frozen) base, and its adapters start from another seed
         try (CausalLm model = lora ? TrainFixtures.tinyLoraModel(17, autoresume ? 99 : 17, dropout)
                 : TrainFixtures.tinyModel(autoresume ? 99 : 17, dropout)) {
-            Trainer t = new Trainer(model, data, null, spec(runDir, autoresume, optimizer).build(), rec, TrainFixtures.noHooks());
+            Trainer t = new Trainer(model, data, null, spec(runDir, autoresume, optimizer).build(), rec, TrainFixtures.noExport(), PromptSampler.NONE);
             if (stopAfter > 0) {
                 t.stopWhen(() -> rec.losses().size() >= stopAfter);
             }

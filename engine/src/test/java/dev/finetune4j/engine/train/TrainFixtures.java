@@ -107,9 +107,9 @@ final class TrainFixtures {
         }
     }
 
-    /** Hooks that add nothing to checkpoints and refuse to export (engine tests run without export). */
-    static CheckpointHooks noHooks() {
-        return new CheckpointHooks() {
+    /** An exporter that adds nothing to checkpoints and refuses to export (engine tests run without export). */
+    static ModelExporter noExport() {
+        return new ModelExporter() {
             @Override
             public Map<String, Object> integrations(CausalLm model) {
                 return Map.of();
@@ -123,11 +123,6 @@ final class TrainFixtures {
             @Override
             public Path export(CausalLm model, Path dir, boolean mergeLora) {
                 throw new AssertionError("export not expected in this test");
-            }
-
-            @Override
-            public List<Map<String, String>> samplePrompts(CausalLm model, List<String> prompts) {
-                return List.of();
             }
         };
     }

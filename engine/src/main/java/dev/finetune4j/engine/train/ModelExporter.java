@@ -2,14 +2,13 @@ package dev.finetune4j.engine.train;
 
 import dev.finetune4j.engine.model.CausalLm;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 
 /**
- * What the application adds around the loop: checkpoint integrations/metadata, the final export, and eval-prompt
- * sampling (which needs the tokenizer and chat template).
+ * What the application puts into checkpoints besides the training state, and how it writes the final model: the
+ * trainer knows neither the base model folder nor the tokenizer files these need.
  */
-public interface CheckpointHooks {
+public interface ModelExporter {
 
     /** {@code state['integrations']} of each checkpoint (e.g. the huggingface config and tokenizer). */
     Map<String, Object> integrations(CausalLm model);
@@ -19,7 +18,4 @@ public interface CheckpointHooks {
 
     /** Writes the final model (HF folder, PEFT adapter, or merged folder) to {@code dir}; returns the folder. */
     Path export(CausalLm model, Path dir, boolean mergeLora);
-
-    /** Generates an answer for each prompt; returns {prompt, completion} pairs (empty list when none). */
-    List<Map<String, String>> samplePrompts(CausalLm model, List<String> prompts);
 }
