@@ -1,10 +1,10 @@
 package dev.finetune4j.app;
 
 import dev.finetune4j.config.RunConfig;
-import dev.finetune4j.run.RunEvent;
-import dev.finetune4j.run.RunListener;
+import dev.finetune4j.engine.event.RunEvent;
+import dev.finetune4j.engine.event.RunListener;
 import dev.finetune4j.run.RunOutputs;
-import dev.finetune4j.run.EventType;
+import dev.finetune4j.engine.event.EventType;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;

@@ -13,12 +13,11 @@ import dev.finetune4j.engine.model.ModelOptions;
 import dev.finetune4j.engine.train.Trainer;
 import dev.finetune4j.engine.train.TrainingResult;
 import dev.finetune4j.engine.train.TrainingSpec;
-import dev.finetune4j.run.EventType;
+import dev.finetune4j.engine.event.EventType;
 import dev.finetune4j.run.ModelMetadata;
 import dev.finetune4j.run.Registry;
-import dev.finetune4j.run.RunEvent;
-import dev.finetune4j.run.RunListener;
-import dev.finetune4j.run.TrainingListenerAdapter;
+import dev.finetune4j.engine.event.RunEvent;
+import dev.finetune4j.engine.event.RunListener;
 import dev.finetune4j.tokenizer.HfTokenizer;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -76,7 +75,7 @@ final class RunPipeline {
                         config.lora() != null ? ", LoRA r=" + config.lora().r() : "");
                 TrainingSpec spec = RunOptions.training(config, runDir);
                 Trainer trainer = new Trainer(model, data.train(), data.eval().orElse(null), spec,
-                        new TrainingListenerAdapter(listener), new RunExporter(config, folder),
+                        listener, new RunExporter(config, folder),
                         new ChatPromptSampler(tokenizer, folder.generationConfig(), config.seed()));
                 trainer.stopWhen(stopRequested);
                 TrainingResult result = trainer.run();

@@ -2,6 +2,9 @@ package dev.finetune4j.run;
 
 import dev.finetune4j.checkpoint.AtomicFiles;
 import dev.finetune4j.config.RunConfig;
+import dev.finetune4j.engine.event.Metrics;
+import dev.finetune4j.engine.event.RunEvent;
+import dev.finetune4j.engine.event.RunListener;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -8,6 +8,10 @@ import dev.finetune4j.checkpoint.composer.Timestamp;
 import dev.finetune4j.data.Batch;
 import dev.finetune4j.data.Loader;
 import dev.finetune4j.data.PackedDataset;
+import dev.finetune4j.engine.event.EventType;
+import dev.finetune4j.engine.event.Metrics;
+import dev.finetune4j.engine.event.RunEvent;
+import dev.finetune4j.engine.event.RunListener;
 import dev.finetune4j.engine.model.CausalLm;
 import dev.finetune4j.engine.model.StepLoss;
 import dev.finetune4j.engine.model.TrainableParameter;
@@ -48,7 +52,7 @@ public final class Trainer {
     private final PackedDataset train;
     private final PackedDataset eval;
     private final TrainingSpec spec;
-    private final TrainingListener listener;
+    private final RunListener listener;
     private final ModelExporter exporter;
     private final PromptSampler sampler;
     private BooleanSupplier stopRequested = () -> false;
@@ -62,12 +66,12 @@ public final class Trainer {
      * @param sampler  answers to the eval prompts at each evaluation ({@link PromptSampler#NONE} for none)
      */
     public Trainer(CausalLm model, PackedDataset train, PackedDataset eval, TrainingSpec spec,
-                   TrainingListener listener, ModelExporter exporter, PromptSampler sampler) {
+                   RunListener listener, ModelExporter exporter, PromptSampler sampler) {
         this.model = model;
         this.train = train;
         this.eval = eval;
         this.spec = spec;
-        this.listener = listener == null ? new TrainingListener() { } : listener;
+        this.listener = listener == null ? new RunListener() { } : listener;
         this.exporter = exporter;
         this.sampler = sampler == null ? PromptSampler.NONE : sampler;
     }
@@ -111,13 +115,12 @@ public final class Trainer {
                 schedule = LrSchedule.start(spec.scheduler(), ctx, Timestamp.ZERO, baseLrs);
             }
             Map<String, Object> started = new LinkedHashMap<>();
-            started.put("batch", ts.batch());
             started.put("batches_per_epoch", batchesPerEpoch);
             started.put("parameters", model.parameterCount());
             started.put("trainable_parameters", count(params));
             started.put("duration", spec.duration().toString());
             latest.ifPresent(p -> started.put("resumed_from", p.toString()));
-            listener.onEvent("training_started", started);
+            listener.onEvent(RunEvent.now(EventType.TRAINING_STARTED, ts.batch(), started));
             return loop(loader, ctx, optimizer, schedule, ts, early, checkpoints);
         }
     }
@@ -174,7 +177,7 @@ public final class Trainer {
                 tokensSinceLog = 0;
                 logStart = System.nanoTime();
             }
-            listener.onMetrics(ts.batch(), m);
+            listener.onMetrics(Metrics.now(ts.batch(), m));
             boolean evalNow = false;
             boolean saveNow = false;
             if (eval != null && evalEvery != null) {
@@ -222,8 +225,10 @@ public final class Trainer {
         if (spec.exportHuggingFace() && !"stopped".equals(stopReason)) {
             export = exporter.export(model, spec.runDir().resolve("huggingface").resolve("ba" + ts.batch()),
                     spec.mergeLoraOnExport());
-            listener.onEvent("checkpoint_saved", Map.of("path", export.toString(), "batch", ts.batch(),
-                    "kind", "huggingface"));
+            Map<String, Object> saved = new LinkedHashMap<>();
+            saved.put("path", export.toString());
+            saved.put("kind", "huggingface");
+            listener.onEvent(RunEvent.now(EventType.CHECKPOINT_SAVED, ts.batch(), saved));
         }
         return new TrainingResult(ts.batch(), ts.epoch(), ts.token(), lastLoss, lastValLoss, lastSaved, export,
                 stopReason);
@@ -302,7 +307,6 @@ public final class Trainer {
         }
         double val = tokens == 0 ? Double.NaN : sum / tokens;
         Map<String, Object> fields = new LinkedHashMap<>();
-        fields.put("batch", ts.batch());
         fields.put("val_loss", val);
         fields.put("tokens", tokens);
         fields.put("seconds", (System.nanoTime() - t0) / 1e9);
@@ -310,8 +314,8 @@ public final class Trainer {
         if (!samples.isEmpty()) {
             fields.put("samples", samples);
         }
-        listener.onEvent("eval", fields);
-        listener.onMetrics(ts.batch(), Map.of("val_loss", val));
+        listener.onEvent(RunEvent.now(EventType.EVAL, ts.batch(), fields));
+        listener.onMetrics(Metrics.now(ts.batch(), Map.of(Metrics.EVAL_LOSS, val)));
         return val;
     }
 
@@ -323,8 +327,11 @@ public final class Trainer {
         Path p = CheckpointIo.save(folder, spec.keepCheckpoints(), spec.runName(), spec.seed(), model, optimizer,
                 schedule, state,
                 exporter.integrations(model), exporter.metadata(model));
-        listener.onEvent("checkpoint_saved", Map.of("path", p.toString(), "batch", ts.batch(), "epoch", ts.epoch(),
-                "kind", "composer"));
+        Map<String, Object> saved = new LinkedHashMap<>();
+        saved.put("path", p.toString());
+        saved.put("epoch", ts.epoch());
+        saved.put("kind", "composer");
+        listener.onEvent(RunEvent.now(EventType.CHECKPOINT_SAVED, ts.batch(), saved));
         return p;
     }
 

@@ -6,6 +6,9 @@ import dev.finetune4j.data.Batch;
 import dev.finetune4j.data.MemoryCorpus;
 import dev.finetune4j.data.PackPlan;
 import dev.finetune4j.data.PackedDataset;
+import dev.finetune4j.engine.event.Metrics;
+import dev.finetune4j.engine.event.RunEvent;
+import dev.finetune4j.engine.event.RunListener;
 import dev.finetune4j.engine.lora.LoraOptions;
 import dev.finetune4j.engine.model.CausalLm;
 import dev.finetune4j.engine.model.DropoutOptions;
@@ -128,20 +131,20 @@ final class TrainFixtures {
     }
 
     /** Records every metrics map by batch and every event in order. */
-    static final class Recorder implements TrainingListener {
+    static final class Recorder implements RunListener {
         final TreeMap<Long, Map<String, Double>> metrics = new TreeMap<>();
         final List<String> events = new ArrayList<>();
         final List<Map<String, Object>> eventFields = new ArrayList<>();
 
         @Override
-        public void onEvent(String type, Map<String, Object> fields) {
-            events.add(type);
-            eventFields.add(fields);
+        public void onEvent(RunEvent e) {
+            events.add(e.type().jsonName());
+            eventFields.add(e.fields());
         }
 
         @Override
-        public void onMetrics(long batch, Map<String, Double> m) {
-            metrics.computeIfAbsent(batch, b -> new LinkedHashMap<>()).putAll(m);
+        public void onMetrics(Metrics m) {
+            metrics.computeIfAbsent(m.step(), b -> new LinkedHashMap<>()).putAll(m.values());
         }
 
         /** The training loss reported for each step, keyed by the batch count after the step. */

@@ -1,4 +1,4 @@
-package dev.finetune4j.run;
+package dev.finetune4j.engine.event;
 
 import java.util.Locale;
 

@@ -1,4 +1,4 @@
-package dev.finetune4j.run;
+package dev.finetune4j.engine.event;
 
 /**
  * Receives a run's lifecycle events and per-step metrics. Both methods default to doing nothing; they are called
