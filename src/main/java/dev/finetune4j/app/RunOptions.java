@@ -48,7 +48,8 @@ final class RunOptions {
                     c.lora().useRslora(), "default");
         }
         DropoutOptions d = new DropoutOptions(c.dropout().hidden(), c.dropout().attention(), c.dropout().ffn());
-        return new ModelOptions(device, p, d, lora, c.int8Quantization(), c.seed());
+        return ModelOptions.on(device).withPrecision(p).withDropout(d).withLora(lora).withInt8(c.int8Quantization())
+                .withSeed(c.seed());
     }
 
     static TrainingSpec training(RunConfig c, Path runDir) {
@@ -56,14 +57,22 @@ final class RunOptions {
         double eps = o.eps() == null ? Optimizers.DEFAULT_EPS : o.eps();
         TrainingSpec.EarlyStoppingSpec early = c.earlyStopping() == null ? null
                 : new TrainingSpec.EarlyStoppingSpec(c.earlyStopping().patience(), c.earlyStopping().minDelta());
-        return new TrainingSpec(runDir, c.runName(), c.microBatchSize(), c.globalBatchSize(), c.evalBatchSize(),
-                c.trainingDuration(),
-                c.learningRate(), new TrainingSpec.OptimizerSpec(o.name(), o.beta1(), o.beta2(), o.weightDecay(), eps),
-                c.scheduler().toScheduler(),
-                c.gradientClipVal(),
-                c.evalInterval(), c.saveInterval(),
-                c.saveNumCheckpointsToKeep(), c.autoresume(), early, c.evalPrompts(), c.seed(),
-                c.lora() != null && c.lora().loraplusLrRatio() != null ? c.lora().loraplusLrRatio() : 1.0,
-                (int) c.logInterval().count(), true, false);
+        return TrainingSpec.builder(runDir, c.trainingDuration(), c.learningRate())
+                .runName(c.runName())
+                .batchSizes(c.microBatchSize(), c.globalBatchSize())
+                .evalBatchSize(c.evalBatchSize())
+                .optimizer(new TrainingSpec.OptimizerSpec(o.name(), o.beta1(), o.beta2(), o.weightDecay(), eps))
+                .scheduler(c.scheduler().toScheduler())
+                .gradientClipVal(c.gradientClipVal())
+                .intervals(c.evalInterval(), c.saveInterval())
+                .keepCheckpoints(c.saveNumCheckpointsToKeep())
+                .autoresume(c.autoresume())
+                .earlyStopping(early)
+                .evalPrompts(c.evalPrompts())
+                .seed(c.seed())
+                .loraPlusRatio(c.lora() != null && c.lora().loraplusLrRatio() != null ? c.lora().loraplusLrRatio() : 1.0)
+                .logInterval((int) c.logInterval().count())
+                .export(true, false)
+                .build();
     }
 }

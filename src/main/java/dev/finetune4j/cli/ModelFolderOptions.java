@@ -3,7 +3,6 @@ package dev.finetune4j.cli;
 import dev.finetune4j.checkpoint.hf.HfModelFolder;
 import dev.finetune4j.engine.device.Devices;
 import dev.finetune4j.engine.model.CausalLm;
-import dev.finetune4j.engine.model.DropoutOptions;
 import dev.finetune4j.engine.model.ModelOptions;
 import dev.finetune4j.engine.model.Precision;
 import dev.finetune4j.tokenizer.HfTokenizer;
@@ -32,8 +31,7 @@ public final class ModelFolderOptions {
 
     /** Inference options: the resolved device and precision, no dropout, no LoRA. */
     ModelOptions modelOptions() {
-        return new ModelOptions(Devices.resolve(device), Precision.parse(precision), DropoutOptions.NONE, null, false,
-                0);
+        return ModelOptions.on(Devices.resolve(device)).withPrecision(Precision.parse(precision));
     }
 
     /** The folder's tokenizer, the folder with its weights, and the model built from them; closed together. */

@@ -26,9 +26,21 @@ public record ModelOptions(Device device, Precision precision, DropoutOptions dr
         }
     }
 
+    /**
+     * fp32 on {@code device}, no dropout, no LoRA, no int8, seed 0; set the rest by name with the {@code with*}
+     * methods (LoRA before int8).
+     */
+    public static ModelOptions on(Device device) {
+        return new ModelOptions(device, Precision.FP32, DropoutOptions.NONE, null, false, 0);
+    }
+
     /** fp32 on the CPU, no dropout, no LoRA. */
     public static ModelOptions cpu() {
-        return new ModelOptions(Device.cpu(), Precision.FP32, DropoutOptions.NONE, null, false, 0);
+        return on(Device.cpu());
+    }
+
+    public ModelOptions withSeed(long s) {
+        return new ModelOptions(device, precision, dropout, lora, int8, s);
     }
 
     public ModelOptions withPrecision(Precision p) {

@@ -61,6 +61,140 @@ public record TrainingSpec(Path runDir, String runName, int microBatchSize, int 
         loraPlusRatio = loraPlusRatio <= 0 ? 1.0 : loraPlusRatio;
     }
 
+    /**
+     * A builder with the small defaults of a plain run: micro = global = eval batch 1, Lion with betas
+     * [0.9, 0.99] and no decay, a constant schedule, no clipping, intervals only at the end, all checkpoints kept,
+     * seed 17, log every step, no export.
+     *
+     * @param runDir   the run folder
+     * @param duration training_duration
+     * @param learningRate the peak learning rate
+     */
+    public static Builder builder(Path runDir, Time duration, double learningRate) {
+        return new Builder(runDir, duration, learningRate);
+    }
+
+    /** Builds a {@link TrainingSpec} by name instead of by position; the record's checks run in {@link #build()}. */
+    public static final class Builder {
+        private final Path runDir;
+        private final Time duration;
+        private final double learningRate;
+        private String runName;
+        private int microBatchSize = 1;
+        private int globalBatchSize = 1;
+        private Integer evalBatchSize;
+        private OptimizerSpec optimizer = new OptimizerSpec("decoupled_lionw", 0.9, 0.99, 0.0, Optimizers.DEFAULT_EPS);
+        private Scheduler scheduler = dev.finetune4j.engine.schedule.Constant.one();
+        private double gradientClipVal;
+        private Time evalInterval;
+        private Time saveInterval;
+        private int keepCheckpoints = -1;
+        private boolean autoresume;
+        private EarlyStoppingSpec earlyStopping;
+        private List<String> evalPrompts = List.of();
+        private long seed = 17;
+        private double loraPlusRatio = 1.0;
+        private int logInterval = 1;
+        private boolean exportHuggingFace;
+        private boolean mergeLoraOnExport;
+
+        private Builder(Path runDir, Time duration, double learningRate) {
+            this.runDir = runDir;
+            this.duration = duration;
+            this.learningRate = learningRate;
+        }
+
+        /** Composer's run_name; default the run folder's name. */
+        public Builder runName(String v) {
+            runName = v;
+            return this;
+        }
+
+        /** Rows per optimizer step and per forward/backward; eval batches default to {@code micro}. */
+        public Builder batchSizes(int micro, int global) {
+            microBatchSize = micro;
+            globalBatchSize = global;
+            return this;
+        }
+
+        /** Rows per evaluation forward. */
+        public Builder evalBatchSize(int v) {
+            evalBatchSize = v;
+            return this;
+        }
+
+        public Builder optimizer(OptimizerSpec v) {
+            optimizer = v;
+            return this;
+        }
+
+        public Builder scheduler(Scheduler v) {
+            scheduler = v;
+            return this;
+        }
+
+        public Builder gradientClipVal(double v) {
+            gradientClipVal = v;
+            return this;
+        }
+
+        /** When to evaluate and when to checkpoint (null = only at the end). */
+        public Builder intervals(Time eval, Time save) {
+            evalInterval = eval;
+            saveInterval = save;
+            return this;
+        }
+
+        public Builder keepCheckpoints(int v) {
+            keepCheckpoints = v;
+            return this;
+        }
+
+        public Builder autoresume(boolean v) {
+            autoresume = v;
+            return this;
+        }
+
+        public Builder earlyStopping(EarlyStoppingSpec v) {
+            earlyStopping = v;
+            return this;
+        }
+
+        public Builder evalPrompts(List<String> v) {
+            evalPrompts = v;
+            return this;
+        }
+
+        public Builder seed(long v) {
+            seed = v;
+            return this;
+        }
+
+        public Builder loraPlusRatio(double v) {
+            loraPlusRatio = v;
+            return this;
+        }
+
+        public Builder logInterval(int v) {
+            logInterval = v;
+            return this;
+        }
+
+        /** Write huggingface/ba{N}/ at the end, merged for LoRA runs when {@code mergeLora}. */
+        public Builder export(boolean huggingFace, boolean mergeLora) {
+            exportHuggingFace = huggingFace;
+            mergeLoraOnExport = mergeLora;
+            return this;
+        }
+
+        public TrainingSpec build() {
+            return new TrainingSpec(runDir, runName, microBatchSize, globalBatchSize,
+                    evalBatchSize == null ? microBatchSize : evalBatchSize, duration, learningRate, optimizer, scheduler,
+                    gradientClipVal, evalInterval, saveInterval, keepCheckpoints, autoresume, earlyStopping,
+                    evalPrompts, seed, loraPlusRatio, logInterval, exportHuggingFace, mergeLoraOnExport);
+        }
+    }
+
     /** Optimizer settings: name (decoupled_lionw | adamw), betas, weight decay, eps (AdamW). */
     public record OptimizerSpec(String name, double beta1, double beta2, double weightDecay, double eps) {
         public OptimizerSpec {

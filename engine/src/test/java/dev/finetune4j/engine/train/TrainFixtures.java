@@ -1,6 +1,5 @@
 package dev.finetune4j.engine.train;
 
-import ai.djl.Device;
 import dev.finetune4j.checkpoint.StoredTensor;
 import dev.finetune4j.data.Batch;
 import dev.finetune4j.data.MemoryCorpus;
@@ -13,7 +12,6 @@ import dev.finetune4j.engine.lora.LoraOptions;
 import dev.finetune4j.engine.model.CausalLm;
 import dev.finetune4j.engine.model.DropoutOptions;
 import dev.finetune4j.engine.model.ModelOptions;
-import dev.finetune4j.engine.model.Precision;
 import dev.finetune4j.engine.model.TinyModels;
 import dev.finetune4j.engine.schedule.Scheduler;
 import dev.finetune4j.engine.schedule.Time;
@@ -35,7 +33,7 @@ final class TrainFixtures {
     static CausalLm tinyModel(long seed, double dropout) {
         DropoutOptions d = dropout == 0 ? DropoutOptions.NONE : new DropoutOptions(dropout, dropout, dropout);
         return CausalLm.random(TinyModels.llama(),
-                new ModelOptions(Device.cpu(), Precision.FP32, d, null, false, seed));
+                ModelOptions.cpu().withDropout(d).withSeed(seed));
     }
 
     /** The same tiny Llama (base from {@code baseSeed}) with rank-4 LoRA on all linear projections. */
@@ -43,8 +41,9 @@ final class TrainFixtures {
         try (CausalLm base = tinyModel(baseSeed, 0)) {
             var baseWeights = base.stateDict(dev.finetune4j.checkpoint.DType.FLOAT32, false);
             DropoutOptions d = dropout == 0 ? DropoutOptions.NONE : new DropoutOptions(dropout, dropout, dropout);
-            CausalLm m = CausalLm.random(TinyModels.llama(), new ModelOptions(Device.cpu(), Precision.FP32, d,
-                    new LoraOptions(4, 8, dropout, LoraOptions.ALL_LINEAR, false, "default"), false, adapterSeed));
+            CausalLm m = CausalLm.random(TinyModels.llama(), ModelOptions.cpu().withDropout(d)
+                    .withLora(new LoraOptions(4, 8, dropout, LoraOptions.ALL_LINEAR, false, "default"))
+                    .withSeed(adapterSeed));
             m.loadStateDict(baseWeights, false);
             return m;
         }
@@ -103,10 +102,19 @@ final class TrainFixtures {
         }
 
         TrainingSpec build() {
-            return new TrainingSpec(runDir, "test-run", micro, global, micro, Time.parse(duration), lr, optimizer,
-                    scheduler, clip, evalInterval == null ? null : Time.parse(evalInterval),
-                    saveInterval == null ? null : Time.parse(saveInterval), keep, autoresume,
-                    earlyStopping, List.of(), seed, 1.0, 1, false, false);
+            return TrainingSpec.builder(runDir, Time.parse(duration), lr)
+                    .runName("test-run")
+                    .batchSizes(micro, global)
+                    .optimizer(optimizer)
+                    .scheduler(scheduler)
+                    .gradientClipVal(clip)
+                    .intervals(evalInterval == null ? null : Time.parse(evalInterval),
+                            saveInterval == null ? null : Time.parse(saveInterval))
+                    .keepCheckpoints(keep)
+                    .autoresume(autoresume)
+                    .earlyStopping(earlyStopping)
+                    .seed(seed)
+                    .build();
         }
     }
 
