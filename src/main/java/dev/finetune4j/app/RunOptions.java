@@ -7,7 +7,6 @@ import dev.finetune4j.data.TargetPrompts;
 import dev.finetune4j.data.TargetResponses;
 import dev.finetune4j.data.TaskType;
 import dev.finetune4j.engine.lora.LoraOptions;
-import dev.finetune4j.engine.model.DropoutOptions;
 import dev.finetune4j.engine.model.ModelOptions;
 import dev.finetune4j.engine.model.Precision;
 import dev.finetune4j.engine.optim.Optimizers;
@@ -47,16 +46,13 @@ final class RunOptions {
             lora = new LoraOptions(c.lora().r(), c.lora().alpha(), c.lora().dropout(), c.lora().targetModules(),
                     c.lora().useRslora(), "default");
         }
-        DropoutOptions d = new DropoutOptions(c.dropout().hidden(), c.dropout().attention(), c.dropout().ffn());
-        return ModelOptions.on(device).withPrecision(p).withDropout(d).withLora(lora).withInt8(c.int8Quantization())
+        return ModelOptions.on(device).withPrecision(p).withDropout(c.dropout()).withLora(lora).withInt8(c.int8Quantization())
                 .withSeed(c.seed());
     }
 
     static TrainingSpec training(RunConfig c, Path runDir) {
         var o = c.optimizer();
         double eps = o.eps() == null ? Optimizers.DEFAULT_EPS : o.eps();
-        TrainingSpec.EarlyStoppingSpec early = c.earlyStopping() == null ? null
-                : new TrainingSpec.EarlyStoppingSpec(c.earlyStopping().patience(), c.earlyStopping().minDelta());
         return TrainingSpec.builder(runDir, c.trainingDuration(), c.learningRate())
                 .runName(c.runName())
                 .batchSizes(c.microBatchSize(), c.globalBatchSize())
@@ -67,7 +63,7 @@ final class RunOptions {
                 .intervals(c.evalInterval(), c.saveInterval())
                 .keepCheckpoints(c.saveNumCheckpointsToKeep())
                 .autoresume(c.autoresume())
-                .earlyStopping(early)
+                .earlyStopping(c.earlyStopping())
                 .evalPrompts(c.evalPrompts())
                 .seed(c.seed())
                 .loraPlusRatio(c.lora() != null && c.lora().loraplusLrRatio() != null ? c.lora().loraplusLrRatio() : 1.0)

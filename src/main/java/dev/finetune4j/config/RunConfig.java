@@ -1,8 +1,10 @@
 package dev.finetune4j.config;
 
 import dev.finetune4j.data.TaskType;
+import dev.finetune4j.engine.model.DropoutOptions;
 import dev.finetune4j.engine.model.Precision;
 import dev.finetune4j.engine.schedule.Time;
+import dev.finetune4j.engine.train.TrainingSpec.EarlyStoppingSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -80,7 +82,7 @@ public record RunConfig(
         double gradientClipVal,
         LoraConfig lora,
         boolean int8Quantization,
-        DropoutConfig dropout,
+        DropoutOptions dropout,
         Precision precision,
         String device,
         boolean packing,
@@ -94,7 +96,7 @@ public record RunConfig(
         double validationSplitRatio,
         Long trainDataSplitSeed,
         double allowPercentageInvalidSamples,
-        EarlyStoppingConfig earlyStopping,
+        EarlyStoppingSpec earlyStopping,
         Time evalInterval,
         Time logInterval,
         ProgressMode progress,

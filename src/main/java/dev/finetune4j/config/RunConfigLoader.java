@@ -9,9 +9,11 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.finetune4j.data.TaskType;
+import dev.finetune4j.engine.model.DropoutOptions;
 import dev.finetune4j.engine.model.Precision;
 import dev.finetune4j.engine.schedule.Time;
 import dev.finetune4j.engine.schedule.TimeUnit;
+import dev.finetune4j.engine.train.TrainingSpec.EarlyStoppingSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -186,7 +188,7 @@ final class RunConfigLoader {
             throw s.error("int8_quantization", "needs a 'lora' block: int8 base weights cannot be trained, only"
                     + " adapters on top of them");
         }
-        DropoutConfig dropout = ConfigBlocks.dropout(s, origin);
+        DropoutOptions dropout = ConfigBlocks.dropout(s, origin);
         // amp_bf16: Composer's name; fp64 is a test-only engine precision, not a run setting
         Precision precision = "amp_bf16".equalsIgnoreCase(s.string("precision", "auto")) ? Precision.BF16
                 : Precision.valueOf(s.choice("precision", List.of("auto", "bf16", "fp32"), "auto")
@@ -217,7 +219,7 @@ final class RunConfigLoader {
         }
         Long splitSeed = s.optionalInteger("train_data_split_seed", Long.MIN_VALUE, Long.MAX_VALUE);
         double invalidPct = s.number("allow_percentage_invalid_samples", 0, 0, false, 100, false);
-        EarlyStoppingConfig early = ConfigBlocks.earlyStopping(s, origin);
+        EarlyStoppingSpec early = ConfigBlocks.earlyStopping(s, origin);
         if (early != null && evalData == null && split == 0) {
             throw s.error("early_stopping", "needs evaluation data: set eval_data_path or validation_split_ratio");
         }

@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.finetune4j.data.TaskType;
+import dev.finetune4j.engine.model.DropoutOptions;
 import dev.finetune4j.engine.model.Precision;
 import dev.finetune4j.engine.schedule.CosineWithWarmup;
 import dev.finetune4j.engine.schedule.Time;
+import dev.finetune4j.engine.train.TrainingSpec.EarlyStoppingSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,7 +51,7 @@ class RunConfigTest {
         assertEquals(new SchedulerConfig("linear_with_warmup", Time.parse("0.02dur"), 1.0, 0.0), c.scheduler());
         assertEquals(1.0, c.gradientClipVal());
         assertNull(c.lora());
-        assertEquals(DropoutConfig.NONE, c.dropout());
+        assertEquals(DropoutOptions.NONE, c.dropout());
         assertEquals(Precision.AUTO, c.precision());
         assertEquals("auto", c.device());
         assertTrue(c.packing());
@@ -142,7 +144,7 @@ class RunConfigTest {
         assertEquals(0.5, c.gradientClipVal());
         assertEquals(new LoraConfig(16, 32, 0.1, List.of("q_proj", "k_proj"), true, 16.0), c.lora());
         assertTrue(c.int8Quantization());
-        assertEquals(new DropoutConfig(0.1, 0.05, 0.2), c.dropout());
+        assertEquals(new DropoutOptions(0.1, 0.05, 0.2), c.dropout());
         assertEquals(Precision.FP32, c.precision());
         assertEquals("cuda:1", c.device());
         assertFalse(c.packing());
@@ -157,7 +159,7 @@ class RunConfigTest {
         assertEquals(7L, c.trainDataSplitSeed());
         assertEquals(7, c.effectiveSplitSeed());
         assertEquals(2.5, c.allowPercentageInvalidSamples());
-        assertEquals(new EarlyStoppingConfig(2, 0.01), c.earlyStopping());
+        assertEquals(new EarlyStoppingSpec(2, 0.01), c.earlyStopping());
         assertEquals(Time.parse("0.25dur"), c.evalInterval());
         assertEquals(Time.parse("10ba"), c.logInterval());
         assertEquals(ProgressMode.LOG, c.progress());
