@@ -34,6 +34,38 @@ public interface TensorSource extends AutoCloseable {
     default void close() {
     }
 
+    /**
+     * A source whose tensors are all in a map already (a torch file's dict, a PEFT adapter, a Composer checkpoint's
+     * model): names, lookup and the missing-tensor error come from the map and a description of the source.
+     */
+    interface InMemory extends TensorSource {
+
+        /** The tensors by name, in file order. */
+        Map<String, StoredTensor> tensorMap();
+
+        /** How errors name this source, e.g. a file path. */
+        String describe();
+
+        @Override
+        default List<String> names() {
+            return List.copyOf(tensorMap().keySet());
+        }
+
+        @Override
+        default boolean contains(String name) {
+            return tensorMap().containsKey(name);
+        }
+
+        @Override
+        default StoredTensor tensor(String name) {
+            StoredTensor t = tensorMap().get(name);
+            if (t == null) {
+                throw new CheckpointFormatException(describe() + ": no tensor named '" + name + "'");
+            }
+            return t;
+        }
+    }
+
     /** The tensors of a map, in its iteration order. */
     static TensorSource of(Map<String, StoredTensor> tensors) {
         Map<String, StoredTensor> copy = new LinkedHashMap<>(tensors);

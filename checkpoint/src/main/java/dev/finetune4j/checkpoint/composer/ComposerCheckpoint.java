@@ -33,7 +33,7 @@ import java.util.Map;
 public record ComposerCheckpoint(LinkedHashMap<String, StoredTensor> model, OptimizerState optimizer,
                                  SchedulerState scheduler, Timestamp timestamp, Long rankZeroSeed, String runName,
                                  List<Map<String, Object>> rng, Map<String, Object> integrations,
-                                 Map<String, Object> metadata, Map<String, Object> extraState) implements TensorSource {
+                                 Map<String, Object> metadata, Map<String, Object> extraState) implements TensorSource.InMemory {
     /** The FQN prefix of the HF model inside Composer's HuggingFaceModel wrapper. */
     public static final String MODEL_PREFIX = "model.";
 
@@ -45,25 +45,15 @@ public record ComposerCheckpoint(LinkedHashMap<String, StoredTensor> model, Opti
         extraState = extraState == null ? Map.of() : new LinkedHashMap<>(extraState);
     }
 
-    /** The model weights' HF names, in file order (the {@code model.} FQN prefix removed). */
+    /** The model weights by HF name, in file order (the {@code model.} FQN prefix removed). */
     @Override
-    public List<String> names() {
-        return List.copyOf(model.keySet());
+    public Map<String, StoredTensor> tensorMap() {
+        return model;
     }
 
     @Override
-    public boolean contains(String name) {
-        return model.containsKey(name);
-    }
-
-    /** A model weight by HF name. */
-    @Override
-    public StoredTensor tensor(String name) {
-        StoredTensor t = model.get(name);
-        if (t == null) {
-            throw new CheckpointFormatException("Composer checkpoint: no model weight named '" + name + "'");
-        }
-        return t;
+    public String describe() {
+        return "Composer checkpoint" + (runName == null ? "" : " of run " + runName);
     }
 
     /** A weights-only checkpoint ({@code {'state': {'model', 'integrations', 'metadata'}}}). */

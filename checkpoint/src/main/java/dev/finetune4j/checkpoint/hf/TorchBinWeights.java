@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -20,7 +19,7 @@ import java.util.Set;
  * {@code pytorch_model.bin} (or the shards of {@code pytorch_model.bin.index.json}) read through the weights-only
  * torch reader. Each file must hold a flat dict of tensors; contiguous tensors stay memory-mapped.
  */
-final class TorchBinWeights implements TensorSource {
+final class TorchBinWeights implements TensorSource.InMemory {
     private final Path path;
     private final Map<String, StoredTensor> tensors;
 
@@ -86,22 +85,13 @@ final class TorchBinWeights implements TensorSource {
     }
 
     @Override
-    public List<String> names() {
-        return List.copyOf(tensors.keySet());
+    public Map<String, StoredTensor> tensorMap() {
+        return tensors;
     }
 
     @Override
-    public boolean contains(String name) {
-        return tensors.containsKey(name);
-    }
-
-    @Override
-    public StoredTensor tensor(String name) {
-        StoredTensor t = tensors.get(name);
-        if (t == null) {
-            throw CheckpointFormatException.of(path, "no tensor named '" + name + "'");
-        }
-        return t;
+    public String describe() {
+        return path.toString();
     }
 
     @Override

@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A PEFT LoRA adapter folder: {@code adapter_config.json} + {@code adapter_model.safetensors} (metadata
@@ -27,7 +28,7 @@ import java.util.List;
  * @param config the LoRA config
  * @param tensors adapter weights by saved key, in file order
  */
-public record PeftAdapter(PeftConfig config, LinkedHashMap<String, StoredTensor> tensors) implements TensorSource {
+public record PeftAdapter(PeftConfig config, LinkedHashMap<String, StoredTensor> tensors) implements TensorSource.InMemory {
     /** Prefix of saved keys. */
     public static final String PREFIX = "base_model.model.";
     public static final String CONFIG_FILE = "adapter_config.json";
@@ -37,25 +38,15 @@ public record PeftAdapter(PeftConfig config, LinkedHashMap<String, StoredTensor>
         tensors = new LinkedHashMap<>(tensors);
     }
 
-    /** The adapter's saved keys ({@code base_model.model.<module>.lora_A.weight}), in file order. */
+    /** The adapter tensors by saved key ({@code base_model.model.<module>.lora_A.weight}), in file order. */
     @Override
-    public List<String> names() {
-        return List.copyOf(tensors.keySet());
+    public Map<String, StoredTensor> tensorMap() {
+        return tensors;
     }
 
     @Override
-    public boolean contains(String name) {
-        return tensors.containsKey(name);
-    }
-
-    /** The adapter tensor under its saved key. */
-    @Override
-    public StoredTensor tensor(String name) {
-        StoredTensor t = tensors.get(name);
-        if (t == null) {
-            throw new CheckpointFormatException("PEFT adapter: no tensor named '" + name + "'");
-        }
-        return t;
+    public String describe() {
+        return "PEFT adapter";
     }
 
     /** Writes the adapter folder atomically (as a whole), keeping tensor dtypes. */
