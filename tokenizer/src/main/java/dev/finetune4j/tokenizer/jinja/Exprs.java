@@ -19,7 +19,7 @@ final class Exprs {
         }
 
         @Override
-        Object eval(Frame f) {
+        Object evaluate(Frame f) {
             return value;
         }
     }
@@ -33,7 +33,7 @@ final class Exprs {
         }
 
         @Override
-        Object eval(Frame f) {
+        Object evaluate(Frame f) {
             return f.lookup(name);
         }
     }
@@ -47,7 +47,7 @@ final class Exprs {
         }
 
         @Override
-        Object eval(Frame f) {
+        Object evaluate(Frame f) {
             List<Object> out = new ArrayList<>(items.size());
             for (Expr e : items) {
                 out.add(e.eval(f));
@@ -65,7 +65,7 @@ final class Exprs {
         }
 
         @Override
-        Object eval(Frame f) {
+        Object evaluate(Frame f) {
             List<Object> out = new ArrayList<>(items.size());
             for (Expr e : items) {
                 out.add(e.eval(f));
@@ -85,7 +85,7 @@ final class Exprs {
         }
 
         @Override
-        Object eval(Frame f) {
+        Object evaluate(Frame f) {
             Map<Object, Object> out = new LinkedHashMap<>();
             for (int i = 0; i < keys.size(); i++) {
                 Object k = keys.get(i).eval(f);
@@ -110,7 +110,7 @@ final class Exprs {
         }
 
         @Override
-        Object eval(Frame f) {
+        Object evaluate(Frame f) {
             return Attributes.getattr(target.eval(f), name);
         }
     }
@@ -126,7 +126,7 @@ final class Exprs {
         }
 
         @Override
-        Object eval(Frame f) {
+        Object evaluate(Frame f) {
             return Attributes.getitem(target.eval(f), key.eval(f));
         }
     }
@@ -144,7 +144,7 @@ final class Exprs {
         }
 
         @Override
-        Object eval(Frame f) {
+        Object evaluate(Frame f) {
             return new Slice(index(start, f), index(stop, f), index(step, f));
         }
 
@@ -174,7 +174,7 @@ final class Exprs {
         }
 
         @Override
-        Object eval(Frame f) {
+        Object evaluate(Frame f) {
             Object target = fn.eval(f);
             return call(target, args.evalPositional(f), args.evalKeyword(f));
         }
@@ -203,7 +203,7 @@ final class Exprs {
         }
 
         @Override
-        Object eval(Frame f) {
+        Object evaluate(Frame f) {
             return Filters.apply(name, value.eval(f), args.evalPositional(f), args.evalKeyword(f), f);
         }
     }
@@ -223,7 +223,7 @@ final class Exprs {
         }
 
         @Override
-        Object eval(Frame f) {
+        Object evaluate(Frame f) {
             boolean r = Tests.apply(name, value.eval(f), args.evalPositional(f), args.evalKeyword(f), f);
             return negated != r;
         }
@@ -242,7 +242,7 @@ final class Exprs {
         }
 
         @Override
-        Object eval(Frame f) {
+        Object evaluate(Frame f) {
             Object a = left.eval(f);
             Object b = right.eval(f);
             return switch (op) {
@@ -267,10 +267,12 @@ final class Exprs {
         }
 
         @Override
-        Object eval(Frame f) {
+        Object evaluate(Frame f) {
             StringBuilder b = new StringBuilder();
             for (Expr e : parts) {
-                b.append(Py.str(e.eval(f)));
+                String part = Py.str(e.eval(f));
+                f.state.budget.chars((long) b.length() + part.length(), "a string built with '~'");
+                b.append(part);
             }
             return b.toString();
         }
@@ -289,7 +291,7 @@ final class Exprs {
         }
 
         @Override
-        Object eval(Frame f) {
+        Object evaluate(Frame f) {
             Object a = first.eval(f);
             for (int i = 0; i < ops.size(); i++) {
                 Object b = rest.get(i).eval(f);
@@ -327,7 +329,7 @@ final class Exprs {
         }
 
         @Override
-        Object eval(Frame f) {
+        Object evaluate(Frame f) {
             Object a = left.eval(f);
             return Py.truthy(a) ? right.eval(f) : a;
         }
@@ -344,7 +346,7 @@ final class Exprs {
         }
 
         @Override
-        Object eval(Frame f) {
+        Object evaluate(Frame f) {
             Object a = left.eval(f);
             return Py.truthy(a) ? a : right.eval(f);
         }
@@ -359,7 +361,7 @@ final class Exprs {
         }
 
         @Override
-        Object eval(Frame f) {
+        Object evaluate(Frame f) {
             return !Py.truthy(operand.eval(f));
         }
     }
@@ -373,7 +375,7 @@ final class Exprs {
         }
 
         @Override
-        Object eval(Frame f) {
+        Object evaluate(Frame f) {
             return Py.neg(operand.eval(f));
         }
     }
@@ -387,7 +389,7 @@ final class Exprs {
         }
 
         @Override
-        Object eval(Frame f) {
+        Object evaluate(Frame f) {
             return Py.pos(operand.eval(f));
         }
     }
@@ -405,7 +407,7 @@ final class Exprs {
         }
 
         @Override
-        Object eval(Frame f) {
+        Object evaluate(Frame f) {
             if (Py.truthy(test.eval(f))) {
                 return then.eval(f);
             }

@@ -78,7 +78,13 @@ final class Macro implements PyCallable {
             frame.set("caller", Undefined.hint("No caller defined"));
         }
         StringBuilder out = new StringBuilder();
-        Stmt.execAll(body, frame, out);
+        RenderBudget budget = frame.state.budget;
+        budget.enterCall("macro '" + name + "'");
+        try {
+            Stmt.execAll(body, frame, out);
+        } finally {
+            budget.leaveCall();
+        }
         return out.toString();
     }
 }
