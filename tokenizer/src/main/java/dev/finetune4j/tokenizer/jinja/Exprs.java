@@ -11,6 +11,11 @@ final class Exprs {
     }
 
     static final class Const extends Expr {
+        @Override
+        boolean buildsValues() {
+            return false;
+        }
+
         final Object value;
 
         Const(int line, Object value) {
@@ -25,6 +30,11 @@ final class Exprs {
     }
 
     static final class Name extends Expr {
+        @Override
+        boolean buildsValues() {
+            return false;
+        }
+
         final String name;
 
         Name(int line, String name) {
@@ -100,6 +110,11 @@ final class Exprs {
     }
 
     static final class Getattr extends Expr {
+        @Override
+        boolean buildsValues() {
+            return false;
+        }
+
         final Expr target;
         final String name;
 
@@ -116,6 +131,11 @@ final class Exprs {
     }
 
     static final class Getitem extends Expr {
+        @Override
+        boolean buildsValues() {
+            return false;
+        }
+
         final Expr target;
         final Expr key;
 
@@ -319,6 +339,11 @@ final class Exprs {
     }
 
     static final class And extends Expr {
+        @Override
+        boolean buildsValues() {
+            return false;
+        }
+
         final Expr left;
         final Expr right;
 
@@ -336,6 +361,11 @@ final class Exprs {
     }
 
     static final class Or extends Expr {
+        @Override
+        boolean buildsValues() {
+            return false;
+        }
+
         final Expr left;
         final Expr right;
 
@@ -395,6 +425,11 @@ final class Exprs {
     }
 
     static final class CondExpr extends Expr {
+        @Override
+        boolean buildsValues() {
+            return false;
+        }
+
         final Expr test;
         final Expr then;
         final Expr otherwise;

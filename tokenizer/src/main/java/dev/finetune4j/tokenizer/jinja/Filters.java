@@ -211,6 +211,8 @@ final class Filters {
             throw new TemplateRuntimeException("ValueError: slices must be positive");
         }
         Object fill = args.get(1, null);
+        RenderBudget.current().items(slices, "the slice filter's list of slices");
+        RenderBudget.current().steps(slices);
         List<Object> seq = Py.iterate(v);
         int length = seq.size();
         int perSlice = (int) (length / slices);

@@ -734,7 +734,12 @@ final class Py {
     private static Object repeat(Object seq, long times) {
         List<Object> l = items(seq);
         long n = Math.max(0, times);
-        RenderBudget.current().items(RenderBudget.times(l.size(), n), "a list repeated with '*'");
+        RenderBudget budget = RenderBudget.current();
+        budget.items(RenderBudget.times(l.size(), n), "a list repeated with '*'");
+        if (l.isEmpty()) {
+            n = 0;
+        }
+        budget.steps(n);
         List<Object> out = new ArrayList<>((int) (l.size() * n));
         for (long i = 0; i < n; i++) {
             out.addAll(l);
