@@ -110,8 +110,11 @@ public final class CausalLm implements AutoCloseable {
      * before the next is read.
      *
      * @throws StateDictException naming a missing, unexpected or mis-shaped tensor
+     * @throws ConfigException    when config.json's sizes do not match the weights' headers (checked first, before
+     *                            anything is allocated)
      */
     public static CausalLm fromWeights(LlamaConfig config, WeightSource weights, ModelOptions options) {
+        ConfigWeightsCheck.check(config, weights);
         CausalLm m = new CausalLm(config, options);
         Engine.getEngine("PyTorch").setRandomSeed((int) options.seed());
         Set<String> expected = new LinkedHashSet<>(m.parameterNames(false));
