@@ -166,7 +166,11 @@ public record LlamaConfig(String modelType, int vocabSize, int hiddenSize, int i
         List<Integer> eos = new ArrayList<>();
         JsonNode eosNode = json.get("eos_token_id");
         if (eosNode == null) {
-            eos.add(qwen ? 151643 : 2);
+            // HF's default, unless a tiny test vocabulary cannot hold it (then the model has no EOS token)
+            int dflt = qwen ? 151643 : 2;
+            if (dflt < vocab) {
+                eos.add(dflt);
+            }
         } else if (eosNode.isArray()) {
             for (JsonNode n : eosNode) {
                 if (!n.isIntegralNumber() || !n.canConvertToInt()) {
