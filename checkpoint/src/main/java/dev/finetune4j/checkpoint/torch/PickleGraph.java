@@ -97,34 +97,38 @@ final class PickleGraph {
      * {@link #MAX_KEY_VALUES} values and {@link #MAX_DEPTH} levels when expanded.
      */
     static void checkHashable(Object key, String source, int offset) {
+        // depth < 0 marks values inside an object's state: Java hashes them (bounded here), Python's hash is the
+        // dataclass's own (DCP's MetadataIndex), so only the size matters there
         Deque<Object> todo = new ArrayDeque<>();
         Deque<Integer> depths = new ArrayDeque<>();
         todo.push(key);
-        depths.push(0);
+        depths.push(1);
         int seen = 0;
         while (!todo.isEmpty()) {
             Object o = todo.pop();
             int depth = depths.pop();
-            if (++seen > MAX_KEY_VALUES || depth > MAX_DEPTH) {
+            if (++seen > MAX_KEY_VALUES || Math.abs(depth) > MAX_DEPTH) {
                 throw CheckpointFormatException.of(source, "a dict key or set member expands to more than "
                         + MAX_KEY_VALUES + " values or " + MAX_DEPTH + " levels (limit MAX_KEY_VALUES) at byte "
                         + offset);
             }
-            if (o instanceof List || o instanceof Map || o instanceof java.util.LinkedHashSet
-                    || o instanceof PyObject) {
+            boolean inObject = depth < 0;
+            int next = inObject ? depth - 1 : depth + 1;
+            if (!inObject && (o instanceof List || o instanceof Map || o instanceof java.util.LinkedHashSet)) {
                 throw CheckpointFormatException.of(source, "unhashable dict key or set member of type "
                         + typeName(o) + " at byte " + offset);
             }
-            if (o instanceof PyTuple t) {
-                for (Object item : t.items()) {
-                    todo.push(item);
-                    depths.push(depth + 1);
-                }
-            } else if (o instanceof java.util.Set<?> s) {
-                for (Object item : s) {
-                    todo.push(item);
-                    depths.push(depth + 1);
-                }
+            Iterator<?> children = o instanceof PyObject p ? p.state().values().iterator()
+                    : isContainer(o) ? children(o) : null;
+            if (o instanceof PyObject) {
+                next = -Math.abs(depth) - 1;
+            }
+            if (o instanceof Map<?, ?> m) {
+                children = java.util.stream.Stream.concat(m.keySet().stream(), m.values().stream()).iterator();
+            }
+            while (children != null && children.hasNext()) {
+                todo.push(children.next());
+                depths.push(next);
             }
         }
     }
