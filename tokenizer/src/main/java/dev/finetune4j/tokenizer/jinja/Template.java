@@ -88,8 +88,8 @@ public final class Template {
                     + "' outside loop");
         } catch (StackOverflowError e) {
             // the nesting and call-depth limits are checked explicitly; this only guards a caller's tiny thread stack
-            throw new RenderLimitException("maxNesting", limits.maxNesting(), "the Java stack of this thread, before "
-                    + "nesting");
+            throw new RenderLimitException("maxNesting", limits.maxNesting(), "nesting (the thread's Java stack ran "
+                    + "out first)");
         } catch (ArithmeticException e) {
             throw new TemplateRuntimeException("OverflowError: " + e.getMessage());
         }
