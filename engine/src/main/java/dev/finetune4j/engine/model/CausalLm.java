@@ -99,9 +99,25 @@ public final class CausalLm implements AutoCloseable {
      * (memory-mapped) safetensors into fp32 master parameters (or int8), so no second full copy is held.
      */
     public static CausalLm load(HfModelFolder folder, ModelOptions options) {
-        LlamaConfig config = LlamaConfig.fromJson(folder.config());
+        LlamaConfig config = readConfig(folder);
         Set<String> names = new LinkedHashSet<>(folder.tensorNames());
         return fromWeights(config, WeightSource.of(names, folder::tensor), options);
+    }
+
+    /**
+     * A folder's config.json, validated as a whole and, when the folder has weights, against their header shapes
+     * (nothing is read or allocated); a refusal names the file, the key, the value and what is allowed.
+     */
+    public static LlamaConfig readConfig(HfModelFolder folder) {
+        try {
+            LlamaConfig config = LlamaConfig.fromJson(folder.config());
+            if (!folder.tensorNames().isEmpty()) {
+                config.checkAgainst(WeightSource.of(new LinkedHashSet<>(folder.tensorNames()), folder::tensor));
+            }
+            return config;
+        } catch (ConfigException e) {
+            throw new ConfigException(folder.dir().resolve("config.json") + ": " + e.getMessage());
+        }
     }
 
     /**

@@ -97,6 +97,16 @@ public record LlamaConfig(String modelType, int vocabSize, int hiddenSize, int i
         }
     }
 
+    /**
+     * Checks this config against the weights' names and header shapes (layer count, vocabulary, hidden, heads,
+     * intermediate size) without reading or allocating anything; {@link CausalLm#fromWeights} does it first too.
+     *
+     * @throws ConfigException naming the key, the configured value and what the weights hold
+     */
+    public void checkAgainst(WeightSource weights) {
+        ConfigWeightsCheck.check(this, weights);
+    }
+
     /** Model types this engine runs. */
     public static final List<String> SUPPORTED_TYPES = List.of("llama", "mistral", "qwen2");
 

@@ -100,7 +100,8 @@ class HostileConfigTest {
                     return assertThrows(ConfigException.class, () -> CausalLm.load(folder, ModelOptions.cpu()));
                 }
             });
-            assertTrue(e.getMessage().contains("num_hidden_layers = " + layers) && e.getMessage().contains(
+            assertTrue(e.getMessage().startsWith(dir.resolve("config.json") + ": config.json num_hidden_layers = "
+                    + layers) && e.getMessage().contains(
                     "allowed: 2"), e.getMessage());
         }
     }
