@@ -100,8 +100,24 @@ public final class CausalLm implements AutoCloseable {
      * (memory-mapped) safetensors into fp32 master parameters (or int8), so no second full copy is held.
      */
     public static CausalLm load(HfModelFolder folder, ModelOptions options) {
-        LlamaConfig config = LlamaConfig.fromJson(folder.config());
+        LlamaConfig config = readConfig(folder);
         return fromWeights(config, folder, options);
+    }
+
+    /**
+     * A folder's config.json, validated as a whole and, when the folder has weights, against their header shapes
+     * (nothing is read or allocated); a refusal names the file, the key, the value and what is allowed.
+     */
+    public static LlamaConfig readConfig(HfModelFolder folder) {
+        try {
+            LlamaConfig config = LlamaConfig.fromJson(folder.config());
+            if (!folder.names().isEmpty()) {
+                config.checkAgainst(folder);
+            }
+            return config;
+        } catch (ConfigException e) {
+            throw new ConfigException(folder.dir().resolve("config.json") + ": " + e.getMessage());
+        }
     }
 
     /**
@@ -110,8 +126,11 @@ public final class CausalLm implements AutoCloseable {
      * before the next is read.
      *
      * @throws StateDictException naming a missing, unexpected or mis-shaped tensor
+     * @throws ConfigException    when config.json's sizes do not match the weights' headers (checked first, before
+     *                            anything is allocated)
      */
     public static CausalLm fromWeights(LlamaConfig config, TensorSource weights, ModelOptions options) {
+        ConfigWeightsCheck.check(config, weights);
         CausalLm m = new CausalLm(config, options);
         Engine.getEngine("PyTorch").setRandomSeed((int) options.seed());
         Set<String> expected = new LinkedHashSet<>(m.parameterNames(false));
