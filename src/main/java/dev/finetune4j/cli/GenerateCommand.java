@@ -10,6 +10,7 @@ import dev.finetune4j.engine.model.CausalLm;
 import dev.finetune4j.engine.model.DropoutOptions;
 import dev.finetune4j.engine.model.ModelOptions;
 import dev.finetune4j.engine.model.Precision;
+import dev.finetune4j.fetch.HubInputs;
 import dev.finetune4j.tokenizer.HfTokenizer;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -27,8 +28,9 @@ import picocli.CommandLine.Spec;
         description = "Generates text from a prompt with a model folder.")
 public final class GenerateCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, description = "Hugging Face model folder (config.json, weights, tokenizer).")
-    Path model;
+    @Option(names = "--model", required = true, paramLabel = "DIR|ORG/NAME[@REV]",
+            description = "Hugging Face model folder (config.json, weights, tokenizer), or a Hub model id.")
+    String model;
 
     @Option(names = "--prompt", required = true, description = "Prompt text (special tokens such as BOS are added).")
     String prompt;
@@ -67,8 +69,9 @@ public final class GenerateCommand implements Callable<Integer> {
     public Integer call() {
         ModelOptions options = new ModelOptions(Devices.resolve(device), Precision.parse(precision),
                 DropoutOptions.NONE, null, false, 0);
-        try (HfTokenizer tokenizer = HfTokenizer.load(model);
-             HfModelFolder folder = HfModelFolder.open(model);
+        Path modelDir = HubInputs.modelFolder(model, false);
+        try (HfTokenizer tokenizer = HfTokenizer.load(modelDir);
+             HfModelFolder folder = HfModelFolder.open(modelDir);
              CausalLm lm = CausalLm.load(folder, options)) {
             GenerationOptions g = options(folder.generationConfig(), lm, tokenizer);
             int[] ids = tokenizer.encode(prompt, true);

@@ -10,6 +10,7 @@ import dev.finetune4j.engine.model.CausalLm;
 import dev.finetune4j.engine.model.DropoutOptions;
 import dev.finetune4j.engine.model.ModelOptions;
 import dev.finetune4j.engine.model.Precision;
+import dev.finetune4j.fetch.HubInputs;
 import dev.finetune4j.tokenizer.HfTokenizer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -31,8 +32,9 @@ import picocli.CommandLine.Spec;
 @SuppressWarnings("try") // the NDScope block frees each window's arrays on close
 public final class ScoreCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, description = "Hugging Face model folder (config.json, weights, tokenizer).")
-    Path model;
+    @Option(names = "--model", required = true, paramLabel = "DIR|ORG/NAME[@REV]",
+            description = "Hugging Face model folder (config.json, weights, tokenizer), or a Hub model id.")
+    String model;
 
     @Option(names = "--text-file", required = true, description = "UTF-8 text to score.")
     Path textFile;
@@ -61,8 +63,9 @@ public final class ScoreCommand implements Callable<Integer> {
         String text = Files.readString(textFile, StandardCharsets.UTF_8);
         ModelOptions options = new ModelOptions(Devices.resolve(device), Precision.parse(precision),
                 DropoutOptions.NONE, null, false, 0);
-        try (HfTokenizer tokenizer = HfTokenizer.load(model);
-             HfModelFolder folder = HfModelFolder.open(model);
+        Path modelDir = HubInputs.modelFolder(model, false);
+        try (HfTokenizer tokenizer = HfTokenizer.load(modelDir);
+             HfModelFolder folder = HfModelFolder.open(modelDir);
              CausalLm lm = CausalLm.load(folder, options)) {
             int[] ids = tokenizer.encode(text, true);
             if (ids.length < 2) {

@@ -180,6 +180,11 @@ public final class HubClient {
         return select(repo, info -> ModelFiles.forRun(info.files()));
     }
 
+    /** The configs and tokenizer files of a model repository (no weights); returns the snapshot folder. */
+    public Path tokenizer(RepoRef repo) {
+        return select(repo, info -> ModelFiles.forTokenizer());
+    }
+
     private Path select(RepoRef repo, java.util.function.Function<RevisionInfo, Predicate<String>> selection) {
         if (settings.offline()) {
             return cachedSnapshot(repo, "HF_HUB_OFFLINE is set");

@@ -25,6 +25,11 @@ public final class ModelFiles {
                 || (!safetensors && f.startsWith("pytorch_model") && (f.endsWith(".bin") || f.endsWith(".bin.index.json"))));
     }
 
+    /** The selection for a tokenizer only: the configs and tokenizer files, no weights. */
+    public static Predicate<String> forTokenizer() {
+        return f -> topLevel(f) && NAMED.contains(f);
+    }
+
     private static boolean topLevel(String f) {
         return f.indexOf('/') < 0;
     }
