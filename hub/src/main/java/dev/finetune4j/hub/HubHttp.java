@@ -5,7 +5,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 
@@ -156,8 +155,4 @@ final class HubHttp {
 
     /** Seconds-based sleeper for production. */
     static final Sleeper REAL_SLEEP = Thread::sleep;
-
-    static Duration timeout(HubSettings s) {
-        return s.timeout();
-    }
 }

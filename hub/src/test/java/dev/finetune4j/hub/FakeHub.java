@@ -28,12 +28,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * server (the "CDN", another origin) that honours Range, X-Error-Code answers, and faults on demand (a connection
  * dropped mid-file, a stall, corrupted bytes).
  */
-final class FakeHub implements AutoCloseable {
+public final class FakeHub implements AutoCloseable {
 
-    static final String TOKEN = "hf_test_token";
+    public static final String TOKEN = "hf_test_token";
 
     /** One file of a repo. */
-    record Entry(byte[] bytes, boolean lfs) {
+    public record Entry(byte[] bytes, boolean lfs) {
         String sha256() {
             return hex("SHA-256", bytes);
         }
@@ -48,7 +48,7 @@ final class FakeHub implements AutoCloseable {
     }
 
     /** One repo: its commit, branch names, files, and whether it is gated. */
-    static final class Repo {
+    public static final class Repo {
         final String commit;
         final Map<String, String> refs = new ConcurrentHashMap<>();
         final Map<String, Entry> files = Collections.synchronizedMap(new LinkedHashMap<>());
@@ -59,7 +59,7 @@ final class FakeHub implements AutoCloseable {
             refs.put("main", commit);
         }
 
-        Repo file(String name, byte[] bytes, boolean lfs) {
+        public Repo file(String name, byte[] bytes, boolean lfs) {
             files.put(name, new Entry(bytes, lfs));
             return this;
         }
@@ -84,12 +84,12 @@ final class FakeHub implements AutoCloseable {
     /** Pause after each 8 KiB written by the CDN (to make transfers overlap). */
     volatile int cdnChunkDelayMillis;
     final AtomicInteger cdnGets = new AtomicInteger();
-    final AtomicInteger apiCalls = new AtomicInteger();
+    public final AtomicInteger apiCalls = new AtomicInteger();
     final List<String> cdnRanges = Collections.synchronizedList(new ArrayList<>());
     final List<String> cdnAuthorization = Collections.synchronizedList(new ArrayList<>());
     final List<String> hubAuthorization = Collections.synchronizedList(new ArrayList<>());
 
-    FakeHub() throws IOException {
+    public FakeHub() throws IOException {
         InetSocketAddress any = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
         hub = HttpServer.create(any, 0);
         cdn = HttpServer.create(any, 0);
@@ -101,11 +101,11 @@ final class FakeHub implements AutoCloseable {
         cdn.start();
     }
 
-    URI endpoint() {
+    public URI endpoint() {
         return URI.create("http://127.0.0.1:" + hub.getAddress().getPort());
     }
 
-    Repo add(RepoType type, String id, String commit) {
+    public Repo add(RepoType type, String id, String commit) {
         Repo r = new Repo(commit);
         repos.put(type.plural() + "/" + id, r);
         return r;
