@@ -5,7 +5,7 @@ import java.net.http.HttpResponse;
 /**
  * Turns a Hub error answer into one line: the {@code X-Error-Code} header says which (as huggingface_hub's
  * {@code hf_raise_for_status} reads it: RepoNotFound, GatedRepo, EntryNotFound, RevisionNotFound), the message says
- * which repo and what to do (docs/hub.md "Errors").
+ * which repo and what to do (docs/hub.md "Protocol" (Errors)).
  */
 final class HubErrors {
 

@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
 /**
  * Downloads one blob into {@code <blob>.incomplete}: resumes what is already there with {@code Range: bytes=N-},
  * retries dropped or stalled transfers (a transfer with no byte for the timeout is cut), then checks the size and,
- * for LFS files whose ETag is a sha256, the sha256 (docs/hub.md "Downloads").
+ * for LFS files whose ETag is a sha256, the sha256 (docs/hub.md "Cache layout" (Resume, Integrity)).
  */
 final class Transfer {
 
