@@ -34,6 +34,10 @@ final class HubErrors {
                     + "' not found in " + repo + ": check the file name (the repo exists)" + serverMessage);
             case "RepoNotFound" -> throw repoNotFound(repo, hasToken, serverMessage);
             default -> {
+                if (s == 401 && hasToken && r.headers().firstValue("X-Error-Message").orElse("").startsWith("Invalid credentials")) {
+                    throw new HubException(HubException.Reason.REPO_NOT_FOUND, "the Hub refused the token in HF_TOKEN (or HF_HOME/token) as "
+                            + "invalid while fetching " + what + ": create a new read token and set HF_TOKEN to it" + serverMessage);
+                }
                 if (s == 401) {
                     throw repoNotFound(repo, hasToken, serverMessage);
                 }
