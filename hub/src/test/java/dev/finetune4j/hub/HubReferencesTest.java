@@ -84,6 +84,13 @@ class HubReferencesTest {
     }
 
     @Test
+    void theProgressLineShowsShareAndSizes() {
+        Progress bar = Progress.start(false, "model-00001-of-00004.safetensors", 4L << 20);
+        assertEquals("model-00001-of-00004.safetensors         [######                  ]  25% 1.0MiB/4.0MiB", bar.line(1L << 20));
+        assertEquals("x.json                                      0.5MiB", Progress.start(false, "x.json", -1).line(1L << 19));
+    }
+
+    @Test
     void includeGlobsMatchLikeFnmatch() {
         Predicate<String> p = Globs.anyOf(List.of("*.json", "data/train-[0-9]*"));
         assertTrue(p.test("config.json"));
