@@ -48,7 +48,8 @@ final class HubErrors {
                     throw new HubException(HubException.Reason.REPO_NOT_FOUND, "access to " + what + " refused (HTTP 403): "
                             + (hasToken ? "the token in HF_TOKEN lacks read access" : "set HF_TOKEN") + serverMessage);
                 }
-                throw new HubException(HubException.Reason.NETWORK, "the Hub answered HTTP " + s + " for " + what + serverMessage);
+                throw new HubException(HubException.Reason.NETWORK, "the Hub answered HTTP " + s + " for " + what
+                        + (s >= 500 || s == 429 ? " on every retry; try again later" : "") + serverMessage);
             }
         }
     }

@@ -85,6 +85,8 @@ public final class FakeHub implements AutoCloseable {
     volatile int cdnChunkDelayMillis;
     final AtomicInteger cdnGets = new AtomicInteger();
     public final AtomicInteger apiCalls = new AtomicInteger();
+    /** The next this-many API calls answer 503. */
+    final AtomicInteger apiFailures = new AtomicInteger();
     final List<String> cdnRanges = Collections.synchronizedList(new ArrayList<>());
     final List<String> cdnAuthorization = Collections.synchronizedList(new ArrayList<>());
     final List<String> hubAuthorization = Collections.synchronizedList(new ArrayList<>());
@@ -132,6 +134,10 @@ public final class FakeHub implements AutoCloseable {
 
     private void api(HttpExchange x, String rest) throws IOException {
         apiCalls.incrementAndGet();
+        if (apiFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            error(x, 503, null, "overloaded");
+            return;
+        }
         // {models|datasets}/org/name/revision/rev
         String[] p = rest.split("/", 5);
         if (p.length < 5 || !p[3].equals("revision")) {

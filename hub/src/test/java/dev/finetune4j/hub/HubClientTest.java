@@ -152,6 +152,22 @@ class HubClientTest {
     }
 
     @Test
+    void serverErrorsAreRetriedABoundedNumberOfTimes() {
+        List<Long> waits = new ArrayList<>();
+        HubClient c = new HubClient(hub.settings(cache, false), waits::add);
+        RepoRef tiny = RepoRef.parse(RepoType.MODEL, "org/tiny");
+        hub.apiFailures.set(2);
+        assertEquals(C1, c.revision(tiny).commit());
+        assertEquals(List.of(500L, 1000L), waits, "exponential backoff");
+        hub.apiFailures.set(100);
+        int before = hub.apiCalls.get();
+        HubException e = assertThrows(HubException.class, () -> c.revision(tiny));
+        assertEquals(HubException.Reason.NETWORK, e.reason());
+        assertEquals(4, hub.apiCalls.get() - before, "1 attempt + 3 retries");
+        assertEquals("the Hub answered HTTP 503 for org/tiny on every retry; try again later (Hub: overloaded)", e.getMessage());
+    }
+
+    @Test
     void offlineModeAnswersFromTheCacheOnly() throws Exception {
         RepoRef tiny = RepoRef.parse(RepoType.MODEL, "org/tiny");
         Path online = client(false).model(tiny);
