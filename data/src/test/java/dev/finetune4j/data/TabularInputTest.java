@@ -112,6 +112,11 @@ class TabularInputTest {
         DataFormatException e = assertThrows(DataFormatException.class, () -> readAll(bad, TaskType.INSTRUCTION_FINETUNE));
         assertTrue(e.getMessage().startsWith(bad + ": cannot read as Parquet: "), e.getMessage());
         assertFalse(e.getMessage().contains("\n"));
+        Path latin1 = TestFiles.writeBytes(dir.resolve("bad"), "latin1.csv",
+                "prompt,response\nok,fine\ncaf\u00e9,x\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        DataFormatException enc = assertThrows(DataFormatException.class, () -> readAll(latin1, TaskType.INSTRUCTION_FINETUNE));
+        assertEquals(latin1 + ": cannot read as CSV: Invalid Input Error: CSV Error on Line: 3 Invalid unicode (byte sequence mismatch)"
+                + " detected. This file is not utf-8 encoded.", enc.getMessage());
         Path empty = parquet("empty.parquet", "SELECT 'p' AS prompt, 'r' AS response WHERE false");
         DataFormatException none = assertThrows(DataFormatException.class, () -> readAll(empty, TaskType.INSTRUCTION_FINETUNE));
         assertEquals(empty + ": holds no rows", none.getMessage());

@@ -18,7 +18,7 @@ import java.util.Set;
  * Parquet and CSV files read row by row through embedded DuckDB (docs/hub.md "Parquet and CSV data"): each row
  * becomes the same JSON record a JSONL line would be (columns = keys, a list of structs = a list of objects), so
  * the JSONL parsers and validation rules apply unchanged. Results are streamed (DuckDB's
- * {@code jdbc_stream_results}), one thread, a bounded memory limit, no extension downloads. In CSV, which has no
+ * {@code jdbc_stream_results}), one thread, a bounded memory limit, no temporary files, no extension downloads. In CSV, which has no
  * nesting, a {@code messages} cell holds the list as JSON text. Problems are reported as {@code file:row: reason}
  * with the 1-based data row (a CSV header is not counted).
  */
@@ -68,6 +68,7 @@ final class TabularSamples implements SampleReader.FileSamples {
         p.setProperty("memory_limit", "512MB");
         p.setProperty("autoinstall_known_extensions", "false");
         p.setProperty("autoload_known_extensions", "false");
+        p.setProperty("temp_directory", ""); // never spill into a .tmp folder of the working directory
         return p;
     }
 
@@ -108,10 +109,29 @@ final class TabularSamples implements SampleReader.FileSamples {
         return parser.parse(file, row, record);
     }
 
-    private static String firstLine(Exception e) {
-        String m = String.valueOf(e.getMessage()).strip();
-        int nl = m.indexOf('\n');
-        return nl < 0 ? m : m.substring(0, nl);
+    /**
+     * DuckDB's error as one line: with streamed results its message starts with a generic line ("unsuccessful or
+     * closed pending query result") and holds the real error after {@code Error: }, followed by hints and the
+     * reader's settings; keep the real error's first paragraph, without the echoed row and the hints.
+     */
+    static String firstLine(Exception e) {
+        String m = String.valueOf(e.getMessage()).replace("\r", "");
+        int real = m.lastIndexOf("\nError: ");
+        if (real >= 0) {
+            m = m.substring(real + "\nError: ".length());
+        }
+        StringBuilder out = new StringBuilder();
+        for (String line : m.strip().split("\n")) {
+            String l = line.strip();
+            if (l.isEmpty()) {
+                break;
+            }
+            if (l.startsWith("Original Line:") || l.startsWith("Possible Solution")) {
+                continue;
+            }
+            out.append(out.length() == 0 ? "" : " ").append(l);
+        }
+        return out.length() > 400 ? out.substring(0, 400) + "…" : out.toString();
     }
 
     private static void closeQuietly(Statement s, Connection c) {
