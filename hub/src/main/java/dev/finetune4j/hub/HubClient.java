@@ -101,6 +101,9 @@ public final class HubClient {
         HubErrors.check(r, repo, file, settings.token().isPresent(), settings.endpoint());
         var h = r.headers();
         URI location = r.statusCode() / 100 == 3 ? r.uri().resolve(h.firstValue("Location").orElseThrow()) : r.uri();
+        if (!"http".equals(location.getScheme()) && !"https".equals(location.getScheme())) {
+            throw new HubException(HubException.Reason.NETWORK, url + " redirected to an unusable location '" + location + "'");
+        }
         String commit = h.firstValue("X-Repo-Commit").orElse(null);
         if (!RepoRef.isCommit(commit)) {
             throw new HubException(HubException.Reason.NETWORK, url + " sent no X-Repo-Commit header; is HF_ENDPOINT a Hub?");
@@ -172,20 +175,20 @@ public final class HubClient {
      * @throws HubException when nothing matches, or the revision is not cached while offline
      */
     public Path snapshot(RepoRef repo, Predicate<String> include) {
-        return select(repo, info -> include);
+        return select(repo, info -> include, "the selection");
     }
 
     /** The files a training run needs of a model repository ({@link ModelFiles}); returns the snapshot folder. */
     public Path model(RepoRef repo) {
-        return select(repo, info -> ModelFiles.forRun(info.files()));
+        return select(repo, info -> ModelFiles.forRun(info.files()), "a model file (config.json, tokenizer, *.safetensors)");
     }
 
     /** The configs and tokenizer files of a model repository (no weights); returns the snapshot folder. */
     public Path tokenizer(RepoRef repo) {
-        return select(repo, info -> ModelFiles.forTokenizer());
+        return select(repo, info -> ModelFiles.forTokenizer(), "a config or tokenizer file");
     }
 
-    private Path select(RepoRef repo, java.util.function.Function<RevisionInfo, Predicate<String>> selection) {
+    private Path select(RepoRef repo, java.util.function.Function<RevisionInfo, Predicate<String>> selection, String wantedWhat) {
         if (settings.offline()) {
             return cachedSnapshot(repo, "HF_HUB_OFFLINE is set");
         }
@@ -201,7 +204,7 @@ public final class HubClient {
         }
         List<String> wanted = info.files().stream().filter(selection.apply(info)).toList();
         if (wanted.isEmpty()) {
-            throw new HubException(HubException.Reason.ENTRY_NOT_FOUND, "no file of " + repo + " matches the selection (the repo holds "
+            throw new HubException(HubException.Reason.ENTRY_NOT_FOUND, repo + " holds no " + wantedWhat + " (it holds "
                     + info.files().size() + " files" + (info.files().isEmpty() ? "" : ", e.g. "
                     + String.join(", ", info.files().subList(0, Math.min(5, info.files().size())))) + ")");
         }
@@ -219,7 +222,7 @@ public final class HubClient {
         if (p.isEmpty()) {
             return snapshot(uri.repo(), f -> true);
         }
-        Path snap = snapshot(uri.repo(), f -> f.equals(p) || f.startsWith(p + "/"));
+        Path snap = select(uri.repo(), info -> f -> f.equals(p) || f.startsWith(p + "/"), "file or folder '" + p + "'");
         Path local = snap.resolve(p);
         if (!Files.exists(local)) {
             throw new HubException(HubException.Reason.NOT_CACHED, uri + " is not in the cached snapshot " + snap

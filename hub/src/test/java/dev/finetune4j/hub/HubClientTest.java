@@ -234,6 +234,10 @@ class HubClientTest {
             assertEquals(3, s.count());
         }
         assertFalse(Files.exists(folder.getParent().resolve("README.md")), "only the named folder is fetched");
+        HubException missing = assertThrows(HubException.class, () -> c.resolve(HfUri.parse("hf://datasets/org/chats/dat")));
+        assertEquals(HubException.Reason.ENTRY_NOT_FOUND, missing.reason());
+        assertTrue(missing.getMessage().startsWith("dataset org/chats holds no file or folder 'dat' (it holds 4 files, e.g. README.md,"),
+                missing.getMessage());
     }
 
     static byte[] bytes(int n, long seed) {
