@@ -100,7 +100,7 @@ public final class HubClient {
                 HttpResponse.BodyHandlers.discarding(), false, "'" + file + "' of " + repo);
         HubErrors.check(r, repo, file, settings.token().isPresent(), settings.endpoint());
         var h = r.headers();
-        URI location = r.statusCode() / 100 == 3 ? r.uri().resolve(h.firstValue("Location").orElseThrow()) : r.uri();
+        URI location = r.statusCode() / 100 == 3 ? r.uri().resolve(h.firstValue("Location").orElse("")) : r.uri();
         if (!"http".equals(location.getScheme()) && !"https".equals(location.getScheme())) {
             throw new HubException(HubException.Reason.NETWORK, url + " redirected to an unusable location '" + location + "'");
         }
@@ -148,6 +148,7 @@ public final class HubClient {
         }
     }
 
+    @SuppressWarnings("try") // the lock is held for the block, not used in it
     private Path store(RepoRef repo, String file, FileMetadata meta) throws IOException {
         cache.writeRef(repo, meta.commit());
         Path pointer = cache.pointer(repo, meta.commit(), file);
