@@ -1,5 +1,6 @@
 package dev.finetune4j.app;
 
+import dev.finetune4j.fetch.HubInputs;
 import dev.finetune4j.config.RunConfig;
 import dev.finetune4j.engine.event.RunEvent;
 import dev.finetune4j.engine.event.RunListener;
@@ -35,7 +36,8 @@ public final class FineTuneRun implements AutoCloseable {
         this.outputs = outputs;
     }
 
-    static FineTuneRun create(RunConfig config, PrintStream console) {
+    static FineTuneRun create(RunConfig configured, PrintStream console) {
+        RunConfig config = HubInputs.resolve(configured); // Hub ids and hf:// paths → the local cache (docs/hub.md)
         config.requireInputsExist(); // before the run folder exists: a bad path names its key, nothing half-made
         RunConfig named = config.runName() != null ? config
                 : config.withRunName("run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));

@@ -5,6 +5,7 @@ import dev.finetune4j.engine.device.Devices;
 import dev.finetune4j.engine.model.CausalLm;
 import dev.finetune4j.engine.model.ModelOptions;
 import dev.finetune4j.engine.model.Precision;
+import dev.finetune4j.fetch.HubInputs;
 import dev.finetune4j.tokenizer.HfTokenizer;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -15,8 +16,9 @@ import picocli.CommandLine.Option;
  */
 public final class ModelFolderOptions {
 
-    @Option(names = "--model", required = true, description = "Hugging Face model folder (config.json, weights, tokenizer).")
-    Path model;
+    @Option(names = "--model", required = true, paramLabel = "DIR|ORG/NAME[@REV]",
+            description = "Hugging Face model folder (config.json, weights, tokenizer), or a Hub model id.")
+    String model;
 
     @Option(names = "--precision", defaultValue = "fp32", description = "fp32 or bf16 (default: ${DEFAULT-VALUE}).")
     String precision;
@@ -24,9 +26,9 @@ public final class ModelFolderOptions {
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, cuda or cuda:N (default: ${DEFAULT-VALUE}).")
     String device;
 
-    /** The model folder. */
+    /** The model folder: the local folder, or the Hub model's snapshot folder (fetched when needed). */
     public Path model() {
-        return model;
+        return HubInputs.modelFolder(model, false);
     }
 
     /** Inference options: the resolved device and precision, no dropout, no LoRA. */
@@ -37,10 +39,11 @@ public final class ModelFolderOptions {
     /** The folder's tokenizer, the folder with its weights, and the model built from them; closed together. */
     Opened open() {
         ModelOptions options = modelOptions();
-        HfTokenizer tokenizer = HfTokenizer.load(model);
+        Path dir = model();
+        HfTokenizer tokenizer = HfTokenizer.load(dir);
         HfModelFolder folder = null;
         try {
-            folder = HfModelFolder.open(model);
+            folder = HfModelFolder.open(dir);
             return new Opened(tokenizer, folder, CausalLm.load(folder, options));
         } catch (RuntimeException e) {
             if (folder != null) {

@@ -58,6 +58,10 @@ import java.util.Map;
  * @param logInterval                   metrics/progress interval, default {@code 1ba}
  * @param progress                      progress display, default auto
  * @param preprocessingNumWorkers       tokenizer threads, null = number of CPUs
+ * @param hubReferences                 keys whose value is a Hugging Face Hub reference still to fetch
+ *                                      ({@code model}: {@code org/name[@rev]}; data keys: {@code hf://...}), key →
+ *                                      the reference as written; empty once {@link #withInputs} resolved them
+ *                                      (docs/hub.md "Hub references in a run configuration")
  */
 public record RunConfig(
         String runName,
@@ -100,11 +104,13 @@ public record RunConfig(
         Time evalInterval,
         Time logInterval,
         ProgressMode progress,
-        Integer preprocessingNumWorkers) {
+        Integer preprocessingNumWorkers,
+        Map<String, String> hubReferences) {
 
-    /** Defensive copy of the prompt list. */
+    /** Defensive copies. */
     public RunConfig {
         evalPrompts = List.copyOf(evalPrompts);
+        hubReferences = hubReferences == null ? Map.of() : Map.copyOf(hubReferences);
     }
 
     /**
@@ -184,6 +190,11 @@ public record RunConfig(
      * @throws ConfigException naming the key and the missing path
      */
     public void requireInputsExist() {
+        for (Map.Entry<String, String> e : hubReferences.entrySet()) {
+            if (e.getValue().startsWith("hf://")) {
+                throw new ConfigException(null, e.getKey(), "'" + e.getValue() + "' is a Hub path that was not fetched yet");
+            }
+        }
         if (!Files.isDirectory(model)) {
             throw new ConfigException(null, "model", "model folder " + model + " does not exist (expected a"
                     + " Hugging Face model folder with config.json)");
@@ -240,6 +251,19 @@ public record RunConfig(
                 int8Quantization, dropout, precision, device, packing, targetPrompts, targetResponses, saveInterval,
                 saveNumCheckpointsToKeep, autoresume, maxTrainSamples, maxValSamples, validationSplitRatio,
                 trainDataSplitSeed, allowPercentageInvalidSamples, earlyStopping, evalInterval, logInterval,
-                progress, preprocessingNumWorkers);
+                progress, preprocessingNumWorkers, hubReferences);
+    }
+
+    /** A copy with the Hub references resolved to these local paths (null = keep the configured one). */
+    public RunConfig withInputs(Path localModel, Path localTrain, Path localEval, Path localWeights) {
+        return new RunConfig(runName, localModel != null ? localModel : model, localTrain != null ? localTrain : trainDataPath,
+                taskType, localEval != null ? localEval : evalDataPath, evalPrompts,
+                localWeights != null ? localWeights : customWeightsPath,
+                trainingDuration, learningRate, contextLength, validateInputs, registerTo, experimentPath, seed,
+                microBatchSize, globalBatchSize, evalBatchSize, optimizer, scheduler, gradientClipVal, lora,
+                int8Quantization, dropout, precision, device, packing, targetPrompts, targetResponses, saveInterval,
+                saveNumCheckpointsToKeep, autoresume, maxTrainSamples, maxValSamples, validationSplitRatio,
+                trainDataSplitSeed, allowPercentageInvalidSamples, earlyStopping, evalInterval, logInterval,
+                progress, preprocessingNumWorkers, Map.of());
     }
 }

@@ -14,6 +14,8 @@ import dev.finetune4j.engine.model.Precision;
 import dev.finetune4j.engine.schedule.Time;
 import dev.finetune4j.engine.schedule.TimeUnit;
 import dev.finetune4j.engine.train.TrainingSpec.EarlyStoppingSpec;
+import dev.finetune4j.hub.HfUri;
+import dev.finetune4j.hub.RepoRef;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -152,12 +154,13 @@ final class RunConfigLoader {
         Section s = new Section(root, "", origin, TOP_KEYS, ALL_DOTTED);
         String runName = s.string("run_name", null);
         checkRunName(runName, s);
-        Path model = requirePath(s, "model", base);
-        Path train = requirePath(s, "train_data_path", base);
+        Map<String, String> hubRefs = new LinkedHashMap<>();
+        Path model = inputPath(s, "model", base, hubRefs, true);
+        Path train = inputPath(s, "train_data_path", base, hubRefs, true);
         TaskType taskType = s.enumValue("task_type", TaskType.class, TaskType.CHAT_COMPLETION);
-        Path evalData = s.path("eval_data_path", base);
+        Path evalData = inputPath(s, "eval_data_path", base, hubRefs, false);
         List<String> evalPrompts = s.strings("eval_prompts", List.of());
-        Path customWeights = s.path("custom_weights_path", base);
+        Path customWeights = inputPath(s, "custom_weights_path", base, hubRefs, false);
         Time duration = s.time("training_duration", "1ep", DURATION_UNITS, true);
         if (duration.value() <= 0) {
             throw s.error("training_duration", "must be positive, got " + duration);
@@ -235,7 +238,31 @@ final class RunConfigLoader {
                 contextLength, validateInputs, registerTo, experimentPath, seed, micro, global, evalBatch, optimizer,
                 scheduler, clip, lora, int8, dropout, precision, device, packing, targetPrompts, targetResponses,
                 saveInterval, keep, autoresume, maxTrain, maxVal, split, splitSeed, invalidPct, early, evalInterval,
-                logInterval, progress, workers == null ? null : workers.intValue());
+                logInterval, progress, workers == null ? null : workers.intValue(), hubRefs);
+    }
+
+    /**
+     * An input path that may instead name the Hub (docs/hub.md): {@code hf://...} always does; {@code org/name[@rev]}
+     * does for {@code model} when no such local path exists (a local path wins).
+     * A Hub reference is recorded in {@code hubRefs} and fetched later (RunConfig#withInputs), never at load time.
+     */
+    private static Path inputPath(Section s, String key, Path base, Map<String, String> hubRefs, boolean required) {
+        String raw = s.string(key, null);
+        if (raw != null && HfUri.isHfUri(raw)) {
+            try {
+                HfUri.parse(raw);
+            } catch (IllegalArgumentException e) {
+                throw s.error(key, e.getMessage());
+            }
+            hubRefs.put(key, raw);
+            return null;
+        }
+        Path p = required ? requirePath(s, key, base) : s.path(key, base);
+        if (p != null && key.equals("model") && !Files.exists(p) && !raw.startsWith(".") && !Path.of(raw).isAbsolute()
+                && RepoRef.looksLikeRef(raw)) {
+            hubRefs.put(key, raw);
+        }
+        return p;
     }
 
     private static Path requirePath(Section s, String key, Path base) {

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class RunConfigTest {
-    private static final String MINIMAL = "model: models/tiny\ntrain_data_path: data/train.jsonl\n";
+    // "./": a bare org/name that does not exist locally would be a Hub model id (docs/hub.md)
+    private static final String MINIMAL = "model: ./models/tiny\ntrain_data_path: data/train.jsonl\n";
 
     @TempDir
     Path dir;

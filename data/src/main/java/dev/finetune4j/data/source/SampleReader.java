@@ -21,7 +21,8 @@ import java.util.NoSuchElementException;
 
 /**
  * Streams the samples of a data path one at a time (a 10 GB JSONL is never held whole): JSONL line by line,
- * a {@code .json} file holding an array of records element by element, .txt files in pieces. Invalid samples come
+ * a {@code .json} file holding an array of records element by element, .txt files in pieces, Parquet and CSV
+ * row by row ({@link TabularSamples}). Invalid samples come
  * out as {@link ReadSample}s with reasons; blank lines and ignored files become {@link #notes()}.
  * Files that cannot be read at all raise {@link DataFormatException}.
  */
@@ -129,6 +130,9 @@ public final class SampleReader implements Iterator<ReadSample>, Closeable {
         String ext = InputFiles.extension(file);
         if (ext.equals("txt")) {
             return new TextFileSamples(file, parser.nextDocument(), validate);
+        }
+        if (TabularSamples.FORMATS.contains(ext)) {
+            return new TabularSamples(file, ext, parser, taskType != TaskType.CONTINUED_PRETRAIN);
         }
         InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
         in.mark(4096);
