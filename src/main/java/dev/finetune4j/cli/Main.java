@@ -19,6 +19,9 @@ import picocli.CommandLine.Option;
             ScoreCommand.class,
             GenerateCommand.class,
             ExportCommand.class,
+            RunsCommand.class,
+            CancelCommand.class,
+            EventsCommand.class,
         })
 public final class Main implements Runnable {
 

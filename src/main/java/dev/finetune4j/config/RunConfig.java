@@ -45,6 +45,8 @@ import java.util.Map;
  * @param targetResponses               llm-foundry target_responses: last (default) or all
  * @param saveInterval                  checkpoint interval, default {@code 1ep}
  * @param saveNumCheckpointsToKeep      -1 (default) keeps all
+ * @param allowPartialWeights           load custom_weights_path even when tensors are missing, unexpected or
+ *                                      mis-shaped (default false: such a checkpoint is refused, listing them)
  * @param autoresume                    resume from the run's latest checkpoint, default false (needs run_name)
  * @param maxTrainSamples               use at most this many training examples, null = all
  * @param maxValSamples                 use at most this many eval examples, null = all
@@ -98,7 +100,8 @@ public record RunConfig(
         Time evalInterval,
         Time logInterval,
         ProgressMode progress,
-        Integer preprocessingNumWorkers) {
+        Integer preprocessingNumWorkers,
+        boolean allowPartialWeights) {
 
     /** Defensive copy of the prompt list. */
     public RunConfig {
@@ -256,6 +259,6 @@ public record RunConfig(
                 int8Quantization, dropout, precision, device, packing, targetPrompts, targetResponses, saveInterval,
                 saveNumCheckpointsToKeep, autoresume, maxTrainSamples, maxValSamples, validationSplitRatio,
                 trainDataSplitSeed, allowPercentageInvalidSamples, earlyStopping, evalInterval, logInterval,
-                progress, preprocessingNumWorkers);
+                progress, preprocessingNumWorkers, allowPartialWeights);
     }
 }
