@@ -58,7 +58,7 @@ public final class ScoreCommand implements Callable<Integer> {
         if (window < 2) {
             throw new IllegalArgumentException("--window must be at least 2, got " + window);
         }
-        String text = Files.readString(textFile, StandardCharsets.UTF_8);
+        String text = TokenizeCommand.readUtf8(textFile, "--text-file", spec);
         ModelOptions options = new ModelOptions(Devices.resolve(device), Precision.parse(precision),
                 DropoutOptions.NONE, null, false, 0);
         try (HfTokenizer tokenizer = HfTokenizer.load(model);

@@ -80,6 +80,9 @@ final class RunConfigLoader {
         String text;
         try {
             text = Files.readString(file);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new ConfigException(src, null, "the config file is not UTF-8 text (it holds bytes that are not "
+                    + "valid UTF-8); save it as UTF-8", e);
         } catch (IOException e) {
             throw new ConfigException(src, null, "cannot read the config file: " + e.getMessage(), e);
         }
@@ -94,12 +97,14 @@ final class RunConfigLoader {
                 .build() : yaml;
         JsonNode tree;
         try {
-            tree = text.isBlank() ? null : mapper.readTree(text);
+            tree = text.isBlank() ? null : json ? mapper.readTree(text) : YamlTree.read(text, yaml);
         } catch (JsonProcessingException e) {
             JsonLocation loc = e.getLocation();
             String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
             throw new ConfigException(src, null, "not valid " + (json ? "JSON" : "YAML") + where + ": "
                     + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new ConfigException(src, null, "not valid YAML: " + e.getMessage(), e);
         }
         if (tree == null || tree.isMissingNode() || tree.isNull()) {
             tree = mapper.createObjectNode();

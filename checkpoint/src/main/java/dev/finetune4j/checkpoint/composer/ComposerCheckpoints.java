@@ -236,7 +236,8 @@ public final class ComposerCheckpoints {
             throw CheckpointFormatException.of(symlinkFile, "the .symlink file is empty");
         }
         if (target.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*") && !target.startsWith("file://")) {
-            throw CheckpointFormatException.of(symlinkFile, "points to remote object '" + target
+            throw CheckpointFormatException.of(symlinkFile, "points to remote object '"
+                    + (target.length() > 200 ? target.substring(0, 200) + "…" : target)
                     + "'; download it first (only local paths are supported)");
         }
         if (target.startsWith("file://")) {
