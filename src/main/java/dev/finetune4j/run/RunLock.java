@@ -49,6 +49,7 @@ public final class RunLock implements RunListener, Closeable {
     private static final int PADDED = 4096;
     private static final long CANCEL_POLL_MS = 250;
     private static volatile String host;
+    private static final java.util.Map<Path, RunLock> HELD = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final Path runDir;
     private final FileChannel channel;
@@ -77,6 +78,9 @@ public final class RunLock implements RunListener, Closeable {
      */
     public static RunLock acquire(Path runDir, String runName, Consumer<String> notes) {
         Path file = runDir.resolve(FILE_NAME);
+        if (HELD.containsKey(key(runDir))) { // held in this process: do not even open the file (see readThrough)
+            throw inUse(runDir, heldHere(runDir));
+        }
         FileChannel ch = null;
         try {
             ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
@@ -89,7 +93,9 @@ public final class RunLock implements RunListener, Closeable {
             if (l == null) {
                 throw inUse(runDir, RunRecord.read(runDir));
             }
-            Optional<RunRecord> previous = RunRecord.read(runDir);
+            // read through the locked channel: opening and closing another descriptor on the file would drop the
+            // process's POSIX lock on it
+            Optional<RunRecord> previous = readThrough(ch);
             Instant now = Instant.now();
             if (previous.isPresent() && RunRecord.RUNNING.equals(previous.get().status())) {
                 RunRecord p = previous.get();
@@ -107,6 +113,7 @@ public final class RunLock implements RunListener, Closeable {
                     previous.map(RunRecord::lastLoss).orElse(null), previous.map(RunRecord::checkpoint).orElse(null),
                     null, null);
             RunLock lock = new RunLock(runDir, ch, l, r);
+            HELD.put(key(runDir), lock);
             Files.deleteIfExists(runDir.resolve(CANCEL_FILE)); // a request aimed at an earlier process of this run
             lock.write();
             lock.beat.scheduleWithFixedDelay(lock::tick, CANCEL_POLL_MS, CANCEL_POLL_MS, TimeUnit.MILLISECONDS);
@@ -118,6 +125,36 @@ public final class RunLock implements RunListener, Closeable {
             closeQuietly(ch);
             throw e;
         }
+    }
+
+    private static Optional<RunRecord> readThrough(FileChannel ch) throws IOException {
+        long size = ch.size();
+        if (size == 0 || size > MAX_RECORD_BYTES) {
+            return Optional.empty();
+        }
+        ByteBuffer b = ByteBuffer.allocate((int) size);
+        while (b.hasRemaining() && ch.read(b, b.position()) > 0) {
+            // read it all
+        }
+        try {
+            String text = new String(b.array(), 0, b.position(), StandardCharsets.UTF_8).trim();
+            return text.isEmpty() ? Optional.empty() : Optional.of(RunRecord.fromJson(text));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty(); // not a record we can read: nothing to take over
+        }
+    }
+
+    /**
+     * The record of a run folder this process holds, from memory: readers in the holder's process must not open the
+     * file (closing a descriptor drops the process's lock on it).
+     */
+    static Optional<RunRecord> heldHere(Path runDir) {
+        RunLock l = HELD.get(key(runDir));
+        return l == null ? Optional.empty() : Optional.of(l.record());
+    }
+
+    private static Path key(Path runDir) {
+        return runDir.toAbsolutePath().normalize();
     }
 
     private static RunFolderException inUse(Path runDir, Optional<RunRecord> holder) {
@@ -225,6 +262,7 @@ public final class RunLock implements RunListener, Closeable {
         if (!channel.isOpen()) {
             return;
         }
+        HELD.remove(key(runDir), this);
         try {
             if (RunRecord.RUNNING.equals(record.status())) {
                 record = record.ended("failed", "the run ended without reporting a result", Instant.now());

@@ -106,6 +106,10 @@ public record RunRecord(String runName, long pid, Instant pidStart, String host,
      * that catches a write half-done is retried a few times.
      */
     public static Optional<RunRecord> read(Path runDir) {
+        Optional<RunRecord> here = RunLock.heldHere(runDir);
+        if (here.isPresent()) {
+            return here;
+        }
         Path file = runDir.resolve(RunLock.FILE_NAME);
         for (int attempt = 0; ; attempt++) {
             try {
