@@ -102,6 +102,14 @@ final class LineReader implements Closeable {
         return line;
     }
 
+    /** Drops a large line buffer once its line has been parsed (the next line starts small again). */
+    void release() {
+        if (line.length > (1 << 20)) {
+            line = new byte[256];
+            lineLength = 0;
+        }
+    }
+
     /** Whether the current line was longer than the limit (its bytes were dropped; see {@link #fullLength()}). */
     boolean tooLong() {
         return fullLength > maxLineBytes;

@@ -190,15 +190,15 @@ public final class SampleReader implements Iterator<ReadSample>, Closeable {
                     continue;
                 }
                 records++;
-                String text;
                 try {
-                    text = Utf8.decode(lines.bytes(), lines.length());
+                    Utf8.check(lines.bytes(), lines.length());
                 } catch (Utf8.InvalidUtf8 e) {
                     return invalid(line, e.getMessage());
                 }
                 JsonNode node;
                 try {
-                    node = Json.MAPPER.readTree(text);
+                    node = Json.MAPPER.readTree(lines.bytes(), 0, lines.length()); // no decoded copy of the line
+                    lines.release();
                 } catch (JsonProcessingException e) {
                     return invalid(line, "not valid JSON: " + e.getOriginalMessage());
                 }
