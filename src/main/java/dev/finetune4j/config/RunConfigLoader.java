@@ -97,7 +97,10 @@ final class RunConfigLoader {
                 .build() : yaml;
         JsonNode tree;
         try {
-            tree = text.isBlank() ? null : json ? mapper.readTree(text) : YamlTree.read(text, yaml);
+            tree = text.isBlank() ? null : mapper.readTree(text); // syntax and duplicate-key errors as Jackson words them
+            if (!json && tree != null) {
+                tree = YamlTree.read(text, yaml); // the same document with aliases resolved to their values
+            }
         } catch (JsonProcessingException e) {
             JsonLocation loc = e.getLocation();
             String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();

@@ -192,6 +192,24 @@ class RunSafetyTest {
         assertTrue(notRunning.err.contains("not running (cancelled)"), notRunning.err);
     }
 
+    @Test
+    void aFailureAfterStepsNamesTheStepReachedAndShowsAsFailed() throws IOException {
+        Path runDir = dir.resolve("runs/fails-late");
+        Files.createDirectories(runDir);
+        Files.writeString(runDir.resolve("run.yaml"), "run_name: fails-late\n");
+        Files.writeString(runDir.resolve("huggingface"), "a file where the export folder goes"); // export fails
+        RuntimeException e = assertThrows(RuntimeException.class,
+                () -> train(RunConfig.load(config("fails-late", "autoresume: true"))));
+        assertTrue(e.getMessage().contains("huggingface"), e.getMessage());
+        String events = Files.readString(runDir.resolve("events.jsonl"));
+        String failed = events.lines().filter(l -> l.contains("\"failed\"")).findFirst().orElseThrow();
+        assertTrue(failed.contains("\"step\":3"), failed);
+        JsonNode r = find(new ObjectMapper().readTree(cli("runs", "--experiment-path", runDir.getParent().toString(),
+                "--json").out), "fails-late");
+        assertEquals("failed", r.get("status").asText());
+        assertEquals(3, r.get("step").asLong());
+    }
+
     private static JsonNode find(JsonNode runs, String name) {
         for (JsonNode r : runs) {
             if (r.get("name").asText().equals(name)) {

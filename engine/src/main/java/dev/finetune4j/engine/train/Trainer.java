@@ -237,6 +237,11 @@ public final class Trainer {
             lastSaved = save(checkpoints, optimizer, schedule, ts, loader, early);
         }
         Path export = null;
+        if (spec.exportHuggingFace() && !"stopped".equals(stopReason) && stopRequested.getAsBoolean()) {
+            // a stop request after the last step: end now; the checkpoint is saved and `export` can write the folder
+            LOG.info("stop requested: skipping the final Hugging Face export (export {} later)", lastSaved);
+            stopReason = "stopped";
+        }
         if (spec.exportHuggingFace() && !"stopped".equals(stopReason)) {
             export = hooks.export(model, spec.runDir().resolve("huggingface").resolve("ba" + ts.batch()),
                     spec.mergeLoraOnExport());
