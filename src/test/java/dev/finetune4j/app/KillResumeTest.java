@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * preparation, between or inside steps, while a checkpoint is written — and continued with {@code autoresume: true}
  * ends with exactly the weights of an uninterrupted run. While the first child holds the run folder, a second JVM on
  * the same folder is refused naming the holder's pid; after a kill the next process takes the stale lock over with a
- * note. The same child-JVM harness as the engine's CheckpointKillTest: start, wait for progress, destroyForcibly.
+ * note. The last interruption is a SIGTERM, after which the run ends by itself recorded as stopped. The same
+ * child-JVM harness as the engine's CheckpointKillTest: start, wait for progress, destroyForcibly.
  */
 class KillResumeTest {
     private static final int KILLS = 2;
@@ -117,6 +118,17 @@ class KillResumeTest {
                 }
                 Thread.sleep(rnd.nextInt(300));
                 killedAt.add(lines(metrics) + " steps logged");
+                if (kill == KILLS - 1) {
+                    // the last interruption is SIGTERM (Ctrl-C): the run stops by itself, whatever phase it is in,
+                    // and records how it ended
+                    long t0 = System.nanoTime();
+                    p.destroy();
+                    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "SIGTERM ended the run");
+                    killedAt.add("SIGTERM took " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+                    String status = dev.finetune4j.run.RunRecord.read(runDir).orElseThrow().effectiveStatus();
+                    assertTrue(status.equals("stopped") || status.equals("completed"), status + "\n"
+                            + Files.readString(dir.resolve("child-" + (children - 1) + ".log")));
+                }
             } finally {
                 p.destroyForcibly();
                 assertTrue(p.waitFor(30, TimeUnit.SECONDS));
@@ -130,7 +142,7 @@ class KillResumeTest {
         }
         assertEquals(8, resumed.batches());
         String events = Files.readString(runDir.resolve("events.jsonl"));
-        assertTrue(events.contains("taking over the stale lock"), "the last process noted the dead holder's lock");
+        assertTrue(events.contains("taking over the stale lock"), "a later process noted the dead holder's lock");
         Map<String, StoredTensor> want = ComposerCheckpoint.read(reference.lastCheckpoint()).model();
         Map<String, StoredTensor> got = ComposerCheckpoint.read(resumed.lastCheckpoint()).model();
         assertEquals(want.keySet(), got.keySet());
