@@ -1,6 +1,8 @@
 package dev.finetune4j.tokenizer;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -55,20 +57,22 @@ final class LongTexts {
 
     /** The ids of {@code text}, tokenized piece by piece. */
     int[] encode(String text, Function<String, int[]> encoder) {
-        int[] out = new int[Math.min(text.length(), 1 << 20)];
-        int n = 0;
-        int from = 0;
-        while (from < text.length()) {
+        List<int[]> pieces = new ArrayList<>();
+        long n = 0;
+        for (int from = 0; from < text.length(); ) {
             int to = cut(text, from);
             int[] ids = encoder.apply(text.substring(from, to));
-            if (n + ids.length > out.length) {
-                out = Arrays.copyOf(out, Math.max(n + ids.length, out.length + (out.length >> 1)));
-            }
-            System.arraycopy(ids, 0, out, n, ids.length);
+            pieces.add(ids);
             n += ids.length;
             from = to;
         }
-        return n == out.length ? out : Arrays.copyOf(out, n);
+        int[] out = new int[Math.toIntExact(n)]; // one exact allocation: no growth copies of a long text's ids
+        int at = 0;
+        for (int[] p : pieces) {
+            System.arraycopy(p, 0, out, at, p.length);
+            at += p.length;
+        }
+        return out;
     }
 
     /** The end of the piece starting at {@code from}: the last boundary before from + CHUNK_CHARS, else the next. */
