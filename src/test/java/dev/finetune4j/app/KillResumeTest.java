@@ -120,7 +120,12 @@ class KillResumeTest {
                 killedAt.add(lines(metrics) + " steps logged");
                 if (kill == KILLS - 1) {
                     // the last interruption is SIGTERM (Ctrl-C): the run stops by itself, whatever phase it is in,
-                    // and records how it ended
+                    // and records how it ended. (A SIGTERM before the process has taken the run folder just ends the
+                    // JVM, like a kill: so wait until it holds the folder and has installed its handler.)
+                    while (!heldBy(runDir, p.pid()) && p.isAlive() && System.nanoTime() < deadline) {
+                        Thread.sleep(20);
+                    }
+                    Thread.sleep(200);
                     long t0 = System.nanoTime();
                     p.destroy();
                     assertTrue(p.waitFor(60, TimeUnit.SECONDS), "SIGTERM ended the run");
