@@ -59,6 +59,13 @@ public final class GenerateCommand implements Callable<Integer> {
             CausalLm lm = opened.model();
             GenerationOptions g = options(opened.folder().generationConfig(), lm, tokenizer);
             int[] ids = tokenizer.encode(prompt, true);
+            int positions = lm.config().maxPositionEmbeddings();
+            if (maxNewTokens < 1 || (long) ids.length + maxNewTokens > positions) {
+                throw new IllegalArgumentException("--max-new-tokens " + maxNewTokens + " is not allowed: the prompt "
+                        + "holds " + ids.length + " tokens and the model has " + positions
+                        + " positions (max_position_embeddings), so at most " + Math.max(0, positions - ids.length)
+                        + " new tokens fit");
+            }
             int[] out = new Generator(lm).generate(ids, g);
             spec.commandLine().getOut().println(tokenizer.decode(out, true));
             spec.commandLine().getOut().flush();

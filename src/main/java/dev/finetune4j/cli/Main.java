@@ -20,6 +20,9 @@ import picocli.CommandLine.Option;
             GenerateCommand.class,
             ExportCommand.class,
             DownloadCommand.class,
+            RunsCommand.class,
+            CancelCommand.class,
+            EventsCommand.class,
         })
 public final class Main implements Runnable {
 

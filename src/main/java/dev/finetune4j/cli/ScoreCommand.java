@@ -44,7 +44,7 @@ public final class ScoreCommand implements Callable<Integer> {
         if (window < 2) {
             throw new IllegalArgumentException("--window must be at least 2, got " + window);
         }
-        String text = Files.readString(textFile, StandardCharsets.UTF_8);
+        String text = TokenizeCommand.readUtf8(textFile, "--text-file", spec);
         try (ModelFolderOptions.Opened opened = modelFolder.open()) {
             int[] ids = opened.tokenizer().encode(text, true);
             if (ids.length < 2) {

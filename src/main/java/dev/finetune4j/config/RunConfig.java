@@ -47,6 +47,8 @@ import java.util.Map;
  * @param targetResponses               llm-foundry target_responses: last (default) or all
  * @param saveInterval                  checkpoint interval, default {@code 1ep}
  * @param saveNumCheckpointsToKeep      -1 (default) keeps all
+ * @param allowPartialWeights           load custom_weights_path even when tensors are missing, unexpected or
+ *                                      mis-shaped (default false: such a checkpoint is refused, listing them)
  * @param autoresume                    resume from the run's latest checkpoint, default false (needs run_name)
  * @param maxTrainSamples               use at most this many training examples, null = all
  * @param maxValSamples                 use at most this many eval examples, null = all
@@ -105,7 +107,8 @@ public record RunConfig(
         Time logInterval,
         ProgressMode progress,
         Integer preprocessingNumWorkers,
-        Map<String, String> hubReferences) {
+        Map<String, String> hubReferences,
+        boolean allowPartialWeights) {
 
     /** Defensive copies. */
     public RunConfig {
@@ -251,7 +254,7 @@ public record RunConfig(
                 int8Quantization, dropout, precision, device, packing, targetPrompts, targetResponses, saveInterval,
                 saveNumCheckpointsToKeep, autoresume, maxTrainSamples, maxValSamples, validationSplitRatio,
                 trainDataSplitSeed, allowPercentageInvalidSamples, earlyStopping, evalInterval, logInterval,
-                progress, preprocessingNumWorkers, hubReferences);
+                progress, preprocessingNumWorkers, hubReferences, allowPartialWeights);
     }
 
     /** A copy with the Hub references resolved to these local paths (null = keep the configured one). */
@@ -264,6 +267,6 @@ public record RunConfig(
                 int8Quantization, dropout, precision, device, packing, targetPrompts, targetResponses, saveInterval,
                 saveNumCheckpointsToKeep, autoresume, maxTrainSamples, maxValSamples, validationSplitRatio,
                 trainDataSplitSeed, allowPercentageInvalidSamples, earlyStopping, evalInterval, logInterval,
-                progress, preprocessingNumWorkers, Map.of());
+                progress, preprocessingNumWorkers, Map.of(), allowPartialWeights);
     }
 }

@@ -38,7 +38,8 @@ final class RunConfigLoader {
             "int8_quantization", "dropout", "precision", "device", "packing", "target_prompts", "target_responses",
             "save_interval", "save_num_checkpoints_to_keep", "autoresume", "max_train_samples", "max_val_samples",
             "validation_split_ratio", "train_data_split_seed", "allow_percentage_invalid_samples",
-            "early_stopping", "eval_interval", "log_interval", "progress", "preprocessing_num_workers");
+            "early_stopping", "eval_interval", "log_interval", "progress", "preprocessing_num_workers",
+            "allow_partial_weights");
     static final List<String> OPTIMIZER_KEYS = List.of("name", "betas", "weight_decay", "eps");
     static final List<String> SCHEDULER_KEYS = List.of("name", "t_warmup", "warmup_steps", "alpha_i", "alpha_f",
             "min_lr");
@@ -85,6 +86,9 @@ final class RunConfigLoader {
         String text;
         try {
             text = Files.readString(file);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new ConfigException(src, null, "the config file is not UTF-8 text (it holds bytes that are not "
+                    + "valid UTF-8); save it as UTF-8", e);
         } catch (IOException e) {
             throw new ConfigException(src, null, "cannot read the config file: " + e.getMessage(), e);
         }
@@ -99,12 +103,17 @@ final class RunConfigLoader {
                 .build() : yaml;
         JsonNode tree;
         try {
-            tree = text.isBlank() ? null : mapper.readTree(text);
+            tree = text.isBlank() ? null : mapper.readTree(text); // syntax and duplicate-key errors as Jackson words them
+            if (!json && tree != null) {
+                tree = YamlTree.read(text, yaml); // the same document with aliases resolved to their values
+            }
         } catch (JsonProcessingException e) {
             JsonLocation loc = e.getLocation();
             String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
             throw new ConfigException(src, null, "not valid " + (json ? "JSON" : "YAML") + where + ": "
                     + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new ConfigException(src, null, "not valid YAML: " + e.getMessage(), e);
         }
         if (tree == null || tree.isMissingNode() || tree.isNull()) {
             tree = mapper.createObjectNode();
@@ -234,11 +243,16 @@ final class RunConfigLoader {
         }
         ProgressMode progress = s.enumValue("progress", ProgressMode.class, ProgressMode.AUTO);
         Long workers = s.optionalInteger("preprocessing_num_workers", 1, 1024);
+        boolean allowPartial = s.bool("allow_partial_weights", false);
+        if (allowPartial && customWeights == null) {
+            throw s.error("allow_partial_weights", "only applies to custom_weights_path, which is not set");
+        }
         return new RunConfig(runName, model, train, taskType, evalData, evalPrompts, customWeights, duration, lr,
                 contextLength, validateInputs, registerTo, experimentPath, seed, micro, global, evalBatch, optimizer,
                 scheduler, clip, lora, int8, dropout, precision, device, packing, targetPrompts, targetResponses,
                 saveInterval, keep, autoresume, maxTrain, maxVal, split, splitSeed, invalidPct, early, evalInterval,
-                logInterval, progress, workers == null ? null : workers.intValue(), hubRefs);
+                logInterval, progress, workers == null ? null : workers.intValue(), hubRefs,
+                allowPartial);
     }
 
     /**

@@ -113,6 +113,20 @@ class ScoreGenerateCommandTest {
                 "--top-k", "10", "--seed", "3", "--device", "cpu");
         assertEquals(0, s1.code(), s1.err());
         assertEquals(s1.out(), s2.out());
+        Result huge = run("generate", "--model", modelDir.toString(), "--prompt", "Hello", "--max-new-tokens",
+                "2000000000", "--device", "cpu");
+        assertEquals(1, huge.code());
+        assertTrue(huge.err().contains("16 positions (max_position_embeddings)") && huge.err().contains("at most"),
+                huge.err());
+    }
+
+    @Test
+    void aTextFileThatIsNotUtf8IsNamed() throws Exception {
+        Path bad = Files.write(tmp.resolve("latin1.txt"), new byte[] {'c', 'a', 'f', (byte) 0xE9, '\n'});
+        Result r = run("score", "--model", modelDir.toString(), "--text-file", bad.toString());
+        assertTrue(r.code() != 0);
+        assertTrue(r.err().contains("latin1.txt") && r.err().contains("not valid UTF-8"), r.err());
+        assertTrue(!r.err().contains("Input length"), r.err());
     }
 
     @Test

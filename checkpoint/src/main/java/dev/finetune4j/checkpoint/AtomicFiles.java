@@ -125,4 +125,33 @@ public final class AtomicFiles {
             }
         }
     }
+
+    /**
+     * Deletes the entries of {@code folder} (files or folder trees, not followed through links) whose whole name
+     * matches {@code ownTempNames}: for a writer's own stale temporaries, named so nothing else can match.
+     *
+     * @return the names removed (empty when the folder does not exist)
+     */
+    public static java.util.List<String> removeMatching(Path folder, java.util.regex.Pattern ownTempNames) {
+        java.util.List<String> removed = new java.util.ArrayList<>();
+        if (!Files.isDirectory(folder, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return removed;
+        }
+        try (Stream<Path> s = Files.list(folder)) {
+            for (Path p : s.toList()) {
+                String name = p.getFileName().toString();
+                if (ownTempNames.matcher(name).matches()) {
+                    if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        deleteTree(p);
+                    } else {
+                        Files.deleteIfExists(p);
+                    }
+                    removed.add(name);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove stale temporary files in " + folder + ": " + e.getMessage(), e);
+        }
+        return removed;
+    }
 }

@@ -114,7 +114,12 @@ public record Timestamp(long iteration, long epoch, long batch, long sample, lon
                 throw CheckpointFormatException.of(source, "state.timestamp.Timestamp." + INT_KEYS[i]
                         + " is not an int but " + o);
             }
-            v[i] = ((Number) o).longValue();
+            long l = ((Number) o).longValue();
+            if (l < 0) {
+                throw CheckpointFormatException.of(source, "state.timestamp.Timestamp." + INT_KEYS[i] + " is " + l
+                        + "; training counters are never negative");
+            }
+            v[i] = l;
         }
         Duration[] d = new Duration[WCT_KEYS.length];
         for (int i = 0; i < WCT_KEYS.length; i++) {

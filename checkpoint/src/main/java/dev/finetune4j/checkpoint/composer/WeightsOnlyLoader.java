@@ -39,9 +39,19 @@ final class WeightsOnlyLoader {
         return ComposerCheckpoint.modelWeights(state, p.toString());
     }
 
+    /** The most a {@code *.symlink} file may hold: one path (PATH_MAX on Linux); a bigger file is not one. */
+    static final int MAX_SYMLINK_BYTES = 4096;
+
     static String readText(Path p) {
         try {
+            long size = Files.size(p);
+            if (size > MAX_SYMLINK_BYTES) {
+                throw CheckpointFormatException.of(p, "is " + size + " bytes; a .symlink file holds one path of at "
+                        + "most " + MAX_SYMLINK_BYTES + " bytes");
+            }
             return Files.readString(p).trim();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw CheckpointFormatException.of(p, "not UTF-8 text (it holds bytes that are not valid UTF-8)", e);
         } catch (IOException e) {
             throw CheckpointFormatException.of(p, "cannot read: " + e.getMessage(), e);
         }

@@ -90,6 +90,8 @@ public final class HfModelFolder implements TensorSource {
         JsonNode n;
         try {
             n = JSON.readTree(Files.readString(file));
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw CheckpointFormatException.of(file, "not UTF-8 text (it holds bytes that are not valid UTF-8)", e);
         } catch (IOException e) {
             throw CheckpointFormatException.of(file, "not valid JSON: " + e.getMessage(), e);
         }

@@ -34,6 +34,8 @@ final class TorchBinWeights implements TensorSource.InMemory {
             JsonNode root;
             try {
                 root = new ObjectMapper().readTree(Files.readString(p));
+            } catch (java.nio.charset.CharacterCodingException e) {
+                throw CheckpointFormatException.of(p, "not UTF-8 text (it holds bytes that are not valid UTF-8)", e);
             } catch (IOException e) {
                 throw CheckpointFormatException.of(p, "cannot read the index: " + e.getMessage(), e);
             }

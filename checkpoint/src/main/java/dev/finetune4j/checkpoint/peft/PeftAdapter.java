@@ -100,6 +100,8 @@ public record PeftAdapter(PeftConfig config, LinkedHashMap<String, StoredTensor>
         JsonNode n;
         try {
             n = new ObjectMapper().readTree(Files.readString(cfg));
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw CheckpointFormatException.of(cfg, "not UTF-8 text (it holds bytes that are not valid UTF-8)", e);
         } catch (IOException e) {
             throw CheckpointFormatException.of(cfg, "not valid JSON: " + e.getMessage(), e);
         }

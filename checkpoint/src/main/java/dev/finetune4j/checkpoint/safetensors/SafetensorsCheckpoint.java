@@ -53,6 +53,8 @@ public final class SafetensorsCheckpoint implements TensorSource {
         JsonNode root;
         try {
             root = JSON.readTree(Files.readString(index));
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw CheckpointFormatException.of(index, "not UTF-8 text (it holds bytes that are not valid UTF-8)", e);
         } catch (IOException e) {
             throw CheckpointFormatException.of(index, "cannot read the index: " + e.getMessage(), e);
         }

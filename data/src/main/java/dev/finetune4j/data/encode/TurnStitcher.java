@@ -43,6 +43,9 @@ public final class TurnStitcher {
                 at = put(new int[] {eosId.getAsInt()}, targetResponses.trains(true), ids, labels, at);
             }
         }
+        if (at == ids.length) { // EOS appended: the arrays are full, no copy (a long example is not held twice)
+            return new EncodedExample(ids, labels);
+        }
         return new EncodedExample(java.util.Arrays.copyOf(ids, at), java.util.Arrays.copyOf(labels, at));
     }
 

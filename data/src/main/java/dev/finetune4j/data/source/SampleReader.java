@@ -27,6 +27,11 @@ import java.util.NoSuchElementException;
  * Files that cannot be read at all raise {@link DataFormatException}.
  */
 public final class SampleReader implements Iterator<ReadSample>, Closeable {
+    /**
+     * The maximum size of one record (a JSONL line; a string inside a {@code .json} array): 32 MiB. A longer JSONL
+     * line is an invalid sample named by file:line, skipped without being held in memory.
+     */
+    public static final int MAX_RECORD_BYTES = 32 << 20;
 
     private final List<Path> files;
     private final TaskType taskType;
@@ -172,27 +177,32 @@ public final class SampleReader implements Iterator<ReadSample>, Closeable {
 
         JsonLineSamples(Path file, InputStream in) throws IOException {
             this.file = file;
-            this.lines = new LineReader(in);
+            this.lines = new LineReader(in, MAX_RECORD_BYTES);
         }
 
         @Override
         public ReadSample next() throws IOException {
             while (lines.next()) {
                 long line = lines.lineNumber();
+                if (lines.tooLong()) {
+                    records++;
+                    return invalid(line, "the record is " + lines.fullLength() + " bytes; the maximum record size is "
+                            + MAX_RECORD_BYTES + " bytes (" + (MAX_RECORD_BYTES >> 20) + " MiB)");
+                }
                 if (lines.blank()) {
                     notes.add(new Problem(file, line, "blank line skipped"));
                     continue;
                 }
                 records++;
-                String text;
                 try {
-                    text = Utf8.decode(lines.bytes(), lines.length());
+                    Utf8.check(lines.bytes(), lines.length());
                 } catch (Utf8.InvalidUtf8 e) {
                     return invalid(line, e.getMessage());
                 }
                 JsonNode node;
                 try {
-                    node = Json.MAPPER.readTree(text);
+                    node = Json.MAPPER.readTree(lines.bytes(), 0, lines.length()); // no decoded copy of the line
+                    lines.release();
                 } catch (JsonProcessingException e) {
                     return invalid(line, "not valid JSON: " + e.getOriginalMessage());
                 }

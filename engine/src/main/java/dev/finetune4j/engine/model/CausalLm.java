@@ -66,6 +66,11 @@ public final class CausalLm implements AutoCloseable {
 
     // ---- construction -----------------------------------------------------------------------------------------
 
+    /** A model without weights, for checking names and shapes against its config.json ({@link StateDictCheck}). */
+    static CausalLm shell(LlamaConfig config) {
+        return new CausalLm(config, ModelOptions.cpu());
+    }
+
     /** A model with HF's initialisation: Linear/Embedding ~ N(0, initializer_range²), norms 1, biases 0. */
     public static CausalLm random(LlamaConfig config, ModelOptions options) {
         CausalLm m = new CausalLm(config, options);
@@ -205,7 +210,7 @@ public final class CausalLm implements AutoCloseable {
     }
 
     /** HF names of the base model's parameters in HF order ({@code lm_head} omitted when tied unless asked). */
-    private List<String> parameterNames(boolean includeTiedHead) {
+    List<String> parameterNames(boolean includeTiedHead) {
         List<String> names = new ArrayList<>();
         names.add("model.embed_tokens.weight");
         for (int i = 0; i < d.layers.size(); i++) {
@@ -228,7 +233,7 @@ public final class CausalLm implements AutoCloseable {
         return names;
     }
 
-    private long[] expectedShape(String name) {
+    long[] expectedShape(String name) {
         int h = config.hiddenSize();
         if (name.equals("model.embed_tokens.weight") || name.equals("lm_head.weight")) {
             return new long[] {config.vocabSize(), h};

@@ -104,8 +104,9 @@ final class CheckpointIo {
                 .replace(".lora_B.default.", ".lora_B.");
     }
 
+    /** The resume point: latest, or the newest checkpoint that reads completely when latest is broken. */
     static Optional<Path> latest(Path folder) {
-        return ComposerCheckpoints.latest(folder);
+        return ComposerCheckpoints.resumePoint(folder, org.slf4j.LoggerFactory.getLogger(Trainer.class)::warn);
     }
 
     /** What a resumed run continues from. */

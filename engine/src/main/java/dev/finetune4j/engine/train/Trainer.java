@@ -56,6 +56,7 @@ public final class Trainer {
     private final ModelExporter exporter;
     private final PromptSampler sampler;
     private BooleanSupplier stopRequested = () -> false;
+    private Optional<Path> resumeFrom;
     private List<TrainableParameter> params;
 
     /**
@@ -81,6 +82,15 @@ public final class Trainer {
         this.stopRequested = stop;
     }
 
+    /**
+     * The checkpoint to resume from, chosen by the caller (e.g. with
+     * {@link dev.finetune4j.checkpoint.composer.ComposerCheckpoints#resumePoint}); empty starts afresh. Without this
+     * call an {@code autoresume} run looks for the resume point itself.
+     */
+    public void resumeFrom(Optional<Path> checkpoint) {
+        this.resumeFrom = checkpoint;
+    }
+
     /** Runs to the end of training_duration (or early stopping / a stop request) and returns the outcome. */
     public TrainingResult run() {
         Loader loader = train.loader(spec.globalBatchSize(), spec.seed());
@@ -101,7 +111,8 @@ public final class Trainer {
         try (Optimizer optimizer = newOptimizer(groups)) {
             Timestamp ts = Timestamp.ZERO;
             LrSchedule schedule;
-            Optional<Path> latest = spec.autoresume() ? CheckpointIo.latest(checkpoints) : Optional.empty();
+            Optional<Path> latest = resumeFrom != null ? resumeFrom
+                    : spec.autoresume() ? CheckpointIo.latest(checkpoints) : Optional.empty();
             if (latest.isPresent()) {
                 CheckpointIo.Restored r = CheckpointIo.restore(latest.get(), model, optimizer);
                 ts = r.state().timestamp();
@@ -111,6 +122,13 @@ public final class Trainer {
                     early.restore(r.state().bestValLoss(), r.state().evalsWithoutImprovement());
                 }
                 LOG.info("resumed from {} at batch {} (epoch {})", latest.get(), ts.batch(), ts.epoch());
+                if (ctx.isDone(ts)) { // nothing left to do: report it rather than a NaN loss of zero steps
+                    Path hf = spec.runDir().resolve("huggingface").resolve("ba" + ts.batch());
+                    LOG.info("the run is already complete: {} is at batch {}, the end of training_duration {}",
+                            latest.get(), ts.batch(), spec.duration());
+                    return new TrainingResult(ts.batch(), ts.epoch(), ts.token(), Double.NaN, null, latest.get(),
+                            java.nio.file.Files.isDirectory(hf) ? hf : null, TrainingResult.ALREADY_COMPLETE);
+                }
             } else {
                 schedule = LrSchedule.start(spec.scheduler(), ctx, Timestamp.ZERO, baseLrs);
             }
@@ -199,9 +217,12 @@ public final class Trainer {
             }
             boolean stopEarly = false;
             if (evalNow) {
-                lastValLoss = evaluate(ts);
-                if (early != null && early.update(lastValLoss)) {
-                    stopEarly = true;
+                double v = evaluate(ts);
+                if (!stopRequested.getAsBoolean()) { // an evaluation cut short by a stop request counts for nothing
+                    lastValLoss = v;
+                    if (early != null && early.update(lastValLoss)) {
+                        stopEarly = true;
+                    }
                 }
             }
             if (saveNow || stopEarly) {
@@ -215,13 +236,18 @@ public final class Trainer {
                 break;
             }
         }
-        if (eval != null && (lastValLoss == null || evalEvery == null)) {
+        if (eval != null && (lastValLoss == null || evalEvery == null) && !"stopped".equals(stopReason)) {
             lastValLoss = evaluate(ts);
         }
         if (lastSavedBatch != ts.batch()) {
             lastSaved = save(checkpoints, optimizer, schedule, ts, loader, early);
         }
         Path export = null;
+        if (spec.exportHuggingFace() && !"stopped".equals(stopReason) && stopRequested.getAsBoolean()) {
+            // a stop request after the last step: end now; the checkpoint is saved and `export` can write the folder
+            LOG.info("stop requested: skipping the final Hugging Face export (export {} later)", lastSaved);
+            stopReason = "stopped";
+        }
         if (spec.exportHuggingFace() && !"stopped".equals(stopReason)) {
             export = exporter.export(model, spec.runDir().resolve("huggingface").resolve("ba" + ts.batch()),
                     spec.mergeLoraOnExport());
@@ -295,6 +321,10 @@ public final class Trainer {
         try {
             Loader l = eval.sequentialLoader(spec.evalBatchSize());
             while (l.hasNext()) {
+                if (stopRequested.getAsBoolean()) {
+                    LOG.info("evaluation at batch {} interrupted by a stop request", ts.batch());
+                    return Double.NaN;
+                }
                 Batch b = l.next();
                 try (NDScope scope = new NDScope()) {
                     StepLoss loss = model.loss(b, false);
