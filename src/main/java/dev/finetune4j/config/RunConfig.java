@@ -26,7 +26,8 @@ import java.util.Map;
  * @param contextLength                 null = auto: min(8192, max_position_embeddings)
  * @param validateInputs                validate every example before training, default true
  * @param registerTo                    {@code <registry folder>/<model name>}; the final model is registered
- *                                      there as a new version; null = no registration
+ *                                      there as a new version; null = no registration; when the file
+ *                                      names only the folder ({@code registry/}) the model name is the run name
  * @param experimentPath                parent of the run folder, default {@code runs} beside the config file
  * @param seed                          default 17 (llm-foundry's)
  * @param microBatchSize                rows per forward/backward, default 1
@@ -46,7 +47,7 @@ import java.util.Map;
  * @param saveInterval                  checkpoint interval, default {@code 1ep}
  * @param saveNumCheckpointsToKeep      -1 (default) keeps all
  * @param autoresume                    resume from the run's latest checkpoint, default false (needs run_name)
- * @param maxTrainSamples               use at most this many training examples, null = all
+ * @param maxTrainSamples               use at most this many training examples, null = all (-1 in the file)
  * @param maxValSamples                 use at most this many eval examples, null = all
  * @param validationSplitRatio          hold out this fraction of the training data for eval, default 0
  * @param trainDataSplitSeed            seed of that split; null = {@code seed}
@@ -55,7 +56,7 @@ import java.util.Map;
  * @param evalInterval                  evaluation interval, default {@code 1ep}
  * @param logInterval                   metrics/progress interval, default {@code 1ba}
  * @param progress                      progress display, default auto
- * @param preprocessingNumWorkers       tokenizer threads, null = number of CPUs
+ * @param preprocessingNumWorkers       encoding threads, null = the number of CPUs the JVM sees
  */
 public record RunConfig(
         String runName,
@@ -99,6 +100,12 @@ public record RunConfig(
         Time logInterval,
         ProgressMode progress,
         Integer preprocessingNumWorkers) {
+
+    /**
+     * The last segment of {@link #registerTo()} while the run has no name yet and {@code register_to} named only a
+     * registry folder; {@link #withRunName} replaces it with the run name.
+     */
+    public static final String RUN_NAME_PLACEHOLDER = "{run_name}";
 
     /** Defensive copy of the prompt list. */
     public RunConfig {
@@ -250,8 +257,10 @@ public record RunConfig(
     /** A copy with {@code run_name} set (for a generated name at start). */
     public RunConfig withRunName(String name) {
         RunConfigLoader.checkRunName(name, null);
+        Path register = registerTo != null && registerTo.getFileName().toString().equals(RUN_NAME_PLACEHOLDER)
+                ? registerTo.resolveSibling(name) : registerTo;
         return new RunConfig(name, model, trainDataPath, taskType, evalDataPath, evalPrompts, customWeightsPath,
-                trainingDuration, learningRate, contextLength, validateInputs, registerTo, experimentPath, seed,
+                trainingDuration, learningRate, contextLength, validateInputs, register, experimentPath, seed,
                 microBatchSize, globalBatchSize, evalBatchSize, optimizer, scheduler, gradientClipVal, lora,
                 int8Quantization, dropout, precision, device, packing, targetPrompts, targetResponses, saveInterval,
                 saveNumCheckpointsToKeep, autoresume, maxTrainSamples, maxValSamples, validationSplitRatio,

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /** Reads, overrides, binds and validates a {@link RunConfig}. */
@@ -51,6 +52,9 @@ final class RunConfigLoader {
     private static final Pattern RUN_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
     private static final Pattern DEVICE = Pattern.compile("auto|cpu|cuda(:\\d+)?");
     private static final Pattern TARGET_PROMPTS = Pattern.compile("none|all|length>=\\d+");
+
+    /** One-line notes about how keys were read (aliases, an ignored split ratio): stderr. */
+    private static final Consumer<String> NOTES = line -> System.err.println(line);
 
     private RunConfigLoader() {
     }
@@ -109,7 +113,8 @@ final class RunConfigLoader {
         }
         ObjectNode root = (ObjectNode) tree;
         Set<String> overridden = Overrides.apply(root, overrides == null ? List.of() : overrides, yaml);
-        return bind(root, baseDir.toAbsolutePath(), new ConfigOrigin(src, overridden, KeyLines.index(text, mapper)));
+        ConfigOrigin origin = new ConfigOrigin(src, overridden, KeyLines.index(text, mapper));
+        return bind(root, baseDir.toAbsolutePath(), KeyAliases.apply(root, origin, NOTES));
     }
 
     static RunConfig fromMap(Map<String, ?> values, Path baseDir) {
@@ -118,7 +123,8 @@ final class RunConfigLoader {
         if (!(tree instanceof ObjectNode root)) {
             throw new ConfigException("<map>", null, "the configuration must be a mapping of keys");
         }
-        return bind(root, baseDir.toAbsolutePath(), new ConfigOrigin("<map>", Set.of(), Map.of()));
+        ConfigOrigin origin = new ConfigOrigin("<map>", Set.of(), Map.of());
+        return bind(root, baseDir.toAbsolutePath(), KeyAliases.apply(root, origin, NOTES));
     }
 
     /** Paths, times and enums as their strings, so the tree holds only JSON values. */
@@ -161,10 +167,7 @@ final class RunConfigLoader {
         double lr = s.number("learning_rate", 5e-7, 0, true, Double.POSITIVE_INFINITY, false);
         Integer contextLength = contextLength(s);
         boolean validateInputs = s.bool("validate_inputs", true);
-        Path registerTo = s.path("register_to", base);
-        if (registerTo != null && registerTo.getParent() == null) {
-            throw s.error("register_to", "must be '<registry folder>/<model name>', got " + registerTo);
-        }
+        Path registerTo = registerTo(s, base, runName);
         Path experimentPath = s.has("experiment_path") ? s.path("experiment_path", base)
                 : base.resolve("runs").normalize();
         long seed = s.integer("seed", 17, Long.MIN_VALUE, Long.MAX_VALUE);
@@ -204,12 +207,13 @@ final class RunConfigLoader {
         if (autoresume && runName == null) {
             throw s.error("autoresume", "needs run_name, so that a restarted run finds its own checkpoints");
         }
-        Long maxTrain = s.optionalInteger("max_train_samples", 1, Long.MAX_VALUE);
-        Long maxVal = s.optionalInteger("max_val_samples", 1, Long.MAX_VALUE);
+        Long maxTrain = sampleCount(s, "max_train_samples");
+        Long maxVal = sampleCount(s, "max_val_samples");
         double split = s.number("validation_split_ratio", 0, 0, false, 1, true);
-        if (split > 0 && evalData != null) {
-            throw s.error("validation_split_ratio", "give either eval_data_path or validation_split_ratio, not"
-                    + " both");
+        if (split > 0 && evalData != null) { // SageMaker's rule: a given validation file wins over a split
+            NOTES.accept("note: " + origin.of("validation_split_ratio") + ": validation_split_ratio " + split
+                    + " is not used because eval_data_path is given (the eval file wins)");
+            split = 0;
         }
         Long splitSeed = s.optionalInteger("train_data_split_seed", Long.MIN_VALUE, Long.MAX_VALUE);
         double invalidPct = s.number("allow_percentage_invalid_samples", 0, 0, false, 100, false);
@@ -226,6 +230,41 @@ final class RunConfigLoader {
                 scheduler, clip, lora, int8, dropout, precision, device, packing, targetPrompts, targetResponses,
                 saveInterval, keep, autoresume, maxTrain, maxVal, split, splitSeed, invalidPct, early, evalInterval,
                 logInterval, progress, workers == null ? null : workers.intValue());
+    }
+
+    /**
+     * {@code register_to}: {@code <registry folder>/<model name>}; a value ending in {@code /} names only the
+     * registry folder and the model is registered under the run name (Databricks' rule for a schema without a model
+     * name). Until the run is named the last segment is {@link RunConfig#RUN_NAME_PLACEHOLDER}.
+     */
+    private static Path registerTo(Section s, Path base, String runName) {
+        String raw = s.string("register_to", null);
+        if (raw == null) {
+            return null;
+        }
+        Path p = s.path("register_to", base);
+        boolean folderOnly = raw.endsWith("/") || raw.endsWith(java.io.File.separator);
+        if (folderOnly || p.getFileName().toString().equals(RunConfig.RUN_NAME_PLACEHOLDER)) {
+            Path folder = folderOnly ? p : p.getParent();
+            return folder.resolve(runName == null ? RunConfig.RUN_NAME_PLACEHOLDER : runName);
+        }
+        if (p.getParent() == null) {
+            throw s.error("register_to", "must be '<registry folder>/<model name>' or '<registry folder>/', got "
+                    + raw);
+        }
+        return p;
+    }
+
+    /** {@code max_*_samples}: a positive count, or -1 (SageMaker's "all samples", like leaving it out). */
+    private static Long sampleCount(Section s, String key) {
+        Long n = s.integer(key);
+        if (n == null || n == -1) {
+            return null;
+        }
+        if (n < 1) {
+            throw s.error(key, "value " + n + " is out of range; allowed: >= 1, or -1 for all samples");
+        }
+        return n;
     }
 
     private static Path requirePath(Section s, String key, Path base) {
