@@ -11,6 +11,7 @@ import dev.finetune4j.engine.model.DropoutOptions;
 import dev.finetune4j.engine.model.ModelOptions;
 import dev.finetune4j.engine.model.Precision;
 import dev.finetune4j.engine.schedule.Interval;
+import dev.finetune4j.engine.train.CheckpointPolicy;
 import dev.finetune4j.engine.train.TrainingSpec;
 import java.nio.file.Path;
 
@@ -50,6 +51,13 @@ final class RunOptions {
         }
         DropoutOptions d = new DropoutOptions(c.dropout().hidden(), c.dropout().attention(), c.dropout().ffn());
         return new ModelOptions(device, p, d, lora, c.int8Quantization(), c.seed());
+    }
+
+    /** save_top_k and save_weights_only. */
+    static CheckpointPolicy checkpoints(RunConfig c) {
+        CheckpointPolicy.TopK topK = c.saveTopK() == null ? null : new CheckpointPolicy.TopK(c.saveTopK().k(),
+                c.saveTopK().monitor(), c.saveTopK().mode().equals("min"));
+        return new CheckpointPolicy(topK, c.saveWeightsOnly());
     }
 
     static TrainingSpec training(RunConfig c, Path runDir) {

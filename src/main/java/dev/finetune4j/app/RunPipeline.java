@@ -79,6 +79,7 @@ final class RunPipeline {
                 Trainer trainer = new Trainer(model, data.train(), data.eval().orElse(null), spec,
                         new TrainingListenerAdapter(listener), hooks);
                 trainer.stopWhen(stopRequested);
+                trainer.checkpointPolicy(RunOptions.checkpoints(config));
                 TrainingResult result = trainer.run();
                 Path registered = register(result);
                 RunResult r = new RunResult(runDir, result.batches(), result.tokens(), result.lastLoss(),

@@ -57,6 +57,10 @@ import java.util.Map;
  * @param logInterval                   metrics/progress interval, default {@code 1ba}
  * @param progress                      progress display, default auto
  * @param preprocessingNumWorkers       encoding threads, null = the number of CPUs the JVM sees
+ * @param saveTopK                      keep the best k checkpoints by a metric; null = keep by age
+ *                                      ({@code save_num_checkpoints_to_keep})
+ * @param saveWeightsOnly               checkpoints hold the model only (Composer's save_weights_only), default
+ *                                      false; they cannot be autoresumed
  */
 public record RunConfig(
         String runName,
@@ -99,7 +103,9 @@ public record RunConfig(
         Time evalInterval,
         Time logInterval,
         ProgressMode progress,
-        Integer preprocessingNumWorkers) {
+        Integer preprocessingNumWorkers,
+        SaveTopKConfig saveTopK,
+        boolean saveWeightsOnly) {
 
     /**
      * The last segment of {@link #registerTo()} while the run has no name yet and {@code register_to} named only a
@@ -265,6 +271,6 @@ public record RunConfig(
                 int8Quantization, dropout, precision, device, packing, targetPrompts, targetResponses, saveInterval,
                 saveNumCheckpointsToKeep, autoresume, maxTrainSamples, maxValSamples, validationSplitRatio,
                 trainDataSplitSeed, allowPercentageInvalidSamples, earlyStopping, evalInterval, logInterval,
-                progress, preprocessingNumWorkers);
+                progress, preprocessingNumWorkers, saveTopK, saveWeightsOnly);
     }
 }

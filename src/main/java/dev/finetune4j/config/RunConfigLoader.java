@@ -33,7 +33,8 @@ final class RunConfigLoader {
             "int8_quantization", "dropout", "precision", "device", "packing", "target_prompts", "target_responses",
             "save_interval", "save_num_checkpoints_to_keep", "autoresume", "max_train_samples", "max_val_samples",
             "validation_split_ratio", "train_data_split_seed", "allow_percentage_invalid_samples",
-            "early_stopping", "eval_interval", "log_interval", "progress", "preprocessing_num_workers");
+            "early_stopping", "eval_interval", "log_interval", "progress", "preprocessing_num_workers", "save_top_k",
+            "save_weights_only");
     static final List<String> OPTIMIZER_KEYS = List.of("name", "betas", "weight_decay", "eps");
     static final List<String> SCHEDULER_KEYS = List.of("name", "t_warmup", "warmup_steps", "alpha_i", "alpha_f",
             "min_lr");
@@ -41,6 +42,7 @@ final class RunConfigLoader {
             "loraplus_lr_ratio");
     static final List<String> EARLY_STOPPING_KEYS = List.of("patience", "min_delta");
     static final List<String> DROPOUT_KEYS = List.of("hidden", "attention", "ffn");
+    static final List<String> SAVE_TOP_K_KEYS = List.of("k", "monitor", "mode");
     static final List<String> ALL_DOTTED = allDotted();
 
     private static final Set<TimeUnit> DURATION_UNITS = EnumSet.of(TimeUnit.EPOCH, TimeUnit.BATCH,
@@ -66,6 +68,7 @@ final class RunConfigLoader {
         LORA_KEYS.forEach(k -> all.add("lora." + k));
         EARLY_STOPPING_KEYS.forEach(k -> all.add("early_stopping." + k));
         DROPOUT_KEYS.forEach(k -> all.add("dropout." + k));
+        SAVE_TOP_K_KEYS.forEach(k -> all.add("save_top_k." + k));
         return List.copyOf(all);
     }
 
@@ -225,11 +228,27 @@ final class RunConfigLoader {
         Time logInterval = positiveInterval(s, "log_interval", "1ba");
         ProgressMode progress = s.enumValue("progress", ProgressMode.class, ProgressMode.AUTO);
         Long workers = s.optionalInteger("preprocessing_num_workers", 1, 1024);
+        SaveTopKConfig topK = ConfigBlocks.saveTopK(s, origin);
+        if (topK != null && keep >= 0) {
+            throw s.error("save_top_k", "give either save_top_k (the best k by " + topK.monitor() + ") or"
+                    + " save_num_checkpoints_to_keep (the newest N) (" + origin.of("save_num_checkpoints_to_keep")
+                    + "), not both");
+        }
+        if (topK != null && topK.monitor().equals("val_loss") && evalData == null && split == 0) {
+            throw s.error("save_top_k", "monitor val_loss needs evaluation data: set eval_data_path or"
+                    + " validation_split_ratio, or monitor loss");
+        }
+        boolean weightsOnly = s.bool("save_weights_only", false);
+        if (weightsOnly && autoresume) {
+            throw s.error("save_weights_only", "weights-only checkpoints hold no optimizer, scheduler or data"
+                    + " position, so autoresume (" + origin.of("autoresume") + ") cannot continue from them; use"
+                    + " one of the two");
+        }
         return new RunConfig(runName, model, train, taskType, evalData, evalPrompts, customWeights, duration, lr,
                 contextLength, validateInputs, registerTo, experimentPath, seed, micro, global, evalBatch, optimizer,
                 scheduler, clip, lora, int8, dropout, precision, device, packing, targetPrompts, targetResponses,
                 saveInterval, keep, autoresume, maxTrain, maxVal, split, splitSeed, invalidPct, early, evalInterval,
-                logInterval, progress, workers == null ? null : workers.intValue());
+                logInterval, progress, workers == null ? null : workers.intValue(), topK, weightsOnly);
     }
 
     /**

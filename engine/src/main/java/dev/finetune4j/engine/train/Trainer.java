@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDScope;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
+import dev.finetune4j.checkpoint.composer.ComposerCheckpoints;
 import dev.finetune4j.data.Batch;
 import dev.finetune4j.data.Loader;
 import dev.finetune4j.data.PackedDataset;
@@ -52,6 +53,9 @@ public final class Trainer {
     private final CheckpointHooks hooks;
     private BooleanSupplier stopRequested = () -> false;
     private List<TrainableParameter> params;
+    private CheckpointPolicy checkpointPolicy = CheckpointPolicy.DEFAULT;
+    private CheckpointRetention retention;
+    private long promptsSampledAt = -1;
 
     /**
      * @param model    the model, weights loaded (LoRA adapters attached if any)
@@ -74,6 +78,11 @@ public final class Trainer {
         this.stopRequested = stop;
     }
 
+    /** save_top_k and save_weights_only (default: full checkpoints, kept by save_num_checkpoints_to_keep). */
+    public void checkpointPolicy(CheckpointPolicy policy) {
+        this.checkpointPolicy = policy == null ? CheckpointPolicy.DEFAULT : policy;
+    }
+
     /** Runs to the end of training_duration (or early stopping / a stop request) and returns the outcome. */
     public TrainingResult run() {
         Loader loader = train.loader(spec.globalBatchSize(), spec.seed());
@@ -91,6 +100,8 @@ public final class Trainer {
         Path checkpoints = spec.runDir().resolve("checkpoints");
         EarlyStopping early = spec.earlyStopping() == null ? null
                 : new EarlyStopping(spec.earlyStopping().patience(), spec.earlyStopping().minDelta());
+        retention = new CheckpointRetention(spec.keepCheckpoints(),
+                checkpointPolicy.topK());
         try (Optimizer optimizer = newOptimizer(groups)) {
             Timestamp ts = Timestamp.ZERO;
             LrSchedule schedule;
@@ -103,6 +114,7 @@ public final class Trainer {
                 if (early != null) {
                     early.restore(r.state().bestValLoss(), r.state().evalsWithoutImprovement());
                 }
+                retention.restore(checkpoints, r.state().scoredCheckpoints());
                 LOG.info("resumed from {} at batch {} (epoch {})", latest.get(), ts.batch(), ts.epoch());
             } else {
                 schedule = LrSchedule.start(spec.scheduler(), ctx, Timestamp.ZERO, baseLrs);
@@ -199,7 +211,7 @@ public final class Trainer {
                 }
             }
             if (saveNow || stopEarly) {
-                lastSaved = save(checkpoints, optimizer, schedule, ts, loader, early);
+                lastSaved = save(checkpoints, optimizer, schedule, ts, loader, early, lastLoss, lastValLoss);
                 lastSavedBatch = ts.batch();
             }
             if (stopEarly) {
@@ -213,7 +225,7 @@ public final class Trainer {
             lastValLoss = evaluate(ts);
         }
         if (lastSavedBatch != ts.batch()) {
-            lastSaved = save(checkpoints, optimizer, schedule, ts, loader, early);
+            lastSaved = save(checkpoints, optimizer, schedule, ts, loader, early, lastLoss, lastValLoss);
         }
         Path export = null;
         if (spec.exportHuggingFace() && !"stopped".equals(stopReason)) {
@@ -303,20 +315,64 @@ public final class Trainer {
         fields.put("val_loss", val);
         fields.put("tokens", tokens);
         fields.put("seconds", (System.nanoTime() - t0) / 1e9);
-        List<Map<String, String>> samples = hooks.samplePrompts(model, spec.evalPrompts());
-        if (!samples.isEmpty()) {
-            fields.put("samples", samples);
-        }
         listener.onEvent("eval", fields);
         listener.onMetrics(ts.batch(), Map.of("val_loss", val));
+        samplePrompts(ts, "eval");
         return val;
     }
 
+    /**
+     * Generates from the eval prompts once per step that evaluates or saves a checkpoint (the services sample at
+     * every checkpoint, with or without eval data) and reports a "samples" event.
+     */
+    private void samplePrompts(Timestamp ts, String trigger) {
+        if (spec.evalPrompts().isEmpty() || promptsSampledAt == ts.batch()) {
+            return;
+        }
+        promptsSampledAt = ts.batch();
+        List<Map<String, String>> samples = hooks.samplePrompts(model, spec.evalPrompts());
+        if (!samples.isEmpty()) {
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("batch", ts.batch());
+            fields.put("trigger", trigger);
+            fields.put("samples", samples);
+            listener.onEvent("samples", fields);
+        }
+    }
+
     private Path save(Path folder, Optimizer optimizer, LrSchedule schedule, Timestamp ts, Loader loader,
-                      EarlyStopping early) {
+                      EarlyStopping early, double loss, Double valLoss) {
+        samplePrompts(ts, "checkpoint");
+        double score = retention.score(loss, valLoss);
+        Path p;
+        if (checkpointPolicy.weightsOnly()) {
+            p = CheckpointIo.saveWeightsOnly(folder, model, ts, hooks.integrations(model), hooks.metadata(model));
+        } else {
+            p = saveFull(folder, optimizer, schedule, ts, loader, early, score);
+        }
+        Map<String, Object> saved = new LinkedHashMap<>();
+        saved.put("path", p.toString());
+        saved.put("batch", ts.batch());
+        saved.put("epoch", ts.epoch());
+        saved.put("kind", checkpointPolicy.weightsOnly() ? "composer_weights_only" : "composer");
+        if (checkpointPolicy.topK() != null) {
+            saved.put(checkpointPolicy.topK().monitor(), score);
+        }
+        List<Path> deleted = retention.afterSave(p, score);
+        if (!deleted.isEmpty()) {
+            saved.put("deleted", deleted.stream().map(Path::toString).toList());
+        }
+        listener.onEvent("checkpoint_saved", saved);
+        return p;
+    }
+
+    private Path saveFull(Path folder, Optimizer optimizer, LrSchedule schedule, Timestamp ts, Loader loader,
+                          EarlyStopping early, double score) {
+        List<CheckpointRetention.Scored> scored = new ArrayList<>(retention.scored());
+        scored.add(new CheckpointRetention.Scored(ComposerCheckpoints.fileName(ts.epoch(), ts.batch()), score));
         TrainingState state = new TrainingState(ts, loader.state(),
                 early == null ? Double.POSITIVE_INFINITY : early.best(),
-                early == null ? 0 : early.evaluationsWithoutImprovement());
+                early == null ? 0 : early.evaluationsWithoutImprovement(), scored);
         boolean lion = optimizer instanceof DecoupledLionW;
         Map<String, Object> defaults = new LinkedHashMap<>();
         defaults.put("betas", List.of(spec.optimizer().beta1(), spec.optimizer().beta2()));
@@ -324,12 +380,9 @@ public final class Trainer {
             defaults.put("eps", spec.optimizer().eps());
             defaults.put("amsgrad", false);
         }
-        Path p = CheckpointIo.save(folder, spec.keepCheckpoints(), spec.runName(), spec.seed(), model, optimizer,
+        return CheckpointIo.save(folder, spec.runName(), spec.seed(), model, optimizer,
                 lion ? "DecoupledLionW" : "DecoupledAdamW", defaults, schedule, state,
                 hooks.integrations(model), hooks.metadata(model));
-        listener.onEvent("checkpoint_saved", Map.of("path", p.toString(), "batch", ts.batch(), "epoch", ts.epoch(),
-                "kind", "composer"));
-        return p;
     }
 
     private Optimizer newOptimizer(List<ParameterGroup> groups) {
