@@ -95,6 +95,7 @@ final class TrainFixtures {
         int keep = -1;
         boolean autoresume;
         long seed = 17;
+        List<String> evalPrompts = List.of();
 
         Spec(Path runDir) {
             this.runDir = runDir;
@@ -104,7 +105,7 @@ final class TrainFixtures {
             return new TrainingSpec(runDir, "test-run", micro, global, Time.parse(duration), lr, optimizer, scheduler,
                     clip, evalInterval == null ? null : Interval.parse(evalInterval, true),
                     saveInterval == null ? null : Interval.parse(saveInterval, true), keep, autoresume,
-                    earlyStopping, List.of(), seed, 1.0, 1, false, false);
+                    earlyStopping, evalPrompts, seed, 1.0, 1, false, false);
         }
     }
 
