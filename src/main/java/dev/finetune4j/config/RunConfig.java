@@ -19,7 +19,7 @@ import java.util.Map;
  * @param trainDataPath                 training data file or folder (required)
  * @param taskType                      default CHAT_COMPLETION
  * @param evalDataPath                  evaluation data, or null
- * @param evalPrompts                   prompts to generate from at each evaluation (default none)
+ * @param evalPrompts                   prompts to generate from at every checkpoint save and evaluation (default none)
  * @param customWeightsPath             Composer checkpoint to start from (file, .distcp folder or *.symlink)
  * @param trainingDuration              {@code 1ep} (default), {@code 500ba}, {@code 1000000tok}, {@code 100sp}
  * @param learningRate                  peak learning rate, default 5e-7

@@ -40,6 +40,6 @@ class TrainingListenerAdapterTest {
         assertEquals(1.5, metrics.get(0).get(Metrics.LOSS));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> a.onEvent("paused", Map.of()));
         assertEquals("Unknown run event type 'paused'; allowed: created, data_validated, training_started,"
-                + " checkpoint_saved, eval, completed, failed", e.getMessage());
+                + " checkpoint_saved, eval, samples, completed, failed", e.getMessage());
     }
 }
