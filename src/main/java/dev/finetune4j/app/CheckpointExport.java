@@ -7,6 +7,7 @@ import dev.finetune4j.checkpoint.DType;
 import dev.finetune4j.checkpoint.StoredTensor;
 import dev.finetune4j.checkpoint.composer.ComposerCheckpoint;
 import dev.finetune4j.checkpoint.composer.ComposerCheckpoints;
+import dev.finetune4j.checkpoint.composer.ComposerIntegrations;
 import dev.finetune4j.checkpoint.composer.PyJson;
 import dev.finetune4j.checkpoint.hf.HfModelFolder;
 import dev.finetune4j.checkpoint.hf.HfModelWriter;
@@ -111,7 +112,7 @@ public final class CheckpointExport {
         }
         ComposerCheckpoint cp = ComposerCheckpoint.read(file);
         if (cp.integrations().get("huggingface") instanceof Map<?, ?> hf && hf.get("peft_config") != null) {
-            JsonNode json = PyJson.toJson(hf.get("peft_config"));
+            JsonNode json = PyJson.toJson(ComposerIntegrations.peftConfigContent(hf.get("peft_config")));
             return PeftConfig.fromJson(json, file + " (integrations.huggingface.peft_config)");
         }
         throw new CheckpointFormatException(file + ": the checkpoint holds LoRA weights but no "

@@ -2,7 +2,6 @@ package dev.finetune4j.app;
 
 import dev.finetune4j.checkpoint.DType;
 import dev.finetune4j.checkpoint.composer.ComposerIntegrations;
-import dev.finetune4j.checkpoint.composer.PyJson;
 import dev.finetune4j.checkpoint.hf.HfModelFolder;
 import dev.finetune4j.checkpoint.peft.PeftAdapter;
 import dev.finetune4j.config.RunConfig;
@@ -29,12 +28,14 @@ final class RunExporter implements ModelExporter {
     @Override
     public Map<String, Object> integrations(CausalLm model) {
         if (integrations == null) {
-            integrations = ComposerIntegrations.huggingface(base.config(), "LlamaForCausalLM", base.dir());
+            integrations = ComposerIntegrations.huggingface(base.config(),
+                    ComposerIntegrations.modelClass(base.config()), base.dir());
             if (model.lora() != null && integrations.get("huggingface") instanceof Map<?, ?> hf) {
                 // as Composer's HuggingFaceModel with PEFT: the adapter config rides along for later exports
                 @SuppressWarnings("unchecked")
                 Map<String, Object> h = (Map<String, Object>) hf;
-                h.put("peft_config", PyJson.toPython(model.peftConfig(config.model().toString()).toJson()));
+                h.put("peft_config", ComposerIntegrations.peftConfigEntry(
+                        model.peftConfig(config.model().toString()).toJson()));
             }
         }
         return integrations;

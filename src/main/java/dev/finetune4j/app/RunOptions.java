@@ -10,6 +10,7 @@ import dev.finetune4j.engine.lora.LoraOptions;
 import dev.finetune4j.engine.model.ModelOptions;
 import dev.finetune4j.engine.model.Precision;
 import dev.finetune4j.engine.optim.Optimizers;
+import dev.finetune4j.engine.train.CheckpointPolicy;
 import dev.finetune4j.engine.train.TrainingSpec;
 import java.nio.file.Path;
 
@@ -48,6 +49,13 @@ final class RunOptions {
         }
         return ModelOptions.on(device).withPrecision(p).withDropout(c.dropout()).withLora(lora).withInt8(c.int8Quantization())
                 .withSeed(c.seed());
+    }
+
+    /** save_top_k and save_weights_only. */
+    static CheckpointPolicy checkpoints(RunConfig c) {
+        CheckpointPolicy.TopK topK = c.saveTopK() == null ? null : new CheckpointPolicy.TopK(c.saveTopK().k(),
+                c.saveTopK().monitor(), c.saveTopK().mode().equals("min"));
+        return new CheckpointPolicy(topK, c.saveWeightsOnly());
     }
 
     static TrainingSpec training(RunConfig c, Path runDir) {

@@ -92,6 +92,7 @@ final class RunPipeline {
                         new ChatPromptSampler(tokenizer, folder.generationConfig(), config.seed()));
                 trainer.stopWhen(stopRequested);
                 trainer.resumeFrom(resumeFrom);
+                trainer.checkpointPolicy(RunOptions.checkpoints(config));
                 TrainingResult result = trainer.run();
                 String reason = "stopped".equals(result.stopReason()) ? stopRequested.reason() : result.stopReason();
                 Path registered = TrainingResult.ALREADY_COMPLETE.equals(reason) ? null : register(result);

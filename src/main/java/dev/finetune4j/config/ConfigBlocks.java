@@ -102,6 +102,32 @@ final class ConfigBlocks {
         return new EarlyStoppingSpec(patience, minDelta);
     }
 
+    /** {@code save_top_k: N} (val_loss, min) or {@code save_top_k: {k, monitor, mode}}; -1 or absent: off. */
+    static SaveTopKConfig saveTopK(Section top, ConfigOrigin origin) {
+        com.fasterxml.jackson.databind.JsonNode raw = top.raw("save_top_k");
+        if (raw == null) {
+            return null;
+        }
+        if (!raw.isObject()) {
+            Long k = top.integer("save_top_k");
+            if (k == -1) {
+                return null;
+            }
+            if (k < 1 || k > Integer.MAX_VALUE) {
+                throw top.error("save_top_k", "value " + k + " is out of range; allowed: >= 1, or -1 (off)");
+            }
+            return new SaveTopKConfig(k.intValue(), "val_loss", "min");
+        }
+        Section s = sub(top, "save_top_k", RunConfigLoader.SAVE_TOP_K_KEYS, origin);
+        if (!s.has("k")) {
+            s.requiredString("k");
+        }
+        int k = (int) s.integer("k", 1, 1, Integer.MAX_VALUE);
+        String monitor = s.choice("monitor", SaveTopKConfig.MONITORS, "val_loss");
+        String mode = s.choice("mode", SaveTopKConfig.MODES, "min");
+        return new SaveTopKConfig(k, monitor, mode);
+    }
+
     static DropoutOptions dropout(Section top, ConfigOrigin origin) {
         Section s = sub(top, "dropout", RunConfigLoader.DROPOUT_KEYS, origin);
         if (s == null) {

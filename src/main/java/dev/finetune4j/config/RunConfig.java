@@ -21,14 +21,15 @@ import java.util.Map;
  * @param trainDataPath                 training data file or folder (required)
  * @param taskType                      default CHAT_COMPLETION
  * @param evalDataPath                  evaluation data, or null
- * @param evalPrompts                   prompts to generate from at each evaluation (default none)
+ * @param evalPrompts                   prompts to generate from at every checkpoint save and evaluation (default none)
  * @param customWeightsPath             Composer checkpoint to start from (file, .distcp folder or *.symlink)
  * @param trainingDuration              {@code 1ep} (default), {@code 500ba}, {@code 1000000tok}, {@code 100sp}
  * @param learningRate                  peak learning rate, default 5e-7
  * @param contextLength                 null = auto: min(8192, max_position_embeddings)
  * @param validateInputs                validate every example before training, default true
  * @param registerTo                    {@code <registry folder>/<model name>}; the final model is registered
- *                                      there as a new version; null = no registration
+ *                                      there as a new version; null = no registration; when the file
+ *                                      names only the folder ({@code registry/}) the model name is the run name
  * @param experimentPath                parent of the run folder, default {@code runs} beside the config file
  * @param seed                          default 17 (llm-foundry's)
  * @param microBatchSize                rows per forward/backward, default 1
@@ -50,7 +51,7 @@ import java.util.Map;
  * @param allowPartialWeights           load custom_weights_path even when tensors are missing, unexpected or
  *                                      mis-shaped (default false: such a checkpoint is refused, listing them)
  * @param autoresume                    resume from the run's latest checkpoint, default false (needs run_name)
- * @param maxTrainSamples               use at most this many training examples, null = all
+ * @param maxTrainSamples               use at most this many training examples, null = all (-1 in the file)
  * @param maxValSamples                 use at most this many eval examples, null = all
  * @param validationSplitRatio          hold out this fraction of the training data for eval, default 0
  * @param trainDataSplitSeed            seed of that split; null = {@code seed}
@@ -64,6 +65,10 @@ import java.util.Map;
  *                                      ({@code model}: {@code org/name[@rev]}; data keys: {@code hf://...}), key →
  *                                      the reference as written; empty once {@link #withInputs} resolved them
  *                                      (docs/hub.md "Hub references in a run configuration")
+ * @param saveTopK                      keep the best k checkpoints by a metric; null = keep by age
+ *                                      ({@code save_num_checkpoints_to_keep})
+ * @param saveWeightsOnly               checkpoints hold the model only (Composer's save_weights_only), default
+ *                                      false; they cannot be autoresumed
  */
 public record RunConfig(
         String runName,
@@ -108,7 +113,15 @@ public record RunConfig(
         ProgressMode progress,
         Integer preprocessingNumWorkers,
         Map<String, String> hubReferences,
-        boolean allowPartialWeights) {
+        boolean allowPartialWeights,
+        SaveTopKConfig saveTopK,
+        boolean saveWeightsOnly) {
+
+    /**
+     * The last segment of {@link #registerTo()} while the run has no name yet and {@code register_to} named only a
+     * registry folder; {@link #withRunName} replaces it with the run name.
+     */
+    public static final String RUN_NAME_PLACEHOLDER = "{run_name}";
 
     /** Defensive copies. */
     public RunConfig {
@@ -248,13 +261,16 @@ public record RunConfig(
     /** A copy with {@code run_name} set (for a generated name at start). */
     public RunConfig withRunName(String name) {
         RunConfigLoader.checkRunName(name, null);
+        Path register = registerTo != null && registerTo.getFileName().toString().equals(RUN_NAME_PLACEHOLDER)
+                ? registerTo.resolveSibling(name) : registerTo;
         return new RunConfig(name, model, trainDataPath, taskType, evalDataPath, evalPrompts, customWeightsPath,
-                trainingDuration, learningRate, contextLength, validateInputs, registerTo, experimentPath, seed,
+                trainingDuration, learningRate, contextLength, validateInputs, register, experimentPath, seed,
                 microBatchSize, globalBatchSize, evalBatchSize, optimizer, scheduler, gradientClipVal, lora,
                 int8Quantization, dropout, precision, device, packing, targetPrompts, targetResponses, saveInterval,
                 saveNumCheckpointsToKeep, autoresume, maxTrainSamples, maxValSamples, validationSplitRatio,
                 trainDataSplitSeed, allowPercentageInvalidSamples, earlyStopping, evalInterval, logInterval,
-                progress, preprocessingNumWorkers, hubReferences, allowPartialWeights);
+                progress, preprocessingNumWorkers, hubReferences, allowPartialWeights,
+                saveTopK, saveWeightsOnly);
     }
 
     /** A copy with the Hub references resolved to these local paths (null = keep the configured one). */
@@ -267,6 +283,7 @@ public record RunConfig(
                 int8Quantization, dropout, precision, device, packing, targetPrompts, targetResponses, saveInterval,
                 saveNumCheckpointsToKeep, autoresume, maxTrainSamples, maxValSamples, validationSplitRatio,
                 trainDataSplitSeed, allowPercentageInvalidSamples, earlyStopping, evalInterval, logInterval,
-                progress, preprocessingNumWorkers, Map.of(), allowPartialWeights);
+                progress, preprocessingNumWorkers, Map.of(), allowPartialWeights,
+                saveTopK, saveWeightsOnly);
     }
 }

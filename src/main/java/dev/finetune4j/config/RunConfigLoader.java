@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /** Reads, overrides, binds and validates a {@link RunConfig}. */
@@ -39,7 +40,7 @@ final class RunConfigLoader {
             "save_interval", "save_num_checkpoints_to_keep", "autoresume", "max_train_samples", "max_val_samples",
             "validation_split_ratio", "train_data_split_seed", "allow_percentage_invalid_samples",
             "early_stopping", "eval_interval", "log_interval", "progress", "preprocessing_num_workers",
-            "allow_partial_weights");
+            "allow_partial_weights", "save_top_k", "save_weights_only");
     static final List<String> OPTIMIZER_KEYS = List.of("name", "betas", "weight_decay", "eps");
     static final List<String> SCHEDULER_KEYS = List.of("name", "t_warmup", "warmup_steps", "alpha_i", "alpha_f",
             "min_lr");
@@ -47,6 +48,7 @@ final class RunConfigLoader {
             "loraplus_lr_ratio");
     static final List<String> EARLY_STOPPING_KEYS = List.of("patience", "min_delta");
     static final List<String> DROPOUT_KEYS = List.of("hidden", "attention", "ffn");
+    static final List<String> SAVE_TOP_K_KEYS = List.of("k", "monitor", "mode");
     static final List<String> ALL_DOTTED = allDotted();
 
     private static final Set<TimeUnit> DURATION_UNITS = EnumSet.of(TimeUnit.EPOCH, TimeUnit.BATCH,
@@ -59,6 +61,9 @@ final class RunConfigLoader {
     private static final Pattern DEVICE = Pattern.compile("auto|cpu|cuda(:\\d+)?");
     private static final Pattern TARGET_PROMPTS = Pattern.compile("none|all|length>=\\d+");
 
+    /** One-line notes about how keys were read (aliases, an ignored split ratio): stderr. */
+    private static final Consumer<String> NOTES = line -> System.err.println(line);
+
     private RunConfigLoader() {
     }
 
@@ -69,6 +74,7 @@ final class RunConfigLoader {
         LORA_KEYS.forEach(k -> all.add("lora." + k));
         EARLY_STOPPING_KEYS.forEach(k -> all.add("early_stopping." + k));
         DROPOUT_KEYS.forEach(k -> all.add("dropout." + k));
+        SAVE_TOP_K_KEYS.forEach(k -> all.add("save_top_k." + k));
         return List.copyOf(all);
     }
 
@@ -124,7 +130,8 @@ final class RunConfigLoader {
         }
         ObjectNode root = (ObjectNode) tree;
         Set<String> overridden = Overrides.apply(root, overrides == null ? List.of() : overrides, yaml);
-        return bind(root, baseDir.toAbsolutePath(), new ConfigOrigin(src, overridden, KeyLines.index(text, mapper)));
+        ConfigOrigin origin = new ConfigOrigin(src, overridden, KeyLines.index(text, mapper));
+        return bind(root, baseDir.toAbsolutePath(), KeyAliases.apply(root, origin, NOTES));
     }
 
     static RunConfig fromMap(Map<String, ?> values, Path baseDir) {
@@ -133,7 +140,8 @@ final class RunConfigLoader {
         if (!(tree instanceof ObjectNode root)) {
             throw new ConfigException("<map>", null, "the configuration must be a mapping of keys");
         }
-        return bind(root, baseDir.toAbsolutePath(), new ConfigOrigin("<map>", Set.of(), Map.of()));
+        ConfigOrigin origin = new ConfigOrigin("<map>", Set.of(), Map.of());
+        return bind(root, baseDir.toAbsolutePath(), KeyAliases.apply(root, origin, NOTES));
     }
 
     /** Paths, times and enums as their strings, so the tree holds only JSON values. */
@@ -177,10 +185,7 @@ final class RunConfigLoader {
         double lr = s.number("learning_rate", 5e-7, 0, true, Double.POSITIVE_INFINITY, false);
         Integer contextLength = contextLength(s);
         boolean validateInputs = s.bool("validate_inputs", true);
-        Path registerTo = s.path("register_to", base);
-        if (registerTo != null && registerTo.getParent() == null) {
-            throw s.error("register_to", "must be '<registry folder>/<model name>', got " + registerTo);
-        }
+        Path registerTo = registerTo(s, base, runName);
         Path experimentPath = s.has("experiment_path") ? s.path("experiment_path", base)
                 : base.resolve("runs").normalize();
         long seed = s.integer("seed", 17, Long.MIN_VALUE, Long.MAX_VALUE);
@@ -222,12 +227,13 @@ final class RunConfigLoader {
         if (autoresume && runName == null) {
             throw s.error("autoresume", "needs run_name, so that a restarted run finds its own checkpoints");
         }
-        Long maxTrain = s.optionalInteger("max_train_samples", 1, Long.MAX_VALUE);
-        Long maxVal = s.optionalInteger("max_val_samples", 1, Long.MAX_VALUE);
+        Long maxTrain = sampleCount(s, "max_train_samples");
+        Long maxVal = sampleCount(s, "max_val_samples");
         double split = s.number("validation_split_ratio", 0, 0, false, 1, true);
-        if (split > 0 && evalData != null) {
-            throw s.error("validation_split_ratio", "give either eval_data_path or validation_split_ratio, not"
-                    + " both");
+        if (split > 0 && evalData != null) { // SageMaker's rule: a given validation file wins over a split
+            NOTES.accept("note: " + origin.of("validation_split_ratio") + ": validation_split_ratio " + split
+                    + " is not used because eval_data_path is given (the eval file wins)");
+            split = 0;
         }
         Long splitSeed = s.optionalInteger("train_data_split_seed", Long.MIN_VALUE, Long.MAX_VALUE);
         double invalidPct = s.number("allow_percentage_invalid_samples", 0, 0, false, 100, false);
@@ -247,12 +253,28 @@ final class RunConfigLoader {
         if (allowPartial && customWeights == null) {
             throw s.error("allow_partial_weights", "only applies to custom_weights_path, which is not set");
         }
+        SaveTopKConfig topK = ConfigBlocks.saveTopK(s, origin);
+        if (topK != null && keep >= 0) {
+            throw s.error("save_top_k", "give either save_top_k (the best k by " + topK.monitor() + ") or"
+                    + " save_num_checkpoints_to_keep (the newest N) (" + origin.of("save_num_checkpoints_to_keep")
+                    + "), not both");
+        }
+        if (topK != null && topK.monitor().equals("val_loss") && evalData == null && split == 0) {
+            throw s.error("save_top_k", "monitor val_loss needs evaluation data: set eval_data_path or"
+                    + " validation_split_ratio, or monitor loss");
+        }
+        boolean weightsOnly = s.bool("save_weights_only", false);
+        if (weightsOnly && autoresume) {
+            throw s.error("save_weights_only", "weights-only checkpoints hold no optimizer, scheduler or data"
+                    + " position, so autoresume (" + origin.of("autoresume") + ") cannot continue from them; use"
+                    + " one of the two");
+        }
         return new RunConfig(runName, model, train, taskType, evalData, evalPrompts, customWeights, duration, lr,
                 contextLength, validateInputs, registerTo, experimentPath, seed, micro, global, evalBatch, optimizer,
                 scheduler, clip, lora, int8, dropout, precision, device, packing, targetPrompts, targetResponses,
                 saveInterval, keep, autoresume, maxTrain, maxVal, split, splitSeed, invalidPct, early, evalInterval,
                 logInterval, progress, workers == null ? null : workers.intValue(), hubRefs,
-                allowPartial);
+                allowPartial, topK, weightsOnly);
     }
 
     /**
@@ -277,6 +299,41 @@ final class RunConfigLoader {
             hubRefs.put(key, raw);
         }
         return p;
+    }
+
+    /**
+     * {@code register_to}: {@code <registry folder>/<model name>}; a value ending in {@code /} names only the
+     * registry folder and the model is registered under the run name (Databricks' rule for a schema without a model
+     * name). Until the run is named the last segment is {@link RunConfig#RUN_NAME_PLACEHOLDER}.
+     */
+    private static Path registerTo(Section s, Path base, String runName) {
+        String raw = s.string("register_to", null);
+        if (raw == null) {
+            return null;
+        }
+        Path p = s.path("register_to", base);
+        boolean folderOnly = raw.endsWith("/") || raw.endsWith(java.io.File.separator);
+        if (folderOnly || p.getFileName().toString().equals(RunConfig.RUN_NAME_PLACEHOLDER)) {
+            Path folder = folderOnly ? p : p.getParent();
+            return folder.resolve(runName == null ? RunConfig.RUN_NAME_PLACEHOLDER : runName);
+        }
+        if (p.getParent() == null) {
+            throw s.error("register_to", "must be '<registry folder>/<model name>' or '<registry folder>/', got "
+                    + raw);
+        }
+        return p;
+    }
+
+    /** {@code max_*_samples}: a positive count, or -1 (SageMaker's "all samples", like leaving it out). */
+    private static Long sampleCount(Section s, String key) {
+        Long n = s.integer(key);
+        if (n == null || n == -1) {
+            return null;
+        }
+        if (n < 1) {
+            throw s.error(key, "value " + n + " is out of range; allowed: >= 1, or -1 for all samples");
+        }
+        return n;
     }
 
     private static Path requirePath(Section s, String key, Path base) {

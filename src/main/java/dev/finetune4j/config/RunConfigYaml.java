@@ -101,6 +101,16 @@ final class RunConfigYaml {
         m.put("progress", c.progress().name().toLowerCase(Locale.ROOT));
         m.put("preprocessing_num_workers", c.preprocessingNumWorkers());
         m.put("allow_partial_weights", c.allowPartialWeights());
+        if (c.saveTopK() != null) {
+            Map<String, Object> k = new LinkedHashMap<>();
+            k.put("k", c.saveTopK().k());
+            k.put("monitor", c.saveTopK().monitor());
+            k.put("mode", c.saveTopK().mode());
+            m.put("save_top_k", k);
+        } else {
+            m.put("save_top_k", null);
+        }
+        m.put("save_weights_only", c.saveWeightsOnly());
         return m;
     }
 

@@ -1,5 +1,7 @@
 package dev.finetune4j.run;
 
+import dev.finetune4j.engine.event.EventType;
+import dev.finetune4j.engine.event.RunEvent;
 import dev.finetune4j.engine.event.Metrics;
 import dev.finetune4j.engine.event.RunListener;
 import java.io.Closeable;
@@ -14,6 +16,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -21,10 +25,20 @@ import java.util.Map;
  * TensorBoard and {@code tf.compat.v1.train.summary_iterator}: TFRecord-framed {@code Event} protos, first
  * {@code file_version: "brain.Event:2"}, then one {@code Summary} of {@code simple_value}s per {@link Metrics}.
  * Protobuf is encoded by hand (Event: wall_time=1 double, step=2 int64, file_version=3 string, summary=5;
- * Summary.value=1; Value: tag=1, simple_value=2 float). Each record is written whole and unbuffered, so
- * TensorBoard can read the file while training runs.
+ * Summary.value=1; Value: tag=1, simple_value=2 float). Text (the eval-prompt samples) is what TensorBoard's text
+ * plugin reads: a Value with {@code metadata}=9 ({@code SummaryMetadata.plugin_data}=1 {@code {plugin_name: "text",
+ * content: ""}}, {@code data_class}=4 DATA_CLASS_TENSOR) and {@code tensor}=8 (TensorProto: dtype=1 DT_STRING,
+ * tensor_shape=2, string_val=8); a 2-D string tensor shows as a table. Each record is written whole and unbuffered,
+ * so TensorBoard can read the file while training runs.
  */
 public final class TensorBoardWriter implements RunListener, Closeable {
+    /** The tag of the eval-prompt samples table. */
+    public static final String SAMPLES_TAG = "eval_prompts";
+    /** TensorFlow's DataType.DT_STRING. */
+    static final int DT_STRING = 7;
+    /** SummaryMetadata.DataClass.DATA_CLASS_TENSOR. */
+    static final int DATA_CLASS_TENSOR = 2;
+
     /** The folder inside the run folder. */
     public static final String DIR_NAME = "tensorboard";
     /** The first record's file_version. */
@@ -101,6 +115,49 @@ public final class TensorBoardWriter implements RunListener, Closeable {
         }
         write(new Protobuf().doubleField(1, seconds(time)).int64Field(2, step)
                 .bytesField(5, summary.toByteArray()).toByteArray());
+    }
+
+    /**
+     * Writes a text summary for TensorBoard's text plugin: a string tensor of {@code rows.size()} x
+     * {@code columns} cells (markdown each), shown as a table.
+     */
+    public void addTextTable(String tag, List<List<String>> rows, long step, Instant time) {
+        int columns = rows.isEmpty() ? 0 : rows.get(0).size();
+        Protobuf shape = new Protobuf();
+        shape.bytesField(2, new Protobuf().int64Field(1, rows.size()).toByteArray());
+        shape.bytesField(2, new Protobuf().int64Field(1, columns).toByteArray());
+        Protobuf tensor = new Protobuf().int64Field(1, DT_STRING).bytesField(2, shape.toByteArray());
+        for (List<String> row : rows) {
+            if (row.size() != columns) {
+                throw new IllegalArgumentException("text table rows must have " + columns + " cells, got " + row);
+            }
+            for (String cell : row) {
+                tensor.stringField(8, cell);
+            }
+        }
+        byte[] pluginData = new Protobuf().stringField(1, "text").bytesField(2, new byte[0]).toByteArray();
+        byte[] metadata = new Protobuf().bytesField(1, pluginData).int64Field(4, DATA_CLASS_TENSOR).toByteArray();
+        byte[] value = new Protobuf().stringField(1, tag).bytesField(9, metadata).bytesField(8, tensor.toByteArray())
+                .toByteArray();
+        write(new Protobuf().doubleField(1, seconds(time)).int64Field(2, step)
+                .bytesField(5, new Protobuf().bytesField(1, value).toByteArray()).toByteArray());
+    }
+
+    /** Eval-prompt samples become a (prompt, completion) table under {@value #SAMPLES_TAG}. */
+    @Override
+    public void onEvent(RunEvent event) {
+        if (event.type() != EventType.SAMPLES || !(event.fields().get("samples") instanceof List<?> samples)) {
+            return;
+        }
+        List<List<String>> rows = new ArrayList<>();
+        for (Object o : samples) {
+            if (o instanceof Map<?, ?> m) {
+                rows.add(List.of(String.valueOf(m.get("prompt")), String.valueOf(m.get("completion"))));
+            }
+        }
+        if (!rows.isEmpty()) {
+            addTextTable(SAMPLES_TAG, rows, event.step(), event.time());
+        }
     }
 
     @Override

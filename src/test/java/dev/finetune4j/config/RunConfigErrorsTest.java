@@ -40,14 +40,15 @@ class RunConfigErrorsTest {
                 + " lora, int8_quantization, dropout, precision, device, packing, target_prompts, target_responses,"
                 + " save_interval, save_num_checkpoints_to_keep, autoresume, max_train_samples, max_val_samples,"
                 + " validation_split_ratio, train_data_split_seed, allow_percentage_invalid_samples, early_stopping,"
-                + " eval_interval, log_interval, progress, preprocessing_num_workers, allow_partial_weights",
+                + " eval_interval, log_interval, progress, preprocessing_num_workers, allow_partial_weights, save_top_k,"
+                + " save_weights_only",
                 error(MINIMAL + "learing_rate: 1e-5\n"));
         assertEquals("key 'optimizer.betaz': unknown key; did you mean 'optimizer.betas'? allowed keys in"
                 + " 'optimizer': name, betas, weight_decay, eps", error(MINIMAL + "optimizer: {betaz: [0.9, 0.9]}\n"));
         assertEquals("key 'learningRate': unknown key; did you mean 'learning_rate'?",
                 error(MINIMAL + "learningRate: 1e-5\n").split(" allowed")[0]);
-        assertEquals("key 'lora_r': unknown key; did you mean 'lora.r'?",
-                error(MINIMAL + "lora_r: 8\n").split(" allowed")[0]);
+        assertEquals("key 'lora_rank': unknown key; did you mean 'lora.r'?",
+                error(MINIMAL + "lora_rank: 8\n").split(" allowed")[0]);
         assertEquals("key 'modle': unknown key; did you mean 'model'?",
                 error("modle: m\ntrain_data_path: t\n").split(" allowed")[0]);
         assertEquals("key 'lora.banana': unknown key; allowed keys in 'lora': r, alpha, dropout, target_modules,"
@@ -180,8 +181,10 @@ class RunConfigErrorsTest {
                 + " adapters on top of them", error(MINIMAL + "int8_quantization: true\n"));
         assertEquals("key 'early_stopping': needs evaluation data: set eval_data_path or validation_split_ratio",
                 error(MINIMAL + "early_stopping: {patience: 2}\n"));
-        assertEquals("key 'validation_split_ratio': give either eval_data_path or validation_split_ratio, not both",
-                error(MINIMAL + "eval_data_path: e.jsonl\nvalidation_split_ratio: 0.1\n"));
+        assertEquals("key 'max_train_samples': value 0 is out of range; allowed: >= 1, or -1 for all samples",
+                error(MINIMAL + "max_train_samples: 0\n"));
+        assertEquals("key 'max_val_samples': value -2 is out of range; allowed: >= 1, or -1 for all samples",
+                error(MINIMAL + "max_val_samples: -2\n"));
     }
 
     @Test

@@ -39,7 +39,19 @@ public final class ComposerCheckpoints {
      */
     public static Path save(Path folder, ComposerCheckpoint checkpoint, int keepNewest) {
         Timestamp ts = checkpoint.timestamp() == null ? Timestamp.ZERO : checkpoint.timestamp();
-        Path file = folder.resolve(fileName(ts.epoch(), ts.batch()));
+        return save(folder, checkpoint, fileName(ts.epoch(), ts.batch()), keepNewest);
+    }
+
+    /**
+     * Writes the checkpoint as {@code folder/fileName} (a weights-only checkpoint has no timestamp to name it by),
+     * points {@code latest-rank0.pt} at it and keeps the newest {@code keepNewest} (-1 keeps all).
+     */
+    public static Path save(Path folder, ComposerCheckpoint checkpoint, String fileName, int keepNewest) {
+        if (!NAME.matcher(fileName).matches()) {
+            throw new IllegalArgumentException("a checkpoint file name must look like ep{E}-ba{B}-rank0.pt, got "
+                    + fileName);
+        }
+        Path file = folder.resolve(fileName);
         checkpoint.write(file);
         updateLatest(folder, file.getFileName().toString());
         if (keepNewest >= 0) {

@@ -4,6 +4,7 @@ import dev.finetune4j.data.source.Message;
 import dev.finetune4j.tokenizer.ChatTemplate;
 import dev.finetune4j.tokenizer.ChatTemplateException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -34,8 +35,22 @@ public final class ChatTurnSlicer {
 
     /** The turns of a conversation whose last message is from the assistant. */
     public List<TurnText> slice(List<Message> messages) {
+        return slice(messages, List.of());
+    }
+
+    /**
+     * The turns of a conversation with tools: the template receives {@code tools} as its {@code tools} variable
+     * (transformers' {@code apply_chat_template(tools=...)}). Each assistant message is a response, its
+     * {@code tool_calls} included; tool results belong to the prompt of the assistant turn after them.
+     */
+    public List<TurnText> slice(List<Message> messages, List<Object> tools) {
         if (messages.isEmpty() || !messages.get(messages.size() - 1).role().equals("assistant")) {
             throw new InvalidExampleException("the last message must be from the assistant");
+        }
+        Map<String, Object> context = extraContext;
+        if (!tools.isEmpty()) {
+            context = new LinkedHashMap<>(extraContext);
+            context.put("tools", tools);
         }
         List<Map<String, Object>> input = messages.stream().map(Message::asTemplateInput).toList();
         List<TurnText> turns = new ArrayList<>();
@@ -44,8 +59,8 @@ public final class ChatTurnSlicer {
             if (!messages.get(i).role().equals("assistant")) {
                 continue;
             }
-            String full = render(input.subList(0, i + 1), false, i);
-            String promptWithHistory = render(input.subList(0, i), true, i);
+            String full = render(input.subList(0, i + 1), false, i, context);
+            String promptWithHistory = render(input.subList(0, i), true, i, context);
             if (!full.startsWith(previous)) {
                 throw new InvalidExampleException("chat template output through messages[" + i + "] does not start with "
                         + "the conversation through the previous turn, so turns cannot be separated");
@@ -66,9 +81,10 @@ public final class ChatTurnSlicer {
         return turns;
     }
 
-    private String render(List<Map<String, Object>> messages, boolean addGenerationPrompt, int index) {
+    private String render(List<Map<String, Object>> messages, boolean addGenerationPrompt, int index,
+                          Map<String, Object> context) {
         try {
-            return template.render(messages, addGenerationPrompt, extraContext);
+            return template.render(messages, addGenerationPrompt, context);
         } catch (ChatTemplateException e) {
             throw new InvalidExampleException("chat template failed on messages[0.." + index + "]: " + e.getMessage(), e);
         } catch (RuntimeException e) {

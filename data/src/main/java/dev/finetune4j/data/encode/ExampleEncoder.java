@@ -59,7 +59,7 @@ public final class ExampleEncoder {
     }
 
     private EncodeResult encodeChat(ChatExample chat) {
-        List<ChatTurnSlicer.TurnText> texts = slicer.slice(chat.messages());
+        List<ChatTurnSlicer.TurnText> texts = slicer.slice(chat.messages(), chat.tools());
         List<Turn> turns = new ArrayList<>(texts.size());
         for (int i = 0; i < texts.size(); i++) {
             int[] prompt = tokenizer.encode(texts.get(i).prompt(), false);

@@ -14,6 +14,11 @@ public enum EventType {
     CHECKPOINT_SAVED,
     /** An evaluation finished; fields carry its metrics. */
     EVAL,
+    /**
+     * Generations from {@code eval_prompts} at a checkpoint save or evaluation; fields: {@code trigger}
+     * (checkpoint | eval) and {@code samples} ([{prompt, completion}]).
+     */
+    SAMPLES,
     /** Training finished normally. */
     COMPLETED,
     /** Training stopped with an error; fields carry the reason. */

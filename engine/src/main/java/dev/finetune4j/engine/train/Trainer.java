@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import dev.finetune4j.checkpoint.composer.Timestamp;
+import dev.finetune4j.checkpoint.composer.ComposerCheckpoints;
 import dev.finetune4j.data.Batch;
 import dev.finetune4j.data.Loader;
 import dev.finetune4j.data.PackedDataset;
@@ -58,6 +59,9 @@ public final class Trainer {
     private BooleanSupplier stopRequested = () -> false;
     private Optional<Path> resumeFrom;
     private List<TrainableParameter> params;
+    private CheckpointPolicy checkpointPolicy = CheckpointPolicy.DEFAULT;
+    private CheckpointRetention retention;
+    private long promptsSampledAt = -1;
 
     /**
      * @param model    the model, weights loaded (LoRA adapters attached if any)
@@ -91,6 +95,11 @@ public final class Trainer {
         this.resumeFrom = checkpoint;
     }
 
+    /** save_top_k and save_weights_only (default: full checkpoints, kept by save_num_checkpoints_to_keep). */
+    public void checkpointPolicy(CheckpointPolicy policy) {
+        this.checkpointPolicy = policy == null ? CheckpointPolicy.DEFAULT : policy;
+    }
+
     /** Runs to the end of training_duration (or early stopping / a stop request) and returns the outcome. */
     public TrainingResult run() {
         Loader loader = train.loader(spec.globalBatchSize(), spec.seed());
@@ -108,6 +117,8 @@ public final class Trainer {
         Path checkpoints = spec.runDir().resolve("checkpoints");
         EarlyStopping early = spec.earlyStopping() == null ? null
                 : new EarlyStopping(spec.earlyStopping().patience(), spec.earlyStopping().minDelta());
+        retention = new CheckpointRetention(spec.keepCheckpoints(),
+                checkpointPolicy.topK());
         try (Optimizer optimizer = newOptimizer(groups)) {
             Timestamp ts = Timestamp.ZERO;
             LrSchedule schedule;
@@ -121,6 +132,7 @@ public final class Trainer {
                 if (early != null) {
                     early.restore(r.state().bestValLoss(), r.state().evalsWithoutImprovement());
                 }
+                retention.restore(checkpoints, r.state().scoredCheckpoints());
                 LOG.info("resumed from {} at batch {} (epoch {})", latest.get(), ts.batch(), ts.epoch());
                 if (ctx.isDone(ts)) { // nothing left to do: report it rather than a NaN loss of zero steps
                     Path hf = spec.runDir().resolve("huggingface").resolve("ba" + ts.batch());
@@ -226,7 +238,7 @@ public final class Trainer {
                 }
             }
             if (saveNow || stopEarly) {
-                lastSaved = save(checkpoints, optimizer, schedule, ts, loader, early);
+                lastSaved = save(checkpoints, optimizer, schedule, ts, loader, early, lastLoss, lastValLoss);
                 lastSavedBatch = ts.batch();
             }
             if (stopEarly) {
@@ -240,7 +252,7 @@ public final class Trainer {
             lastValLoss = evaluate(ts);
         }
         if (lastSavedBatch != ts.batch()) {
-            lastSaved = save(checkpoints, optimizer, schedule, ts, loader, early);
+            lastSaved = save(checkpoints, optimizer, schedule, ts, loader, early, lastLoss, lastValLoss);
         }
         Path export = null;
         if (spec.exportHuggingFace() && !"stopped".equals(stopReason) && stopRequested.getAsBoolean()) {
@@ -340,29 +352,64 @@ public final class Trainer {
         fields.put("val_loss", val);
         fields.put("tokens", tokens);
         fields.put("seconds", (System.nanoTime() - t0) / 1e9);
-        List<Map<String, String>> samples = sampler.sample(model, spec.evalPrompts());
-        if (!samples.isEmpty()) {
-            fields.put("samples", samples);
-        }
         listener.onEvent(RunEvent.now(EventType.EVAL, ts.batch(), fields));
         listener.onMetrics(Metrics.now(ts.batch(), Map.of(Metrics.EVAL_LOSS, val)));
+        samplePrompts(ts, "eval");
         return val;
     }
 
+    /**
+     * Generates from the eval prompts once per step that evaluates or saves a checkpoint (the services sample at
+     * every checkpoint, with or without eval data) and reports a "samples" event.
+     */
+    private void samplePrompts(Timestamp ts, String trigger) {
+        if (spec.evalPrompts().isEmpty() || promptsSampledAt == ts.batch()) {
+            return;
+        }
+        promptsSampledAt = ts.batch();
+        List<Map<String, String>> samples = sampler.sample(model, spec.evalPrompts());
+        if (!samples.isEmpty()) {
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("trigger", trigger);
+            fields.put("samples", samples);
+            listener.onEvent(RunEvent.now(EventType.SAMPLES, ts.batch(), fields));
+        }
+    }
+
     private Path save(Path folder, Optimizer optimizer, LrSchedule schedule, Timestamp ts, Loader loader,
-                      EarlyStopping early) {
-        TrainingState state = new TrainingState(ts, loader.state(),
-                early == null ? Double.POSITIVE_INFINITY : early.best(),
-                early == null ? 0 : early.evaluationsWithoutImprovement());
-        Path p = CheckpointIo.save(folder, spec.keepCheckpoints(), spec.runName(), spec.seed(), model, optimizer,
-                schedule, state,
-                exporter.integrations(model), exporter.metadata(model));
+                      EarlyStopping early, double loss, Double valLoss) {
+        samplePrompts(ts, "checkpoint");
+        double score = retention.score(loss, valLoss);
+        Path p;
+        if (checkpointPolicy.weightsOnly()) {
+            p = CheckpointIo.saveWeightsOnly(folder, model, ts, exporter.integrations(model), exporter.metadata(model));
+        } else {
+            p = saveFull(folder, optimizer, schedule, ts, loader, early, score);
+        }
         Map<String, Object> saved = new LinkedHashMap<>();
         saved.put("path", p.toString());
         saved.put("epoch", ts.epoch());
-        saved.put("kind", "composer");
+        saved.put("kind", checkpointPolicy.weightsOnly() ? "composer_weights_only" : "composer");
+        if (checkpointPolicy.topK() != null) {
+            saved.put(checkpointPolicy.topK().monitor(), score);
+        }
+        List<Path> deleted = retention.afterSave(p, score);
+        if (!deleted.isEmpty()) {
+            saved.put("deleted", deleted.stream().map(Path::toString).toList());
+        }
         listener.onEvent(RunEvent.now(EventType.CHECKPOINT_SAVED, ts.batch(), saved));
         return p;
+    }
+
+    private Path saveFull(Path folder, Optimizer optimizer, LrSchedule schedule, Timestamp ts, Loader loader,
+                          EarlyStopping early, double score) {
+        List<CheckpointRetention.Scored> scored = new ArrayList<>(retention.scored());
+        scored.add(new CheckpointRetention.Scored(ComposerCheckpoints.fileName(ts.epoch(), ts.batch()), score));
+        TrainingState state = new TrainingState(ts, loader.state(),
+                early == null ? Double.POSITIVE_INFINITY : early.best(),
+                early == null ? 0 : early.evaluationsWithoutImprovement(), scored);
+        return CheckpointIo.save(folder, spec.runName(), spec.seed(), model, optimizer, schedule, state,
+                exporter.integrations(model), exporter.metadata(model));
     }
 
     private Optimizer newOptimizer(List<ParameterGroup> groups) {

@@ -26,7 +26,8 @@ import java.util.Objects;
  * @param keepCheckpoints   how many checkpoints to keep (0 or negative = all)
  * @param autoresume        continue from checkpoints/latest-rank0.pt when it exists
  * @param earlyStopping     null = off
- * @param evalPrompts       prompts generated at every evaluation (rendered with the chat template)
+ * @param evalPrompts       prompts generated at every checkpoint save and evaluation (rendered with the chat
+ *                          template), reported as a "samples" event
  * @param seed              the run seed (shuffling, dropout)
  * @param loraPlusRatio     lr ratio of lora_B parameters (1 = plain LoRA)
  * @param logInterval       optimizer steps between metric lines

@@ -45,7 +45,8 @@ class EarlyStoppingRunTest {
         assertEquals(valLosses.get(2), r.lastValLoss());
         ComposerCheckpoint cp = ComposerCheckpoint.read(r.lastCheckpoint());
         assertEquals(3, cp.timestamp().batch());
-        Map<?, ?> stopper = (Map<?, ?>) ((Map<?, ?>) cp.extraState().get("callbacks")).get("EarlyStopper");
+        Map<?, ?> stopper = (Map<?, ?>) ((Map<?, ?>) cp.extraState().get(CheckpointIo.STATE_KEY))
+                .get("early_stopping");
         assertEquals(valLosses.get(0), ((Number) stopper.get("best")).doubleValue());
         assertEquals(2L, ((Number) stopper.get("wait")).longValue());
         assertTrue(rec.events.indexOf("checkpoint_saved") > rec.events.lastIndexOf("eval"),

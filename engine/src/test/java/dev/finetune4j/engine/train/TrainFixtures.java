@@ -96,6 +96,7 @@ final class TrainFixtures {
         int keep = -1;
         boolean autoresume;
         long seed = 17;
+        List<String> evalPrompts = List.of();
 
         Spec(Path runDir) {
             this.runDir = runDir;
@@ -113,6 +114,7 @@ final class TrainFixtures {
                     .keepCheckpoints(keep)
                     .autoresume(autoresume)
                     .earlyStopping(earlyStopping)
+                    .evalPrompts(evalPrompts)
                     .seed(seed)
                     .build();
         }
@@ -143,11 +145,13 @@ final class TrainFixtures {
         final TreeMap<Long, Map<String, Double>> metrics = new TreeMap<>();
         final List<String> events = new ArrayList<>();
         final List<Map<String, Object>> eventFields = new ArrayList<>();
+        final List<Long> eventSteps = new ArrayList<>();
 
         @Override
         public void onEvent(RunEvent e) {
             events.add(e.type().jsonName());
             eventFields.add(e.fields());
+            eventSteps.add(e.step());
         }
 
         @Override
