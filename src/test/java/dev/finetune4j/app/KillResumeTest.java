@@ -106,10 +106,14 @@ class KillResumeTest {
                     while (!heldBy(runDir, p.pid()) && p.isAlive() && System.nanoTime() < deadline) {
                         Thread.sleep(20);
                     }
-                    // a second process on the same folder, while the first holds it: refused, naming the holder
+                    // a second process on the same folder, while the first holds it: refused, naming the holder.
+                    // The first is paused (SIGSTOP) meanwhile so it cannot finish before the second has started
+                    // on a quiet machine; it keeps its OS lock while stopped.
+                    signal("STOP", p);
                     Process second = child(config);
                     boolean ended = second.waitFor(60, TimeUnit.SECONDS);
                     second.destroyForcibly();
+                    signal("CONT", p);
                     String out = Files.readString(dir.resolve("child-" + (children - 1) + ".log"))
                             + "\nfirst child: " + Files.readString(dir.resolve("child-" + (children - 2) + ".log"));
                     assertTrue(ended, "the refused process did not end: " + out);
@@ -153,6 +157,12 @@ class KillResumeTest {
         assertEquals(want.keySet(), got.keySet());
         for (String k : want.keySet()) {
             assertEquals(want.get(k), got.get(k), k + " differs from the uninterrupted run (kills: " + killedAt + ")");
+        }
+    }
+
+    private static void signal(String name, Process p) throws Exception {
+        if (p.isAlive()) {
+            new ProcessBuilder("kill", "-" + name, Long.toString(p.pid())).inheritIO().start().waitFor(10, TimeUnit.SECONDS);
         }
     }
 }

@@ -123,6 +123,12 @@ class RunOptionsWiringTest {
         set("log_interval", "5ba");
         set("progress", "none");
         set("preprocessing_num_workers", 3);
+        set("allow_partial_weights", Map.of("custom_weights_path", "ckpt.pt"), true);
+        Map<String, Object> withTopK = Map.of("validation_split_ratio", 0.1, "save_top_k", Map.of("k", 1));
+        set("save_top_k.k", withTopK, 2);
+        set("save_top_k.monitor", withTopK, "loss");
+        set("save_top_k.mode", withTopK, "max");
+        set("save_weights_only", true);
     }
 
     private static RunConfig config(Map<String, Object> extra) {
@@ -138,7 +144,8 @@ class RunOptionsWiringTest {
      * What the run hands on from a configuration: the options of the data module, the model and the training loop
      * (through {@link RunOptions}), and the values the pipeline reads itself — the model folder
      * ({@code ModelInputs}), custom weights and registry ({@code RunPipeline}), the device string
-     * ({@code Devices.resolve}) and the progress display ({@code RunOutputs}).
+     * ({@code Devices.resolve}), the progress display ({@code RunOutputs}), the checkpoint policy and whether custom
+     * weights may load partially.
      */
     private static Map<String, Object> received(RunConfig c) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -150,6 +157,8 @@ class RunOptionsWiringTest {
         m.put("registry", c.registerTo());
         m.put("device", c.device());
         m.put("progress", c.progress());
+        m.put("checkpoints", RunOptions.checkpoints(c));
+        m.put("partial weights", c.allowPartialWeights());
         return m;
     }
 
