@@ -96,7 +96,8 @@ public final class ComposerCheckpoints {
      * The checkpoint {@code autoresume} continues from: {@code latest-rank0.pt} when it resolves to a checkpoint that
      * reads completely; otherwise (dangling, pointing to itself, a directory, a truncated or unreadable file) the
      * newest {@code ep*-ba*-rank0.pt} that reads completely, with a note naming what was wrong with latest. Empty
-     * when the folder holds neither a latest link nor checkpoint files.
+     * when the folder holds neither a latest link nor checkpoint files. A complete weights-only latest is returned as
+     * it is (it cannot be resumed, and the caller says so).
      *
      * @param notes receives one line when it falls back
      * @throws CheckpointFormatException when checkpoints exist but none reads completely (nothing is changed)
@@ -109,7 +110,8 @@ public final class ComposerCheckpoints {
             return Optional.empty();
         }
         String latestProblem = hasLink ? problemOfLatest(link) : "it does not exist";
-        if (latestProblem == null) {
+        // a complete weights-only checkpoint is not broken: the trainer refuses it with its own message
+        if (latestProblem == null || latestProblem.equals(WEIGHTS_ONLY)) {
             try {
                 return Optional.of(link.toRealPath());
             } catch (IOException e) {
@@ -131,6 +133,8 @@ public final class ComposerCheckpoints {
                 + LATEST + ": " + latestProblem + (tried.isEmpty() ? "" : "; " + String.join("; ", tried))
                 + "); nothing was changed. Restore a checkpoint, or start afresh with another run_name");
     }
+
+    private static final String WEIGHTS_ONLY = "it holds no timestamp (weights-only)";
 
     /** Why {@code latest-rank0.pt} cannot be resumed from, or null when it can. */
     private static String problemOfLatest(Path link) {
@@ -166,7 +170,7 @@ public final class ComposerCheckpoints {
         try {
             ComposerCheckpoint cp = ComposerCheckpoint.read(file);
             if (cp.timestamp() == null) {
-                return "it holds no timestamp (weights-only)";
+                return WEIGHTS_ONLY;
             }
             for (var t : cp.model().values()) {
                 if (t.data().remaining() != t.byteSize()) {
