@@ -322,6 +322,60 @@ public final class KernelLibrary {
         return one("last_logits", logits, pt(logits));
     }
 
+    /** What {@link #crossEntropyChunks} does besides summing the loss. */
+    public enum ChunkedBackward {
+        /** the loss sum only (no autograd) */
+        NONE,
+        /** also backpropagates: accumulates into {@code weight.grad} and returns the gradient of {@code h} */
+        ACCUMULATE,
+        /** also returns the gradients of {@code h} and {@code weight} without touching any {@code .grad} */
+        RETURN
+    }
+
+    /**
+     * The language-model loss without full logits: cross-entropy of {@code linear(h[:, t], weight)} against
+     * {@code labels[:, t+1]} summed over tokens (ignore -100), {@code chunk} tokens at a time so that only one chunk's
+     * logits (and their gradient) exist at once; {@code h [b, s, hidden]} is the final norm's output. With a
+     * backward mode each chunk's loss times {@code scale} is backpropagated right after it is computed. Returns
+     * {@code [lossSum]}, or {@code [lossSum, dh [b, s, hidden], dweight]} ({@code dweight} zero-element unless
+     * {@code weightGrad} and {@code RETURN}). See docs/training.md ("Memory").
+     */
+    public NDArray[] crossEntropyChunks(NDArray h, NDArray weight, NDArray labels, int chunk, double scale,
+                                        boolean bf16, ChunkedBackward mode, boolean weightGrad) {
+        boolean was = JniUtils.isGradMode();
+        JniUtils.setGradMode(mode != ChunkedBackward.NONE);
+        try {
+            return call("ce_chunks", true, (PtNDManager) h.getManager(), pt(h), pt(weight), pt(labels), chunk, scale,
+                    bf16, mode.ordinal(), weightGrad);
+        } finally {
+            JniUtils.setGradMode(was);
+        }
+    }
+
+    /**
+     * The chunked loss sum as a differentiable scalar (under grad mode): its value is the loss and its gradient
+     * w.r.t. {@code h} (and {@code weight} when {@code weightGrad}) is the exact cross-entropy gradient, computed
+     * chunk by chunk while the loss is evaluated, so no full logits exist in forward or backward.
+     */
+    public NDArray crossEntropySurrogate(NDArray h, NDArray weight, NDArray labels, int chunk, boolean bf16,
+                                         boolean weightGrad) {
+        return one("ce_surrogate", h, pt(h), pt(weight), pt(labels), chunk, bf16, weightGrad);
+    }
+
+    /** {@code torch.autograd.backward(outputs, grads)}: accumulates into the {@code .grad} of the graph's leaves. */
+    public void backward(List<? extends NDArray> outputs, List<? extends NDArray> grads) {
+        call("backward_from", true, (PtNDManager) outputs.get(0).getManager(), outputs, grads);
+    }
+
+    /**
+     * {@code torch.autograd.grad(outputs, inputs, grads)}: the gradients of {@code inputs} (zeros for unused ones)
+     * returned instead of accumulated, so no {@code .grad} buffer is created.
+     */
+    public NDArray[] gradients(List<? extends NDArray> outputs, List<? extends NDArray> inputs,
+                               List<? extends NDArray> grads) {
+        return call("grads_of", true, (PtNDManager) outputs.get(0).getManager(), outputs, inputs, grads);
+    }
+
     // ---- optimizer kernels (in place, grad mode off) ------------------------------------------------------------
 
     /** Global L2 norm over all gradients (a 0-d float tensor). */

@@ -322,13 +322,46 @@ public final class CausalLm implements AutoCloseable {
 
     /**
      * The training loss of a micro-batch: fp32 sum of cross-entropies of {@code logits[t]} against
-     * {@code labels[t+1]} over labels that are not -100, and their count.
+     * {@code labels[t+1]} over labels that are not -100, and their count. The LM head and the loss run in chunks of
+     * tokens ({@link LossChunking}), so full logits never exist; under grad mode the sum is differentiable (its
+     * gradient is computed chunk by chunk while the loss is evaluated). Training loops use
+     * {@link #forwardBackward}, which also cuts activation memory.
      */
     public StepLoss loss(Batch batch, boolean training) {
-        NDArray logits = computeLogits(batch, training);
+        checkIds(batch.inputIds(), batch.seqLen(), "input id", false);
+        checkIds(batch.labels(), batch.seqLen(), "label", true);
+        NDArray ids = manager.create(toLongs(batch.inputIds()), new Shape(batch.rows(), batch.seqLen()));
         NDArray labels = manager.create(toLongs(batch.labels()), new Shape(batch.rows(), batch.seqLen()));
-        NDArray sum = kernels.crossEntropySum(logits, labels);
+        Decoder.Pass pass = d.pass(batch.positionIds(), AttentionLayout.of(batch), batch.rows(), batch.seqLen(),
+                training, null);
+        NDArray h = d.embed(pass, ids);
+        for (int i = 0; i < d.layers.size(); i++) {
+            h = d.layer(pass, i, h);
+        }
+        NDArray normed = d.finalNorm(h);
+        int chunk = LossChunking.tokensPerChunk(config.vocabSize());
+        NDArray sum = ai.djl.pytorch.jni.JniUtils.isGradMode()
+                ? kernels.crossEntropySurrogate(normed, d.lmHead.weight, labels, chunk, d.bf16, lora == null)
+                : kernels.crossEntropyChunks(normed, d.lmHead.weight, labels, chunk, 1.0, d.bf16,
+                        KernelLibrary.ChunkedBackward.NONE, false)[0];
         return new StepLoss(sum, countLossTokens(batch));
+    }
+
+    /**
+     * Forward and backward of one micro-batch, layer by layer (docs/training.md, "Memory"): the loss sum times
+     * {@code scale} is backpropagated; gradients accumulate into the trainable parameters' {@code .grad} buffers,
+     * or, with a {@code sink}, are handed over block by block (last layer first) without any {@code .grad} buffer.
+     * Call inside an {@code NDScope} and without an open GradientCollector.
+     *
+     * @return the micro-batch's loss sum (not scaled) and its loss-token count
+     */
+    public double forwardBackward(Batch batch, double scale, BackwardOptions options, GradientSink sink) {
+        checkIds(batch.inputIds(), batch.seqLen(), "input id", false);
+        checkIds(batch.labels(), batch.seqLen(), "label", true);
+        NDArray ids = manager.create(toLongs(batch.inputIds()), new Shape(batch.rows(), batch.seqLen()));
+        NDArray labels = manager.create(toLongs(batch.labels()), new Shape(batch.rows(), batch.seqLen()));
+        LayerwiseBackward step = new LayerwiseBackward(d, blocks(), lora == null, options, sink, scale);
+        return step.run(ids, labels, batch.positionIds(), AttentionLayout.of(batch), batch.rows(), batch.seqLen());
     }
 
     /** Per-position losses {@code [rows, seqLen-1]} (position t scores label t+1; 0 where ignored). */
@@ -390,24 +423,52 @@ public final class CausalLm implements AutoCloseable {
 
     /** The parameters the optimizer updates, in HF order: all base weights, or only LoRA A/B when LoRA is on. */
     public List<TrainableParameter> trainableParameters() {
-        List<TrainableParameter> out = new ArrayList<>();
+        return blocks().all();
+    }
+
+    /** The trainable parameters grouped by the block whose backward completes their gradients. */
+    ParameterBlocks blocks() {
+        List<List<TrainableParameter>> layers = new ArrayList<>();
         if (lora != null) {
             for (Decoder.Layer l : d.layers) {
+                List<TrainableParameter> block = new ArrayList<>();
                 for (Projection p : l.projections()) {
                     if (p.hasLora()) {
-                        out.add(new TrainableParameter(p.name + ".lora_A.weight", p.loraA,
+                        block.add(new TrainableParameter(p.name + ".lora_A.weight", p.loraA,
                                 TrainableParameter.Group.LORA_A));
-                        out.add(new TrainableParameter(p.name + ".lora_B.weight", p.loraB,
+                        block.add(new TrainableParameter(p.name + ".lora_B.weight", p.loraB,
                                 TrainableParameter.Group.LORA_B));
                     }
                 }
+                layers.add(block);
             }
-            return out;
+            return new ParameterBlocks(List.of(), layers, List.of());
         }
-        for (String name : parameterNames(false)) {
-            out.add(new TrainableParameter(name, parameter(name), TrainableParameter.Group.BASE));
+        for (int i = 0; i < d.layers.size(); i++) {
+            Decoder.Layer l = d.layers.get(i);
+            List<TrainableParameter> block = new ArrayList<>();
+            block.add(base("model.layers." + i + ".input_layernorm.weight", l.inputNorm()[0]));
+            for (Projection p : l.projections()) {
+                if (p == l.gate()) {
+                    block.add(base("model.layers." + i + ".post_attention_layernorm.weight", l.postNorm()[0]));
+                }
+                block.add(base(p.name + ".weight", p.weight));
+                if (p.hasBias) {
+                    block.add(base(p.name + ".bias", p.bias));
+                }
+            }
+            layers.add(block);
         }
-        return out;
+        List<TrainableParameter> head = new ArrayList<>();
+        head.add(base("model.norm.weight", d.finalNorm[0]));
+        if (!config.tieWordEmbeddings()) {
+            head.add(base("lm_head.weight", d.lmHead.weight));
+        }
+        return new ParameterBlocks(List.of(base("model.embed_tokens.weight", d.embed[0])), layers, head);
+    }
+
+    private static TrainableParameter base(String name, NDArray array) {
+        return new TrainableParameter(name, array, TrainableParameter.Group.BASE);
     }
 
     /** The fp32 array of base parameter {@code name} (null for an int8 weight). */

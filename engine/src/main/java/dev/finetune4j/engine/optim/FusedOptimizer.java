@@ -94,6 +94,38 @@ abstract class FusedOptimizer implements Optimizer {
         }
     }
 
+    @Override
+    public void step(List<TrainableParameter> params, List<NDArray> grads) {
+        if (params.size() != grads.size()) {
+            throw new IllegalArgumentException(params.size() + " parameters but " + grads.size() + " gradients");
+        }
+        try (NDScope scope = new NDScope()) {
+            for (ParameterGroup g : groups) {
+                List<NDArray> ps = new ArrayList<>();
+                List<NDArray> gs = new ArrayList<>();
+                List<List<NDArray>> slots = new ArrayList<>();
+                for (int i = 0; i < slotNames().size(); i++) {
+                    slots.add(new ArrayList<>());
+                }
+                for (int j = 0; j < params.size(); j++) {
+                    TrainableParameter p = params.get(j);
+                    if (!g.params().contains(p)) {
+                        continue;
+                    }
+                    ps.add(p.array());
+                    gs.add(grads.get(j));
+                    NDArray[] s = slotsOf(p);
+                    for (int i = 0; i < s.length; i++) {
+                        slots.get(i).add(s[i]);
+                    }
+                }
+                if (!ps.isEmpty()) {
+                    update(g, ps, gs, slots);
+                }
+            }
+        }
+    }
+
     private NDArray[] slotsOf(TrainableParameter p) {
         return state.computeIfAbsent(p.name(), n -> {
             NDArray[] s = new NDArray[slotNames().size()];

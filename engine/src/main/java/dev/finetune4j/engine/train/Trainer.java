@@ -130,6 +130,7 @@ public final class Trainer {
         String stopReason = "duration";
         long tokensSinceLog = 0;
         long logStart = System.nanoTime();
+        StepStrategy strategy = strategy(optimizer);
         while (!ctx.isDone(ts)) {
             if (stopRequested.getAsBoolean()) {
                 stopReason = "stopped";
@@ -140,7 +141,7 @@ public final class Trainer {
             }
             long t0 = System.nanoTime();
             Batch global = loader.next();
-            StepOutcome step = step(global, optimizer, schedule, ts);
+            StepOutcome step = step(global, strategy, optimizer, schedule, ts);
             lastLoss = step.loss;
             if (!Double.isFinite(step.loss) || !Double.isFinite(step.gradNorm)) {
                 String reason = "non-finite " + (!Double.isFinite(step.loss) ? "loss " + step.loss
@@ -241,40 +242,29 @@ public final class Trainer {
     private record StepOutcome(double loss, double gradNorm, double lr) {
     }
 
-    private StepOutcome step(Batch global, Optimizer optimizer, LrSchedule schedule, Timestamp ts) {
+    private StepOutcome step(Batch global, StepStrategy strategy, Optimizer optimizer, LrSchedule schedule,
+                             Timestamp ts) {
         // dropout masks depend on (seed, batch) only, so resume draws the same ones
-        Engine.getEngine("PyTorch").setRandomSeed((int) (spec.seed() * 1_000_003L + ts.batch()));
+        long dropoutSeed = spec.seed() * 1_000_003L + ts.batch();
+        Engine.getEngine("PyTorch").setRandomSeed((int) dropoutSeed);
         long lossTokens = 0;
         List<Batch> micro = MicroBatches.split(global, spec.microBatchSize());
         for (Batch b : micro) {
             lossTokens += b.lossTokens();
         }
-        double lossSum = 0;
-        if (lossTokens > 0) {
-            for (Batch b : micro) {
-                if (b.lossTokens() == 0) {
-                    continue;
-                }
-                try (NDScope scope = new NDScope();
-                     GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                    StepLoss l = model.loss(b, true);
-                    gc.backward(l.sum().div((float) lossTokens));
-                    lossSum += l.sum().getFloat();
-                }
-            }
-        }
-        double norm = spec.gradientClipVal() > 0
-                ? GradientClipping.clipGlobalNorm(params, spec.gradientClipVal())
-                : GradientClipping.globalNorm(params);
         double[] lrs = schedule.lrs();
         for (int g = 0; g < lrs.length; g++) {
             optimizer.setLr(g, lrs[g]);
         }
-        if (Double.isFinite(norm)) {
-            optimizer.step();
-        }
-        optimizer.zeroGrad();
-        return new StepOutcome(lossTokens == 0 ? 0 : lossSum / lossTokens, norm, lrs[0]);
+        StepStrategy.Result r = strategy.run(micro, lossTokens, dropoutSeed);
+        return new StepOutcome(lossTokens == 0 ? 0 : r.lossSum() / lossTokens, r.gradNorm(), lrs[0]);
+    }
+
+    /** The step strategy the run's memory settings ask for (docs/training.md, "Memory"). */
+    private StepStrategy strategy(Optimizer optimizer) {
+        MemorySpec m = spec.memory();
+        return m.optimizerInBackward() ? new StepInBackward(model, optimizer, m.activationCheckpointing())
+                : new AccumulateThenStep(model, optimizer, params, spec.gradientClipVal(), m.activationCheckpointing());
     }
 
     /** Mean token loss over the evaluation rows (no gradients); reports an "eval" event and metrics. */

@@ -31,12 +31,14 @@ import java.util.Objects;
  * @param logInterval       optimizer steps between metric lines
  * @param exportHuggingFace write huggingface/ba{N}/ at the end
  * @param mergeLoraOnExport export a merged model folder instead of a PEFT adapter for LoRA runs
+ * @param memory            activation checkpointing and optimizer-in-backward
  */
 public record TrainingSpec(Path runDir, String runName, int microBatchSize, int globalBatchSize, Time duration,
                            double learningRate, OptimizerSpec optimizer, Scheduler scheduler, double gradientClipVal,
                            Interval evalInterval, Interval saveInterval, int keepCheckpoints, boolean autoresume,
                            EarlyStoppingSpec earlyStopping, List<String> evalPrompts, long seed, double loraPlusRatio,
-                           int logInterval, boolean exportHuggingFace, boolean mergeLoraOnExport) {
+                           int logInterval, boolean exportHuggingFace, boolean mergeLoraOnExport,
+                           MemorySpec memory) {
 
     public TrainingSpec {
         Objects.requireNonNull(runDir, "runDir");
@@ -54,6 +56,36 @@ public record TrainingSpec(Path runDir, String runName, int microBatchSize, int 
         runName = runName == null ? runDir.getFileName().toString() : runName;
         logInterval = Math.max(1, logInterval);
         loraPlusRatio = loraPlusRatio <= 0 ? 1.0 : loraPlusRatio;
+        memory = memory == null ? MemorySpec.DEFAULT : memory;
+        if (memory.optimizerInBackward() && globalBatchSize > microBatchSize) {
+            throw new IllegalArgumentException("optimizer_in_backward cannot be combined with global_batch_size ("
+                    + globalBatchSize + ") > micro_batch_size (" + microBatchSize + "): each layer is stepped as soon"
+                    + " as one micro-batch's gradients are complete; set global_batch_size to micro_batch_size or "
+                    + "optimizer_in_backward: false");
+        }
+        if (memory.optimizerInBackward() && gradientClipVal > 0) {
+            throw new IllegalArgumentException("optimizer_in_backward cannot be combined with gradient_clip_val ("
+                    + gradientClipVal + "): global-norm clipping needs every gradient before the first update; set "
+                    + "gradient_clip_val: 0 or optimizer_in_backward: false");
+        }
+    }
+
+    /** The same settings without memory options (plain backward). */
+    public TrainingSpec(Path runDir, String runName, int microBatchSize, int globalBatchSize, Time duration,
+                        double learningRate, OptimizerSpec optimizer, Scheduler scheduler, double gradientClipVal,
+                        Interval evalInterval, Interval saveInterval, int keepCheckpoints, boolean autoresume,
+                        EarlyStoppingSpec earlyStopping, List<String> evalPrompts, long seed, double loraPlusRatio,
+                        int logInterval, boolean exportHuggingFace, boolean mergeLoraOnExport) {
+        this(runDir, runName, microBatchSize, globalBatchSize, duration, learningRate, optimizer, scheduler,
+                gradientClipVal, evalInterval, saveInterval, keepCheckpoints, autoresume, earlyStopping, evalPrompts,
+                seed, loraPlusRatio, logInterval, exportHuggingFace, mergeLoraOnExport, MemorySpec.DEFAULT);
+    }
+
+    /** These settings with {@code memory}. */
+    public TrainingSpec withMemory(MemorySpec m) {
+        return new TrainingSpec(runDir, runName, microBatchSize, globalBatchSize, duration, learningRate, optimizer,
+                scheduler, gradientClipVal, evalInterval, saveInterval, keepCheckpoints, autoresume, earlyStopping,
+                evalPrompts, seed, loraPlusRatio, logInterval, exportHuggingFace, mergeLoraOnExport, m);
     }
 
     /** Micro-batches per optimizer step. */

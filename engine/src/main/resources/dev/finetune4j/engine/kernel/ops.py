@@ -153,3 +153,83 @@ class Ops(Module):
     torch.copy_(dst, src)
   def merge_lora(self: __torch__.Ops, weight: Tensor, lora_a: Tensor, lora_b: Tensor, scaling: float) -> None:
     torch.add_(weight, torch.mul(torch.matmul(lora_b, lora_a), scaling))
+  def ce_chunks(self: __torch__.Ops, h: Tensor, weight: Tensor, labels: Tensor, chunk: int, scale: float, bf16: bool, mode: int, weight_grad: bool) -> List[Tensor]:
+    b = torch.size(h, 0)
+    s = torch.size(h, 1)
+    hidden = torch.size(h, 2)
+    flat = torch.reshape(torch.slice(h, 1, 0, -1), [-1, hidden])
+    lb = torch.reshape(torch.slice(labels, 1, 1, 9223372036854775807), [-1])
+    n = torch.size(flat, 0)
+    total = torch.zeros([], dtype=torch.promote_types(ops.prim.dtype(h), 6), device=ops.prim.device(h))
+    if mode != 0:
+      flat = torch.requires_grad_(torch.detach(flat), True)
+    if mode == 2 and weight_grad:
+      weight = torch.requires_grad_(torch.detach(weight), True)
+    gh : List[Tensor] = []
+    gw = self.empty(weight)
+    start = 0
+    while start < n:
+      end = min(start + chunk, n)
+      hc = torch.slice(flat, 0, start, end)
+      lg = torch.to(self.linear(hc, weight, self.empty(hc), bf16), torch.promote_types(ops.prim.dtype(hc), 6))
+      loss = torch.cross_entropy_loss(lg, torch.slice(lb, 0, start, end), None, 2, -100, 0.)
+      total = torch.add(total, torch.detach(loss))
+      if mode == 1:
+        torch.autograd.backward([torch.mul(loss, scale)])
+      elif mode == 2:
+        if weight_grad:
+          gs = torch.autograd.grad([torch.mul(loss, scale)], [hc, weight])
+          g1 = gs[1]
+          if g1 is not None:
+            if torch.numel(gw) == 0:
+              gw = g1
+            else:
+              gw = torch.add(gw, g1)
+        else:
+          gs = torch.autograd.grad([torch.mul(loss, scale)], [hc])
+        g0 = gs[0]
+        if g0 is not None:
+          gh.append(g0)
+      start = end
+    if mode == 0:
+      return [total]
+    if mode == 1:
+      g = ops.prim.grad(flat)
+      if g is None:
+        grad_flat = torch.zeros_like(flat)
+      else:
+        grad_flat = g
+    else:
+      if len(gh) == 0:
+        grad_flat = torch.zeros_like(flat)
+      else:
+        grad_flat = torch.cat(gh, 0)
+    grad_h = torch.cat([torch.reshape(grad_flat, [b, s - 1, hidden]), torch.zeros([b, 1, hidden], dtype=ops.prim.dtype(grad_flat), device=ops.prim.device(h))], 1)
+    if weight_grad and torch.numel(gw) == 0:
+      gw = torch.zeros_like(weight)
+    return [total, torch.to(grad_h, ops.prim.dtype(h)), gw]
+  def ce_surrogate(self: __torch__.Ops, h: Tensor, weight: Tensor, labels: Tensor, chunk: int, bf16: bool, weight_grad: bool) -> Tensor:
+    r = self.ce_chunks(torch.detach(h), weight, labels, chunk, 1., bf16, 2, weight_grad)
+    surrogate = torch.sum(torch.mul(h, r[1]))
+    if weight_grad:
+      surrogate = torch.add(surrogate, torch.sum(torch.mul(weight, r[2])))
+    return torch.add(r[0], torch.to(torch.sub(surrogate, torch.detach(surrogate)), ops.prim.dtype(r[0])))
+  def empty(self: __torch__.Ops, like: Tensor) -> Tensor:
+    return torch.zeros([0], dtype=ops.prim.dtype(like), device=ops.prim.device(like))
+  def optional_list(self: __torch__.Ops, xs: List[Tensor]) -> List[Optional[Tensor]]:
+    out : List[Optional[Tensor]] = []
+    for x in xs:
+      out.append(x)
+    return out
+  def backward_from(self: __torch__.Ops, outputs: List[Tensor], grads: List[Tensor]) -> None:
+    torch.autograd.backward(outputs, self.optional_list(grads))
+  def grads_of(self: __torch__.Ops, outputs: List[Tensor], inputs: List[Tensor], grad_outputs: List[Tensor]) -> List[Tensor]:
+    gs = torch.autograd.grad(outputs, inputs, self.optional_list(grad_outputs), None, False, True)
+    out : List[Tensor] = []
+    for i in range(len(gs)):
+      g = gs[i]
+      if g is None:
+        out.append(torch.zeros_like(inputs[i]))
+      else:
+        out.append(g)
+    return out
