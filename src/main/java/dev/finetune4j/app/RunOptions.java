@@ -11,6 +11,7 @@ import dev.finetune4j.engine.model.DropoutOptions;
 import dev.finetune4j.engine.model.ModelOptions;
 import dev.finetune4j.engine.model.Precision;
 import dev.finetune4j.engine.schedule.Interval;
+import dev.finetune4j.engine.train.MemorySpec;
 import dev.finetune4j.engine.train.TrainingSpec;
 import java.nio.file.Path;
 
@@ -65,6 +66,7 @@ final class RunOptions {
                 c.saveInterval() == null ? null : new Interval(c.saveInterval(), true),
                 c.saveNumCheckpointsToKeep(), c.autoresume(), early, c.evalPrompts(), c.seed(),
                 c.lora() != null && c.lora().loraplusLrRatio() != null ? c.lora().loraplusLrRatio() : 1.0,
-                c.logInterval().unit() == dev.finetune4j.engine.schedule.TimeUnit.BATCH ? (int) Math.max(1, c.logInterval().count()) : 1, true, false);
+                c.logInterval().unit() == dev.finetune4j.engine.schedule.TimeUnit.BATCH ? (int) Math.max(1, c.logInterval().count()) : 1, true, false)
+                .withMemory(new MemorySpec(c.memory().activationCheckpointing(), c.memory().optimizerInBackward()));
     }
 }

@@ -56,6 +56,7 @@ import java.util.Map;
  * @param logInterval                   metrics/progress interval, default {@code 1ba}
  * @param progress                      progress display, default auto
  * @param preprocessingNumWorkers       tokenizer threads, null = number of CPUs
+ * @param memory                        activation_checkpointing, master_weights, optimizer_in_backward
  */
 public record RunConfig(
         String runName,
@@ -98,11 +99,13 @@ public record RunConfig(
         Time evalInterval,
         Time logInterval,
         ProgressMode progress,
-        Integer preprocessingNumWorkers) {
+        Integer preprocessingNumWorkers,
+        MemoryConfig memory) {
 
     /** Defensive copy of the prompt list. */
     public RunConfig {
         evalPrompts = List.copyOf(evalPrompts);
+        memory = memory == null ? MemoryConfig.DEFAULT : memory;
     }
 
     /**
@@ -256,6 +259,6 @@ public record RunConfig(
                 int8Quantization, dropout, precision, device, packing, targetPrompts, targetResponses, saveInterval,
                 saveNumCheckpointsToKeep, autoresume, maxTrainSamples, maxValSamples, validationSplitRatio,
                 trainDataSplitSeed, allowPercentageInvalidSamples, earlyStopping, evalInterval, logInterval,
-                progress, preprocessingNumWorkers);
+                progress, preprocessingNumWorkers, memory);
     }
 }
