@@ -19,6 +19,7 @@ import picocli.CommandLine.Option;
             ScoreCommand.class,
             GenerateCommand.class,
             ExportCommand.class,
+            PlanCommand.class,
         })
 public final class Main implements Runnable {
 
