@@ -50,7 +50,7 @@ final class RunOptions {
                     c.lora().useRslora(), "default");
         }
         DropoutOptions d = new DropoutOptions(c.dropout().hidden(), c.dropout().attention(), c.dropout().ffn());
-        return new ModelOptions(device, p, d, lora, c.int8Quantization(), c.seed());
+        return new ModelOptions(device, p, d, lora, c.int8Quantization(), c.seed(), c.memory().bf16Masters());
     }
 
     static TrainingSpec training(RunConfig c, Path runDir) {

@@ -404,6 +404,48 @@ public final class KernelLibrary {
                 lr, decay, beta1, beta2, eps);
     }
 
+    /**
+     * {@link #lionStep} for bfloat16 parameters and state: the update is computed in fp32 and written back with
+     * stochastic rounding ({@link #roundBf16}), so steps far below bf16's resolution still move the parameters in
+     * expectation instead of rounding away.
+     */
+    public void lionStepBf16(List<? extends NDArray> params, List<? extends NDArray> grads,
+                             List<? extends NDArray> expAvgs, double lr, double decay, double beta1, double beta2) {
+        call("lion_step_sr", false, (PtNDManager) params.get(0).getManager(), params, grads, expAvgs, lr, decay, beta1,
+                beta2);
+    }
+
+    /** {@link #adamwStep} for bfloat16 parameters and state, fp32 math and stochastic rounding (see lionStepBf16). */
+    public void adamwStepBf16(List<? extends NDArray> params, List<? extends NDArray> grads,
+                              List<? extends NDArray> expAvgs, List<? extends NDArray> expAvgSqs,
+                              List<? extends NDArray> steps, double lr, double decay, double beta1, double beta2,
+                              double eps) {
+        call("adamw_step_sr", false, (PtNDManager) params.get(0).getManager(), params, grads, expAvgs, expAvgSqs,
+                steps, lr, decay, beta1, beta2, eps);
+    }
+
+    /**
+     * fp32 → bfloat16 with stochastic rounding: with {@code x = m·2^e} ({@code |m|} in [0.5, 1)), the 8-bit
+     * significand is {@code floor(256·m + u)/256}, u uniform in [0, 1), so {@code E[round(x)] = x}. Chosen over Kahan-compensated summation because it
+     * needs no extra per-parameter buffer (Kahan's compensation would add 2 bytes per parameter, 50% more than the
+     * bf16 weights + Lion state it protects) and keeps every update unbiased (docs/training.md, "Memory").
+     */
+    public NDArray roundBf16(NDArray x) {
+        return noGrad("round_bf16", (PtNDManager) x.getManager(), pt(x))[0];
+    }
+
+    /** The tensor's libtorch dtype, read without DJL's dtype mapping (which aborts on bfloat16). */
+    public ScalarType scalarType(NDArray x) {
+        try (NDArray code = noGrad("scalar_type", (PtNDManager) x.getManager(), pt(x))[0]) {
+            return ScalarType.of((int) code.toLongArray()[0]);
+        }
+    }
+
+    /** Zeros of the shape and dtype of {@code x} (bfloat16 included). */
+    public NDArray zerosLike(NDArray x) {
+        return noGrad("zeros_like", (PtNDManager) x.getManager(), pt(x))[0];
+    }
+
     /** Sets every tensor of {@code grads} to zero in place. */
     public void zero(List<? extends NDArray> grads) {
         call("zero_grads", false, (PtNDManager) grads.get(0).getManager(), grads);

@@ -70,24 +70,25 @@ public final class CausalLm implements AutoCloseable {
         CausalLm m = new CausalLm(config, options);
         Engine.getEngine("PyTorch").setRandomSeed((int) options.seed());
         double std = config.initializerRange();
-        m.d.embed[0] = m.keep(m.manager.randomNormal(0f, (float) std, new Shape(config.vocabSize(), config.hiddenSize()),
-                m.d.paramType));
+        NDArray embed = m.manager.randomNormal(0f, (float) std, new Shape(config.vocabSize(), config.hiddenSize()),
+                m.d.paramType);
         if (config.padTokenId() >= 0 && config.padTokenId() < config.vocabSize()) {
-            m.d.embed[0].set(new ai.djl.ndarray.index.NDIndex(config.padTokenId()), 0f);
+            embed.set(new ai.djl.ndarray.index.NDIndex(config.padTokenId()), 0f);
         }
+        m.d.embed[0] = m.keepMaster(embed);
         for (Decoder.Layer layer : m.d.layers) {
-            layer.inputNorm()[0] = m.keep(m.manager.ones(new Shape(config.hiddenSize()), m.d.paramType));
-            layer.postNorm()[0] = m.keep(m.manager.ones(new Shape(config.hiddenSize()), m.d.paramType));
+            layer.inputNorm()[0] = m.keepMaster(m.manager.ones(new Shape(config.hiddenSize()), m.d.paramType));
+            layer.postNorm()[0] = m.keepMaster(m.manager.ones(new Shape(config.hiddenSize()), m.d.paramType));
             for (Projection p : layer.projections()) {
                 m.setBaseWeight(p, m.manager.randomNormal(0f, (float) std, new Shape(p.out, p.in), m.d.paramType));
                 if (p.hasBias) {
-                    p.bias = m.keep(m.manager.zeros(new Shape(p.out), m.d.paramType));
+                    p.bias = m.keepMaster(m.manager.zeros(new Shape(p.out), m.d.paramType));
                 }
             }
         }
-        m.d.finalNorm[0] = m.keep(m.manager.ones(new Shape(config.hiddenSize()), m.d.paramType));
+        m.d.finalNorm[0] = m.keepMaster(m.manager.ones(new Shape(config.hiddenSize()), m.d.paramType));
         if (!config.tieWordEmbeddings()) {
-            m.d.lmHead.weight = m.keep(m.manager.randomNormal(0f, (float) std,
+            m.d.lmHead.weight = m.keepMaster(m.manager.randomNormal(0f, (float) std,
                     new Shape(config.vocabSize(), config.hiddenSize()), m.d.paramType));
         }
         m.finishSetup();
@@ -158,8 +159,8 @@ public final class CausalLm implements AutoCloseable {
                         ? manager.randomNormal(0f, 1f / o.r(), new Shape(o.r(), p.in), d.paramType)
                         : manager.randomUniform((float) (-1 / Math.sqrt(p.in)), (float) (1 / Math.sqrt(p.in)),
                         new Shape(o.r(), p.in), d.paramType);
-                p.loraA = keep(a);
-                p.loraB = keep(manager.zeros(new Shape(p.out, o.r()), d.paramType));
+                p.loraA = keepMaster(a);
+                p.loraB = keepMaster(manager.zeros(new Shape(p.out, o.r()), d.paramType));
                 p.scaling = o.scaling();
                 p.loraDropout = o.dropout();
                 p.loraA.setRequiresGradient(true);
@@ -174,6 +175,20 @@ public final class CausalLm implements AutoCloseable {
         return x;
     }
 
+    /**
+     * Keeps a floating-point parameter: as is (fp32/fp64), or cast to bfloat16 for bf16 master weights. DJL never
+     * sees a bf16 array's dtype (its dtype mapping aborts the JVM, docs/djl.md): bf16 arrays are only handed to
+     * kernels.
+     */
+    private NDArray keepMaster(NDArray x) {
+        if (!options.bf16Masters()) {
+            return keep(x);
+        }
+        NDArray b = kernels.cast(x, ScalarType.BFLOAT16);
+        x.close();
+        return keep(b);
+    }
+
     private void setBaseWeight(Projection p, NDArray w) {
         if (options.int8()) {
             NDArray[] q = kernels.quantize(w);
@@ -181,7 +196,7 @@ public final class CausalLm implements AutoCloseable {
             p.scale = keep(q[1]);
             w.close();
         } else {
-            p.weight = keep(w);
+            p.weight = keepMaster(w);
         }
     }
 
@@ -248,7 +263,7 @@ public final class CausalLm implements AutoCloseable {
         NDArray[] slot = slot(name);
         if (slot != null) {
             if (slot[0] == null) {
-                slot[0] = keep(value);
+                slot[0] = keepMaster(value);
             } else {
                 kernels.copyInto(slot[0], value);
                 value.close();
@@ -258,14 +273,14 @@ public final class CausalLm implements AutoCloseable {
         Projection p = projection(name.substring(0, name.lastIndexOf('.')));
         if (name.endsWith(".bias")) {
             if (p.bias == d.emptyBias) {
-                p.bias = keep(value);
+                p.bias = keepMaster(value);
             } else {
                 kernels.copyInto(p.bias, value);
                 value.close();
             }
         } else if (p.weight == null && p.qweight == null) {
             if (p == d.lmHead) {
-                p.weight = keep(value);
+                p.weight = keepMaster(value);
             } else {
                 setBaseWeight(p, value);
             }
@@ -672,7 +687,8 @@ public final class CausalLm implements AutoCloseable {
         long n = 0;
         for (Decoder.Layer l : d.layers) {
             for (Projection p : l.projections()) {
-                n += p.quantized() ? p.qweight.size() + 4 * p.scale.size() : 4 * p.weight.size();
+                n += p.quantized() ? p.qweight.size() + 4 * p.scale.size()
+                        : (options.bf16Masters() ? 2 : 4) * p.weight.size();
             }
         }
         return n;

@@ -46,7 +46,7 @@ final class Decoder {
         this.kernels = kernels;
         this.rope = new Rope(config);
         this.dropout = options.dropout();
-        this.bf16 = options.precision() == Precision.BF16;
+        this.bf16 = options.precision() == Precision.BF16 || options.bf16Masters();
         this.paramType = options.precision() == Precision.FP64 ? DataType.FLOAT64 : DataType.FLOAT32;
         this.emptyBias = manager.create(new Shape(0), paramType);
         ai.djl.ndarray.NDScope.unregister(emptyBias);

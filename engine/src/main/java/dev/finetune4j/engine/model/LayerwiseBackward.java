@@ -193,7 +193,7 @@ final class LayerwiseBackward {
         paramGrads.addAll(extra);
         if (addToLast != null) {
             int last = paramGrads.size() - 1;
-            paramGrads.set(last, paramGrads.get(last).add(addToLast));
+            paramGrads.set(last, k.residualAdd(paramGrads.get(last), addToLast, 0.0, false));
         }
         if (!params.isEmpty()) {
             sink.accept(params, paramGrads);

@@ -115,7 +115,7 @@ class Ops(Module):
     lb = torch.reshape(torch.slice(labels, 1, 1, 9223372036854775807), [-1])
     return torch.reshape(torch.cross_entropy_loss(lg, lb, None, 0, -100, 0.), [b, -1])
   def grad_norm(self: __torch__.Ops, grads: List[Tensor]) -> Tensor:
-    norms = torch._foreach_norm(grads, 2)
+    norms = torch._foreach_norm(grads, 2, 6)
     return torch.linalg_vector_norm(torch.stack(norms), 2)
   def clip_grad_norm(self: __torch__.Ops, grads: List[Tensor], max_norm: float) -> Tensor:
     total = self.grad_norm(grads)
@@ -233,3 +233,39 @@ class Ops(Module):
       else:
         out.append(g)
     return out
+  def scalar_type(self: __torch__.Ops, x: Tensor) -> Tensor:
+    return torch.tensor(ops.prim.dtype(x), dtype=4)
+  def zeros_like(self: __torch__.Ops, x: Tensor) -> Tensor:
+    return torch.zeros_like(x)
+  def round_bf16(self: __torch__.Ops, x: Tensor) -> Tensor:
+    m, e = torch.frexp(torch.to(x, 6))
+    q = torch.div(torch.floor(torch.add(torch.mul(m, 256.), torch.rand_like(m))), 256.)
+    return torch.to(torch.ldexp(q, e), 15)
+  def lion_step_sr(self: __torch__.Ops, params: List[Tensor], grads: List[Tensor], exp_avgs: List[Tensor], lr: float, decay: float, beta1: float, beta2: float) -> None:
+    for i in range(len(params)):
+      p32 = torch.to(params[i], 6)
+      g32 = torch.to(grads[i], 6)
+      m32 = torch.to(exp_avgs[i], 6)
+      if decay != 1.:
+        p32 = torch.mul(p32, decay)
+      update = torch.sign(torch.lerp(m32, g32, 1. - beta1))
+      p32 = torch.add(p32, update, alpha=-lr)
+      m32 = torch.lerp(m32, g32, 1. - beta2)
+      torch.copy_(params[i], self.round_bf16(p32))
+      torch.copy_(exp_avgs[i], self.round_bf16(m32))
+  def adamw_step_sr(self: __torch__.Ops, params: List[Tensor], grads: List[Tensor], exp_avgs: List[Tensor], exp_avg_sqs: List[Tensor], steps: List[Tensor], lr: float, decay: float, beta1: float, beta2: float, eps: float) -> None:
+    for i in range(len(params)):
+      p32 = torch.to(params[i], 6)
+      g32 = torch.to(grads[i], 6)
+      if decay != 1.:
+        p32 = torch.mul(p32, decay)
+      torch.add_(steps[i], 1.)
+      m32 = torch.lerp(torch.to(exp_avgs[i], 6), g32, 1. - beta1)
+      v32 = torch.add(torch.mul(torch.to(exp_avg_sqs[i], 6), beta2), torch.mul(torch.mul(g32, g32), 1. - beta2))
+      bc1 = torch.rsub(torch.pow(beta1, steps[i]), 1.)
+      bc2 = torch.rsub(torch.pow(beta2, steps[i]), 1.)
+      denom = torch.add(torch.div(torch.sqrt(v32), torch.sqrt(bc2)), eps)
+      p32 = torch.sub(p32, torch.mul(torch.div(m32, denom), torch.div(lr, bc1)))
+      torch.copy_(params[i], self.round_bf16(p32))
+      torch.copy_(exp_avgs[i], self.round_bf16(m32))
+      torch.copy_(exp_avg_sqs[i], self.round_bf16(v32))
