@@ -242,30 +242,54 @@ class Ops(Module):
     q = torch.div(torch.floor(torch.add(torch.mul(m, 256.), torch.rand_like(m))), 256.)
     return torch.to(torch.ldexp(q, e), 15)
   def lion_step_sr(self: __torch__.Ops, params: List[Tensor], grads: List[Tensor], exp_avgs: List[Tensor], lr: float, decay: float, beta1: float, beta2: float) -> None:
+    piece = 1048576
     for i in range(len(params)):
-      p32 = torch.to(params[i], 6)
-      g32 = torch.to(grads[i], 6)
-      m32 = torch.to(exp_avgs[i], 6)
-      if decay != 1.:
-        p32 = torch.mul(p32, decay)
-      update = torch.sign(torch.lerp(m32, g32, 1. - beta1))
-      p32 = torch.add(p32, update, alpha=-lr)
-      m32 = torch.lerp(m32, g32, 1. - beta2)
-      torch.copy_(params[i], self.round_bf16(p32))
-      torch.copy_(exp_avgs[i], self.round_bf16(m32))
+      pf = torch.reshape(params[i], [-1])
+      gf = torch.reshape(grads[i], [-1])
+      mf = torch.reshape(exp_avgs[i], [-1])
+      n = torch.numel(pf)
+      start = 0
+      while start < n:
+        end = min(start + piece, n)
+        p = torch.slice(pf, 0, start, end)
+        g32 = torch.to(torch.slice(gf, 0, start, end), 6)
+        m = torch.slice(mf, 0, start, end)
+        m32 = torch.to(m, 6)
+        p32 = torch.to(p, 6)
+        if decay != 1.:
+          p32 = torch.mul(p32, decay)
+        update = torch.sign(torch.lerp(m32, g32, 1. - beta1))
+        p32 = torch.add(p32, update, alpha=-lr)
+        m32 = torch.lerp(m32, g32, 1. - beta2)
+        torch.copy_(p, self.round_bf16(p32))
+        torch.copy_(m, self.round_bf16(m32))
+        start = end
   def adamw_step_sr(self: __torch__.Ops, params: List[Tensor], grads: List[Tensor], exp_avgs: List[Tensor], exp_avg_sqs: List[Tensor], steps: List[Tensor], lr: float, decay: float, beta1: float, beta2: float, eps: float) -> None:
+    piece = 1048576
     for i in range(len(params)):
-      p32 = torch.to(params[i], 6)
-      g32 = torch.to(grads[i], 6)
-      if decay != 1.:
-        p32 = torch.mul(p32, decay)
       torch.add_(steps[i], 1.)
-      m32 = torch.lerp(torch.to(exp_avgs[i], 6), g32, 1. - beta1)
-      v32 = torch.add(torch.mul(torch.to(exp_avg_sqs[i], 6), beta2), torch.mul(torch.mul(g32, g32), 1. - beta2))
       bc1 = torch.rsub(torch.pow(beta1, steps[i]), 1.)
       bc2 = torch.rsub(torch.pow(beta2, steps[i]), 1.)
-      denom = torch.add(torch.div(torch.sqrt(v32), torch.sqrt(bc2)), eps)
-      p32 = torch.sub(p32, torch.mul(torch.div(m32, denom), torch.div(lr, bc1)))
-      torch.copy_(params[i], self.round_bf16(p32))
-      torch.copy_(exp_avgs[i], self.round_bf16(m32))
-      torch.copy_(exp_avg_sqs[i], self.round_bf16(v32))
+      pf = torch.reshape(params[i], [-1])
+      gf = torch.reshape(grads[i], [-1])
+      mf = torch.reshape(exp_avgs[i], [-1])
+      vf = torch.reshape(exp_avg_sqs[i], [-1])
+      n = torch.numel(pf)
+      start = 0
+      while start < n:
+        end = min(start + piece, n)
+        p = torch.slice(pf, 0, start, end)
+        m = torch.slice(mf, 0, start, end)
+        v = torch.slice(vf, 0, start, end)
+        g32 = torch.to(torch.slice(gf, 0, start, end), 6)
+        p32 = torch.to(p, 6)
+        if decay != 1.:
+          p32 = torch.mul(p32, decay)
+        m32 = torch.lerp(torch.to(m, 6), g32, 1. - beta1)
+        v32 = torch.add(torch.mul(torch.to(v, 6), beta2), torch.mul(torch.mul(g32, g32), 1. - beta2))
+        denom = torch.add(torch.div(torch.sqrt(v32), torch.sqrt(bc2)), eps)
+        p32 = torch.sub(p32, torch.mul(torch.div(m32, denom), torch.div(lr, bc1)))
+        torch.copy_(p, self.round_bf16(p32))
+        torch.copy_(m, self.round_bf16(m32))
+        torch.copy_(v, self.round_bf16(v32))
+        start = end
