@@ -16,6 +16,8 @@ run() { java -Dai.djl.offline=true -Xmx2g -cp "$ROOT/benchmarks/target/benchmark
 # activation-dominated: hidden 512, 8 layers, context 1024, micro-batch 4, fp32
 run act-plain        512  8 1408  8 8 32000 1024 4 false false false "$STEPS"
 run act-checkpointed 512  8 1408  8 8 32000 1024 4 true  false false "$STEPS"
+# the same model, steps with and without checkpointing in turns (step-time ratio robust to a busy machine)
+run act-alternating  512  8 1408  8 8 32000 1024 4 alternate false false $((2 * STEPS + 1))
 # weight-dominated: ~218M parameters, short rows (1 x 64 tokens)
 run weights-fp32     1024 12 2816 16 16 32000 64 1 false false false "$STEPS"
 run weights-bf16-inbw 1024 12 2816 16 16 32000 64 1 false true true "$STEPS"

@@ -146,13 +146,13 @@ public record RunPlan(LlamaConfig model, PlanInput input, MemoryPlan plan, Strin
         row(b, "  of which trainable", plan.trainableWeights());
         row(b, "int8 base", plan.int8Base());
         row(b, "gradients" + (input.inBackward() ? " (optimizer_in_backward: one block)" : ""), plan.gradients());
-        row(b, "optimizer state (" + (input.adamw() ? "adamw" : "decoupled_lionw") + ")", plan.optimizer());
+        row(b, "optimizer (" + (input.adamw() ? "adamw" : "decoupled_lionw") + " state + update)", plan.optimizer());
         row(b, "activations (checkpointing " + (input.checkpointing() ? "on" : "off") + ")", plan.activations());
         row(b, "  with activation_checkpointing", plan.activationsCheckpointed());
         row(b, "  without activation_checkpointing", plan.activationsPlain());
         row(b, "logits / loss chunk", plan.logits());
         row(b, "runtime overhead", plan.overhead());
-        row(b, "total", plan.total());
+        row(b, "total" + (input.checkpointing() ? " (recomputed layer or loss chunk, not both)" : ""), plan.total());
         row(b, "device memory", deviceMemory);
         b.append(fits() ? "fits: yes\n" : "fits: NO\n");
         if (!fits()) {

@@ -37,7 +37,9 @@ class PlanCommandTest {
         for (String k : bytes.subList(0, bytes.size() - 1)) {
             sum += o.get("bytes").get(k).asLong();
         }
-        assertEquals(sum, o.get("bytes").get("total").asLong());
+        // with activation checkpointing the loss chunk and the recomputed layer do not coexist: total <= sum
+        assertTrue(o.get("bytes").get("total").asLong() <= sum);
+        assertTrue(o.get("bytes").get("total").asLong() >= sum - o.get("bytes").get("logits").asLong());
     }
 
     @Test

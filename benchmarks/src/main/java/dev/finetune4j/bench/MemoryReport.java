@@ -37,6 +37,8 @@ import java.util.Random;
  *
  * <pre>java -cp benchmarks.jar dev.finetune4j.bench.MemoryReport NAME HIDDEN LAYERS INTER HEADS KV VOCAB CONTEXT
  *     MICRO CHECKPOINTING BF16_MASTERS IN_BACKWARD STEPS</pre>
+ * CHECKPOINTING {@code alternate} times steps with and without activation checkpointing in turns in one JVM (a busy
+ * machine then slows both alike) and reports the median of each and their ratio; its peak RSS means nothing.
  */
 @SuppressWarnings("try")
 public final class MemoryReport {
@@ -54,6 +56,7 @@ public final class MemoryReport {
         int vocab = Integer.parseInt(a[6]);
         int context = Integer.parseInt(a[7]);
         int micro = Integer.parseInt(a[8]);
+        boolean alternate = a[9].equals("alternate");
         boolean checkpointing = Boolean.parseBoolean(a[9]);
         boolean bf16Masters = Boolean.parseBoolean(a[10]);
         boolean inBackward = Boolean.parseBoolean(a[11]);
@@ -99,7 +102,7 @@ public final class MemoryReport {
                     long t0 = System.nanoTime();
                     double scale = 1.0 / batch.lossTokens();
                     try (NDScope scope = new NDScope()) {
-                        BackwardOptions bo = new BackwardOptions(checkpointing, s);
+                        BackwardOptions bo = new BackwardOptions(alternate ? s % 2 == 1 : checkpointing, s);
                         if (inBackward) {
                             lastLoss = model.forwardBackward(batch, scale, bo, (ps, gs) -> {
                                 opt.step(ps, gs);
@@ -125,6 +128,16 @@ public final class MemoryReport {
                 false, false, checkpointing, inBackward, false));
         ObjectNode out = json.createObjectNode();
         out.put("name", name);
+        if (alternate) {
+            // step 0 (plain) warms up; then plain at even, checkpointed at odd steps
+            double[] plain = java.util.stream.IntStream.range(2, steps).filter(i -> i % 2 == 0)
+                    .mapToDouble(i -> times[i]).sorted().toArray();
+            double[] ckpt = java.util.stream.IntStream.range(1, steps).filter(i -> i % 2 == 1)
+                    .mapToDouble(i -> times[i]).sorted().toArray();
+            out.put("median_plain_step_s", plain[plain.length / 2]);
+            out.put("median_checkpointed_step_s", ckpt[ckpt.length / 2]);
+            out.put("checkpointed_over_plain", ckpt[ckpt.length / 2] / plain[plain.length / 2]);
+        }
         out.put("parameters", params);
         out.put("tokens_per_step", micro * context);
         out.put("peak_rss_mib", peak >> 20);

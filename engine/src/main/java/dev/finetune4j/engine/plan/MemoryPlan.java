@@ -15,13 +15,10 @@ package dev.finetune4j.engine.plan;
  * @param activationsCheckpointed the same with activation checkpointing
  * @param logits                  the LM head / loss chunk (logits, their softmax and gradient)
  * @param overhead                runtime: CUDA context or JVM + libtorch, allocator slack
+ * @param total                   the peak: every component, except that with activation checkpointing the loss
+ *                                chunk and the recomputed layer do not coexist (the larger one counts)
  */
 public record MemoryPlan(long parameters, long trainableParameters, long weights, long trainableWeights,
                          long int8Base, long gradients, long optimizer, long activations, long activationsPlain,
-                         long activationsCheckpointed, long logits, long overhead) {
-
-    /** Everything together. */
-    public long total() {
-        return weights + int8Base + gradients + optimizer + activations + logits + overhead;
-    }
+                         long activationsCheckpointed, long logits, long overhead, long total) {
 }
