@@ -38,6 +38,11 @@ import org.slf4j.LoggerFactory;
  * optimizer step at the scheduled lr, {@code LambdaLR.step()} and only then the timestamp advance (Composer's order,
  * §2 "When the LR is evaluated"). Evaluation and checkpoints follow Composer's interval rules.
  *
+ * <p>How a step's gradients are produced and applied is a {@link StepStrategy}: {@link AccumulateThenStep} (micro-batches
+ * accumulate, then clipping and one optimizer step) or, with {@code optimizer_in_backward}, {@link StepInBackward}
+ * (each layer stepped as soon as its gradients exist); both run the layer-by-layer backward of
+ * {@link CausalLm#forwardBackward}, with or without activation checkpointing (docs/training.md, "Memory").
+ *
  * <p>Dropout randomness is re-seeded from (seed, batch) at every step, so a resumed run draws the same masks as an
  * uninterrupted one; data order comes from the loader's (seed, epoch) permutation and resumes in O(1).
  */

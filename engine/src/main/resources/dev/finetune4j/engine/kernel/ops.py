@@ -115,8 +115,8 @@ class Ops(Module):
     lb = torch.reshape(torch.slice(labels, 1, 1, 9223372036854775807), [-1])
     return torch.reshape(torch.cross_entropy_loss(lg, lb, None, 0, -100, 0.), [b, -1])
   def grad_norm(self: __torch__.Ops, grads: List[Tensor]) -> Tensor:
-    norms = torch._foreach_norm(grads, 2, 6)
-    return torch.linalg_vector_norm(torch.stack(norms), 2)
+    norms = torch.stack(torch._foreach_norm(grads, 2))
+    return torch.linalg_vector_norm(torch.to(norms, torch.promote_types(ops.prim.dtype(norms), 6)), 2)
   def clip_grad_norm(self: __torch__.Ops, grads: List[Tensor], max_norm: float) -> Tensor:
     total = self.grad_norm(grads)
     coef = torch.clamp(torch.mul(torch.reciprocal(torch.add(total, 1.0e-6)), max_norm), None, 1.)
