@@ -7,6 +7,7 @@ import dev.finetune4j.checkpoint.hf.HfModelFolder;
 import dev.finetune4j.config.RunConfig;
 import dev.finetune4j.engine.device.Devices;
 import dev.finetune4j.engine.lora.LoraOptions;
+import dev.finetune4j.engine.model.CausalLm;
 import dev.finetune4j.engine.model.LlamaConfig;
 import dev.finetune4j.engine.plan.MemoryPlan;
 import dev.finetune4j.engine.plan.MemoryPlanner;
@@ -49,7 +50,7 @@ public record RunPlan(LlamaConfig model, PlanInput input, MemoryPlan plan, Strin
     public static RunPlan of(RunConfig config, Double deviceMemoryGb) {
         LlamaConfig model;
         try (HfModelFolder folder = HfModelFolder.openConfigOnly(config.model())) {
-            model = LlamaConfig.fromJson(folder.config());
+            model = CausalLm.readConfig(folder);
         }
         int context = config.resolveContextLength(model.maxPositionEmbeddings());
         boolean cuda;
@@ -65,7 +66,7 @@ public record RunPlan(LlamaConfig model, PlanInput input, MemoryPlan plan, Strin
             deviceName = d.toString();
             memory = cuda ? ai.djl.util.cuda.CudaUtils.getGpuMemory(d).getMax() : physicalMemory();
         }
-        boolean bf16Compute = config.precision().resolve(cuda) == dev.finetune4j.config.Precision.BF16;
+        boolean bf16Compute = config.precision().resolve(cuda) == dev.finetune4j.engine.model.Precision.BF16;
         LoraOptions lora = config.lora() == null ? null : LoraOptions.of(config.lora().r(), config.lora().alpha(),
                 config.lora().dropout(), config.lora().targetModules());
         PlanInput in = new PlanInput(model, config.microBatchSize(), context, bf16Compute,

@@ -2,6 +2,7 @@ package dev.finetune4j.cli;
 
 import dev.finetune4j.app.RunPlan;
 import dev.finetune4j.config.RunConfig;
+import dev.finetune4j.fetch.HubInputs;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +35,7 @@ public final class PlanCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                     "--device-memory must be a positive number of GB, got " + deviceMemory);
         }
-        RunPlan plan = RunPlan.of(RunConfig.load(config, overrides), deviceMemory);
+        RunPlan plan = RunPlan.of(HubInputs.resolve(RunConfig.load(config, overrides)), deviceMemory);
         System.out.print(json ? plan.json() + "\n" : plan.table());
         return plan.fits() ? 0 : 1;
     }

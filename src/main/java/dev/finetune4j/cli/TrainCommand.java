@@ -5,6 +5,7 @@ import dev.finetune4j.app.FineTuneRun;
 import dev.finetune4j.app.RunPlan;
 import dev.finetune4j.app.RunResult;
 import dev.finetune4j.config.RunConfig;
+import dev.finetune4j.fetch.HubInputs;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,7 +31,8 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        RunConfig rc = RunConfig.load(config, overrides);
+        // Hub inputs are fetched first: the plan reads the model's config.json (docs/hub.md)
+        RunConfig rc = HubInputs.resolve(RunConfig.load(config, overrides));
         RunPlan plan = RunPlan.of(rc, null);
         if (!plan.fits() && !force) {
             System.err.print(plan.table());
@@ -43,6 +45,21 @@ public final class TrainCommand implements Callable<Integer> {
             // Ctrl-C: finish the current step, save a checkpoint (autoresume continues from it), then exit
             Runtime.getRuntime().addShutdownHook(new Thread(() -> run.stopAndWait(Duration.ofMinutes(10))));
             RunResult r = run.await();
+            if ("already_complete".equals(r.stopReason())) {
+                System.out.println("run " + run.config().runName() + " is already complete: " + r.lastCheckpoint()
+                        + " is at batch " + r.batches() + ", the end of training_duration "
+                        + run.config().trainingDuration() + "; raise training_duration to train further");
+                System.out.println("  run folder:  " + r.runDir());
+                if (r.export() != null) {
+                    System.out.println("  export:      " + r.export());
+                }
+                return 0;
+            }
+            if (r.lastCheckpoint() == null) {
+                System.out.println("run " + run.config().runName() + " " + r.stopReason()
+                        + " before training began; nothing was saved");
+                return 0;
+            }
             System.out.printf("run %s finished (%s) after %d batches, %d tokens: train loss %.4f%s%n",
                     run.config().runName(), r.stopReason(), r.batches(), r.tokens(), r.trainLoss(),
                     r.valLoss() == null ? "" : String.format(", val loss %.4f", r.valLoss()));

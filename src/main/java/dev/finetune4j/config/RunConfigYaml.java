@@ -103,6 +103,7 @@ final class RunConfigYaml {
         m.put("log_interval", c.logInterval().toString());
         m.put("progress", c.progress().name().toLowerCase(Locale.ROOT));
         m.put("preprocessing_num_workers", c.preprocessingNumWorkers());
+        m.put("allow_partial_weights", c.allowPartialWeights());
         return m;
     }
 

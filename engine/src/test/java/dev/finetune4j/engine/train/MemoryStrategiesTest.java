@@ -35,6 +35,7 @@ class MemoryStrategiesTest {
         s.micro = 2;
         s.global = 2;
         s.duration = "3ba";
+        s.memory = memory;
         TrainFixtures.Recorder rec = new TrainFixtures.Recorder();
         ModelOptions o = new ModelOptions(Device.cpu(), Precision.FP32, dropout == 0
                 ? dev.finetune4j.engine.model.DropoutOptions.NONE
@@ -42,7 +43,7 @@ class MemoryStrategiesTest {
                 bf16Masters);
         PackedDataset data = TrainFixtures.dataset(6, 3);
         try (CausalLm model = CausalLm.random(TinyModels.llama(), o)) {
-            new Trainer(model, data, null, s.build().withMemory(memory), rec, TrainFixtures.noHooks()).run();
+            new Trainer(model, data, null, s.build(), rec, TrainFixtures.noExport(), PromptSampler.NONE).run();
             Map<String, float[]> w = new java.util.LinkedHashMap<>();
             model.stateDict(DType.FLOAT32, false).forEach((k, v) -> w.put(k, v.toFloatArray()));
             return new Outcome(rec.losses(), w);
