@@ -11,6 +11,7 @@ import dev.finetune4j.engine.model.ModelOptions;
 import dev.finetune4j.engine.model.Precision;
 import dev.finetune4j.engine.optim.Optimizers;
 import dev.finetune4j.engine.train.CheckpointPolicy;
+import dev.finetune4j.engine.train.MemorySpec;
 import dev.finetune4j.engine.train.TrainingSpec;
 import java.nio.file.Path;
 
@@ -48,7 +49,7 @@ final class RunOptions {
                     c.lora().useRslora(), "default");
         }
         return ModelOptions.on(device).withPrecision(p).withDropout(c.dropout()).withLora(lora).withInt8(c.int8Quantization())
-                .withSeed(c.seed());
+                .withSeed(c.seed()).withBf16Masters(c.memory().bf16Masters());
     }
 
     /** save_top_k and save_weights_only. */
@@ -77,6 +78,7 @@ final class RunOptions {
                 .loraPlusRatio(c.lora() != null && c.lora().loraplusLrRatio() != null ? c.lora().loraplusLrRatio() : 1.0)
                 .logInterval((int) c.logInterval().count())
                 .export(true, false)
+                .memory(new MemorySpec(c.memory().activationCheckpointing(), c.memory().optimizerInBackward()))
                 .build();
     }
 }

@@ -23,6 +23,7 @@ import picocli.CommandLine.Option;
             RunsCommand.class,
             CancelCommand.class,
             EventsCommand.class,
+            PlanCommand.class,
         })
 public final class Main implements Runnable {
 

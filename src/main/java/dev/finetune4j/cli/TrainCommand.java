@@ -2,8 +2,10 @@ package dev.finetune4j.cli;
 
 import dev.finetune4j.app.FineTune;
 import dev.finetune4j.app.FineTuneRun;
+import dev.finetune4j.app.RunPlan;
 import dev.finetune4j.app.RunResult;
 import dev.finetune4j.config.RunConfig;
+import dev.finetune4j.fetch.HubInputs;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,9 +26,21 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Override a configuration key (dotted for nested blocks, e.g. lora.r=16); repeatable.")
     List<String> overrides = new ArrayList<>();
 
+    @Option(names = "--force", description = "Train even when the memory plan says the run does not fit.")
+    boolean force;
+
     @Override
     public Integer call() {
-        RunConfig rc = RunConfig.load(config, overrides);
+        // Hub inputs are fetched first: the plan reads the model's config.json (docs/hub.md)
+        RunConfig rc = HubInputs.resolve(RunConfig.load(config, overrides));
+        RunPlan plan = RunPlan.of(rc, null);
+        if (!plan.fits() && !force) {
+            System.err.print(plan.table());
+            System.err.println("error: the run needs about " + String.format("%.1f", plan.plan().total() / 1073741824.0)
+                    + " GB but the device has " + String.format("%.1f", plan.deviceMemory() / 1073741824.0)
+                    + " GB (finetune4j plan shows why); change the configuration or pass --force");
+            return 1;
+        }
         try (FineTuneRun run = FineTune.create(rc)) {
             // Ctrl-C: finish the current step, save a checkpoint (autoresume continues from it), then exit
             Runtime.getRuntime().addShutdownHook(new Thread(() -> run.stopAndWait(Duration.ofMinutes(10))));

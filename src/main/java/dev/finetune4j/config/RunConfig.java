@@ -69,6 +69,7 @@ import java.util.Map;
  *                                      ({@code save_num_checkpoints_to_keep})
  * @param saveWeightsOnly               checkpoints hold the model only (Composer's save_weights_only), default
  *                                      false; they cannot be autoresumed
+ * @param memory                        activation_checkpointing, master_weights, optimizer_in_backward
  */
 public record RunConfig(
         String runName,
@@ -115,7 +116,8 @@ public record RunConfig(
         Map<String, String> hubReferences,
         boolean allowPartialWeights,
         SaveTopKConfig saveTopK,
-        boolean saveWeightsOnly) {
+        boolean saveWeightsOnly,
+        MemoryConfig memory) {
 
     /**
      * The last segment of {@link #registerTo()} while the run has no name yet and {@code register_to} named only a
@@ -127,6 +129,7 @@ public record RunConfig(
     public RunConfig {
         evalPrompts = List.copyOf(evalPrompts);
         hubReferences = hubReferences == null ? Map.of() : Map.copyOf(hubReferences);
+        memory = memory == null ? MemoryConfig.DEFAULT : memory;
     }
 
     /**
@@ -270,7 +273,7 @@ public record RunConfig(
                 saveNumCheckpointsToKeep, autoresume, maxTrainSamples, maxValSamples, validationSplitRatio,
                 trainDataSplitSeed, allowPercentageInvalidSamples, earlyStopping, evalInterval, logInterval,
                 progress, preprocessingNumWorkers, hubReferences, allowPartialWeights,
-                saveTopK, saveWeightsOnly);
+                saveTopK, saveWeightsOnly, memory);
     }
 
     /** A copy with the Hub references resolved to these local paths (null = keep the configured one). */
@@ -284,6 +287,6 @@ public record RunConfig(
                 saveNumCheckpointsToKeep, autoresume, maxTrainSamples, maxValSamples, validationSplitRatio,
                 trainDataSplitSeed, allowPercentageInvalidSamples, earlyStopping, evalInterval, logInterval,
                 progress, preprocessingNumWorkers, Map.of(), allowPartialWeights,
-                saveTopK, saveWeightsOnly);
+                saveTopK, saveWeightsOnly, memory);
     }
 }

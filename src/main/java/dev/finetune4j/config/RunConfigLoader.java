@@ -40,7 +40,8 @@ final class RunConfigLoader {
             "save_interval", "save_num_checkpoints_to_keep", "autoresume", "max_train_samples", "max_val_samples",
             "validation_split_ratio", "train_data_split_seed", "allow_percentage_invalid_samples",
             "early_stopping", "eval_interval", "log_interval", "progress", "preprocessing_num_workers",
-            "allow_partial_weights", "save_top_k", "save_weights_only");
+            "allow_partial_weights", "save_top_k", "save_weights_only",
+            "activation_checkpointing", "master_weights", "optimizer_in_backward");
     static final List<String> OPTIMIZER_KEYS = List.of("name", "betas", "weight_decay", "eps");
     static final List<String> SCHEDULER_KEYS = List.of("name", "t_warmup", "warmup_steps", "alpha_i", "alpha_f",
             "min_lr");
@@ -198,7 +199,11 @@ final class RunConfigLoader {
         int evalBatch = (int) s.integer("eval_batch_size", micro, 1, 1 << 20);
         OptimizerConfig optimizer = ConfigBlocks.optimizer(s, origin);
         SchedulerConfig scheduler = ConfigBlocks.scheduler(s, origin, lr);
-        double clip = s.number("gradient_clip_val", 1.0, 0, false, Double.POSITIVE_INFINITY, false);
+        boolean inBackward = s.bool("optimizer_in_backward", false);
+        // optimizer_in_backward cannot clip by the global norm: without an explicit value, clipping is off
+        double clip = s.number("gradient_clip_val", inBackward ? 0.0 : 1.0, 0, false, Double.POSITIVE_INFINITY,
+                false);
+        MemoryConfig memory = memory(s, inBackward, clip, micro, global);
         LoraConfig lora = ConfigBlocks.lora(s, origin);
         boolean int8 = s.bool("int8_quantization", false);
         if (int8 && lora == null) {
@@ -274,7 +279,7 @@ final class RunConfigLoader {
                 scheduler, clip, lora, int8, dropout, precision, device, packing, targetPrompts, targetResponses,
                 saveInterval, keep, autoresume, maxTrain, maxVal, split, splitSeed, invalidPct, early, evalInterval,
                 logInterval, progress, workers == null ? null : workers.intValue(), hubRefs,
-                allowPartial, topK, weightsOnly);
+                allowPartial, topK, weightsOnly, memory);
     }
 
     /**
@@ -334,6 +339,23 @@ final class RunConfigLoader {
             throw s.error(key, "value " + n + " is out of range; allowed: >= 1, or -1 for all samples");
         }
         return n;
+    }
+
+    private static MemoryConfig memory(Section s, boolean inBackward, double clip, int micro, int global) {
+        boolean checkpointing = s.bool("activation_checkpointing", false);
+        String masters = s.choice("master_weights", List.of("fp32", "bf16"), "fp32");
+        if (inBackward && clip > 0) {
+            throw s.error("optimizer_in_backward", "cannot be combined with gradient_clip_val " + clip
+                    + ": global-norm clipping needs every gradient before the first update, and optimizer_in_backward"
+                    + " updates each layer as soon as its gradients exist; set gradient_clip_val: 0 or "
+                    + "optimizer_in_backward: false");
+        }
+        if (inBackward && global > micro) {
+            throw s.error("optimizer_in_backward", "cannot be combined with global_batch_size " + global
+                    + " > micro_batch_size " + micro + ": gradients are applied after each micro-batch, so they cannot"
+                    + " accumulate; set global_batch_size to micro_batch_size or optimizer_in_backward: false");
+        }
+        return new MemoryConfig(checkpointing, masters, inBackward);
     }
 
     private static Path requirePath(Section s, String key, Path base) {

@@ -70,6 +70,9 @@ final class RunConfigYaml {
             m.put("lora", null);
         }
         m.put("int8_quantization", c.int8Quantization());
+        m.put("activation_checkpointing", c.memory().activationCheckpointing());
+        m.put("master_weights", c.memory().masterWeights());
+        m.put("optimizer_in_backward", c.memory().optimizerInBackward());
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("hidden", c.dropout().hidden());
         d.put("attention", c.dropout().attention());

@@ -129,6 +129,9 @@ class RunOptionsWiringTest {
         set("save_top_k.monitor", withTopK, "loss");
         set("save_top_k.mode", withTopK, "max");
         set("save_weights_only", true);
+        set("activation_checkpointing", true);
+        set("master_weights", "bf16");
+        set("optimizer_in_backward", true);
     }
 
     private static RunConfig config(Map<String, Object> extra) {
@@ -154,11 +157,11 @@ class RunOptionsWiringTest {
         m.put("training", RunOptions.training(c, c.runDir()));
         m.put("model folder", c.model());
         m.put("custom weights", c.customWeightsPath());
+        m.put("partial weights", c.allowPartialWeights());
         m.put("registry", c.registerTo());
         m.put("device", c.device());
         m.put("progress", c.progress());
         m.put("checkpoints", RunOptions.checkpoints(c));
-        m.put("partial weights", c.allowPartialWeights());
         return m;
     }
 

@@ -322,6 +322,60 @@ public final class KernelLibrary {
         return one("last_logits", logits, pt(logits));
     }
 
+    /** What {@link #crossEntropyChunks} does besides summing the loss. */
+    public enum ChunkedBackward {
+        /** the loss sum only (no autograd) */
+        NONE,
+        /** also backpropagates: accumulates into {@code weight.grad} and returns the gradient of {@code h} */
+        ACCUMULATE,
+        /** also returns the gradients of {@code h} and {@code weight} without touching any {@code .grad} */
+        RETURN
+    }
+
+    /**
+     * The language-model loss without full logits: cross-entropy of {@code linear(h[:, t], weight)} against
+     * {@code labels[:, t+1]} summed over tokens (ignore -100), {@code chunk} tokens at a time so that only one chunk's
+     * logits (and their gradient) exist at once; {@code h [b, s, hidden]} is the final norm's output. With a
+     * backward mode each chunk's loss times {@code scale} is backpropagated right after it is computed. Returns
+     * {@code [lossSum]}, or {@code [lossSum, dh [b, s, hidden], dweight]} ({@code dweight} zero-element unless
+     * {@code weightGrad} and {@code RETURN}). See docs/training.md ("Memory").
+     */
+    public NDArray[] crossEntropyChunks(NDArray h, NDArray weight, NDArray labels, int chunk, double scale,
+                                        boolean bf16, ChunkedBackward mode, boolean weightGrad) {
+        boolean was = JniUtils.isGradMode();
+        JniUtils.setGradMode(mode != ChunkedBackward.NONE);
+        try {
+            return call("ce_chunks", true, (PtNDManager) h.getManager(), pt(h), pt(weight), pt(labels), chunk, scale,
+                    bf16, mode.ordinal(), weightGrad);
+        } finally {
+            JniUtils.setGradMode(was);
+        }
+    }
+
+    /**
+     * The chunked loss sum as a differentiable scalar (under grad mode): its value is the loss and its gradient
+     * w.r.t. {@code h} (and {@code weight} when {@code weightGrad}) is the exact cross-entropy gradient, computed
+     * chunk by chunk while the loss is evaluated, so no full logits exist in forward or backward.
+     */
+    public NDArray crossEntropySurrogate(NDArray h, NDArray weight, NDArray labels, int chunk, boolean bf16,
+                                         boolean weightGrad) {
+        return one("ce_surrogate", h, pt(h), pt(weight), pt(labels), chunk, bf16, weightGrad);
+    }
+
+    /** {@code torch.autograd.backward(outputs, grads)}: accumulates into the {@code .grad} of the graph's leaves. */
+    public void backward(List<? extends NDArray> outputs, List<? extends NDArray> grads) {
+        call("backward_from", true, (PtNDManager) outputs.get(0).getManager(), outputs, grads);
+    }
+
+    /**
+     * {@code torch.autograd.grad(outputs, inputs, grads)}: the gradients of {@code inputs} (zeros for unused ones)
+     * returned instead of accumulated, so no {@code .grad} buffer is created.
+     */
+    public NDArray[] gradients(List<? extends NDArray> outputs, List<? extends NDArray> inputs,
+                               List<? extends NDArray> grads) {
+        return call("grads_of", true, (PtNDManager) outputs.get(0).getManager(), outputs, inputs, grads);
+    }
+
     // ---- optimizer kernels (in place, grad mode off) ------------------------------------------------------------
 
     /** Global L2 norm over all gradients (a 0-d float tensor). */
@@ -348,6 +402,48 @@ public final class KernelLibrary {
                           double eps) {
         call("adamw_step", false, (PtNDManager) params.get(0).getManager(), params, grads, expAvgs, expAvgSqs, steps,
                 lr, decay, beta1, beta2, eps);
+    }
+
+    /**
+     * {@link #lionStep} for bfloat16 parameters and state: the update is computed in fp32 and written back with
+     * stochastic rounding ({@link #roundBf16}), so steps far below bf16's resolution still move the parameters in
+     * expectation instead of rounding away.
+     */
+    public void lionStepBf16(List<? extends NDArray> params, List<? extends NDArray> grads,
+                             List<? extends NDArray> expAvgs, double lr, double decay, double beta1, double beta2) {
+        call("lion_step_sr", false, (PtNDManager) params.get(0).getManager(), params, grads, expAvgs, lr, decay, beta1,
+                beta2);
+    }
+
+    /** {@link #adamwStep} for bfloat16 parameters and state, fp32 math and stochastic rounding (see lionStepBf16). */
+    public void adamwStepBf16(List<? extends NDArray> params, List<? extends NDArray> grads,
+                              List<? extends NDArray> expAvgs, List<? extends NDArray> expAvgSqs,
+                              List<? extends NDArray> steps, double lr, double decay, double beta1, double beta2,
+                              double eps) {
+        call("adamw_step_sr", false, (PtNDManager) params.get(0).getManager(), params, grads, expAvgs, expAvgSqs,
+                steps, lr, decay, beta1, beta2, eps);
+    }
+
+    /**
+     * fp32 → bfloat16 with stochastic rounding: with {@code x = m·2^e} ({@code |m|} in [0.5, 1)), the 8-bit
+     * significand is {@code floor(256·m + u)/256}, u uniform in [0, 1), so {@code E[round(x)] = x}. Chosen over Kahan-compensated summation because it
+     * needs no extra per-parameter buffer (Kahan's compensation would add 2 bytes per parameter, 50% more than the
+     * bf16 weights + Lion state it protects) and keeps every update unbiased (docs/training.md, "Memory").
+     */
+    public NDArray roundBf16(NDArray x) {
+        return noGrad("round_bf16", (PtNDManager) x.getManager(), pt(x))[0];
+    }
+
+    /** The tensor's libtorch dtype, read without DJL's dtype mapping (which aborts on bfloat16). */
+    public ScalarType scalarType(NDArray x) {
+        try (NDArray code = noGrad("scalar_type", (PtNDManager) x.getManager(), pt(x))[0]) {
+            return ScalarType.of((int) code.toLongArray()[0]);
+        }
+    }
+
+    /** Zeros of the shape and dtype of {@code x} (bfloat16 included). */
+    public NDArray zerosLike(NDArray x) {
+        return noGrad("zeros_like", (PtNDManager) x.getManager(), pt(x))[0];
     }
 
     /** Sets every tensor of {@code grads} to zero in place. */

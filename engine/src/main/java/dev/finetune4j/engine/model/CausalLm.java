@@ -76,24 +76,25 @@ public final class CausalLm implements AutoCloseable {
         CausalLm m = new CausalLm(config, options);
         Engine.getEngine("PyTorch").setRandomSeed((int) options.seed());
         double std = config.initializerRange();
-        m.d.embed[0] = m.keep(m.manager.randomNormal(0f, (float) std, new Shape(config.vocabSize(), config.hiddenSize()),
-                m.d.paramType));
+        NDArray embed = m.manager.randomNormal(0f, (float) std, new Shape(config.vocabSize(), config.hiddenSize()),
+                m.d.paramType);
         if (config.padTokenId() >= 0 && config.padTokenId() < config.vocabSize()) {
-            m.d.embed[0].set(new ai.djl.ndarray.index.NDIndex(config.padTokenId()), 0f);
+            embed.set(new ai.djl.ndarray.index.NDIndex(config.padTokenId()), 0f);
         }
+        m.d.embed[0] = m.keepMaster(embed);
         for (Decoder.Layer layer : m.d.layers) {
-            layer.inputNorm()[0] = m.keep(m.manager.ones(new Shape(config.hiddenSize()), m.d.paramType));
-            layer.postNorm()[0] = m.keep(m.manager.ones(new Shape(config.hiddenSize()), m.d.paramType));
+            layer.inputNorm()[0] = m.keepMaster(m.manager.ones(new Shape(config.hiddenSize()), m.d.paramType));
+            layer.postNorm()[0] = m.keepMaster(m.manager.ones(new Shape(config.hiddenSize()), m.d.paramType));
             for (Projection p : layer.projections()) {
                 m.setBaseWeight(p, m.manager.randomNormal(0f, (float) std, new Shape(p.out, p.in), m.d.paramType));
                 if (p.hasBias) {
-                    p.bias = m.keep(m.manager.zeros(new Shape(p.out), m.d.paramType));
+                    p.bias = m.keepMaster(m.manager.zeros(new Shape(p.out), m.d.paramType));
                 }
             }
         }
-        m.d.finalNorm[0] = m.keep(m.manager.ones(new Shape(config.hiddenSize()), m.d.paramType));
+        m.d.finalNorm[0] = m.keepMaster(m.manager.ones(new Shape(config.hiddenSize()), m.d.paramType));
         if (!config.tieWordEmbeddings()) {
-            m.d.lmHead.weight = m.keep(m.manager.randomNormal(0f, (float) std,
+            m.d.lmHead.weight = m.keepMaster(m.manager.randomNormal(0f, (float) std,
                     new Shape(config.vocabSize(), config.hiddenSize()), m.d.paramType));
         }
         m.finishSetup();
@@ -182,8 +183,8 @@ public final class CausalLm implements AutoCloseable {
                         ? manager.randomNormal(0f, 1f / o.r(), new Shape(o.r(), p.in), d.paramType)
                         : manager.randomUniform((float) (-1 / Math.sqrt(p.in)), (float) (1 / Math.sqrt(p.in)),
                         new Shape(o.r(), p.in), d.paramType);
-                p.loraA = keep(a);
-                p.loraB = keep(manager.zeros(new Shape(p.out, o.r()), d.paramType));
+                p.loraA = keepMaster(a);
+                p.loraB = keepMaster(manager.zeros(new Shape(p.out, o.r()), d.paramType));
                 p.scaling = o.scaling();
                 p.loraDropout = o.dropout();
                 p.loraA.setRequiresGradient(true);
@@ -198,6 +199,20 @@ public final class CausalLm implements AutoCloseable {
         return x;
     }
 
+    /**
+     * Keeps a floating-point parameter: as is (fp32/fp64), or cast to bfloat16 for bf16 master weights. DJL never
+     * sees a bf16 array's dtype (its dtype mapping aborts the JVM, docs/djl.md): bf16 arrays are only handed to
+     * kernels.
+     */
+    private NDArray keepMaster(NDArray x) {
+        if (!options.bf16Masters()) {
+            return keep(x);
+        }
+        NDArray b = kernels.cast(x, ScalarType.BFLOAT16);
+        x.close();
+        return keep(b);
+    }
+
     private void setBaseWeight(Projection p, NDArray w) {
         if (options.int8()) {
             NDArray[] q = kernels.quantize(w);
@@ -205,7 +220,7 @@ public final class CausalLm implements AutoCloseable {
             p.scale = keep(q[1]);
             w.close();
         } else {
-            p.weight = keep(w);
+            p.weight = keepMaster(w);
         }
     }
 
@@ -272,7 +287,7 @@ public final class CausalLm implements AutoCloseable {
         NDArray[] slot = slot(name);
         if (slot != null) {
             if (slot[0] == null) {
-                slot[0] = keep(value);
+                slot[0] = keepMaster(value);
             } else {
                 kernels.copyInto(slot[0], value);
                 value.close();
@@ -282,14 +297,14 @@ public final class CausalLm implements AutoCloseable {
         Projection p = projection(name.substring(0, name.lastIndexOf('.')));
         if (name.endsWith(".bias")) {
             if (p.bias == d.emptyBias) {
-                p.bias = keep(value);
+                p.bias = keepMaster(value);
             } else {
                 kernels.copyInto(p.bias, value);
                 value.close();
             }
         } else if (p.weight == null && p.qweight == null) {
             if (p == d.lmHead) {
-                p.weight = keep(value);
+                p.weight = keepMaster(value);
             } else {
                 setBaseWeight(p, value);
             }
@@ -346,13 +361,53 @@ public final class CausalLm implements AutoCloseable {
 
     /**
      * The training loss of a micro-batch: fp32 sum of cross-entropies of {@code logits[t]} against
-     * {@code labels[t+1]} over labels that are not -100, and their count.
+     * {@code labels[t+1]} over labels that are not -100, and their count. The LM head and the loss run in chunks of
+     * tokens ({@link LossChunking}), so full logits never exist; under grad mode the sum is differentiable (its
+     * gradient is computed chunk by chunk while the loss is evaluated). Training loops use
+     * {@link #forwardBackward}, which also cuts activation memory.
      */
     public StepLoss loss(Batch batch, boolean training) {
-        NDArray logits = computeLogits(batch, training);
+        checkIds(batch.inputIds(), batch.seqLen(), "input id", false);
+        checkIds(batch.labels(), batch.seqLen(), "label", true);
+        NDArray ids = manager.create(toLongs(batch.inputIds()), new Shape(batch.rows(), batch.seqLen()));
         NDArray labels = manager.create(toLongs(batch.labels()), new Shape(batch.rows(), batch.seqLen()));
-        NDArray sum = kernels.crossEntropySum(logits, labels);
+        Decoder.Pass pass = d.pass(batch.positionIds(), AttentionLayout.of(batch), batch.rows(), batch.seqLen(),
+                training, null);
+        NDArray h = d.embed(pass, ids);
+        for (int i = 0; i < d.layers.size(); i++) {
+            h = d.layer(pass, i, h);
+        }
+        NDArray normed = d.finalNorm(h);
+        int chunk = LossChunking.tokensPerChunk(config.vocabSize());
+        NDArray sum = ai.djl.pytorch.jni.JniUtils.isGradMode()
+                ? kernels.crossEntropySurrogate(normed, d.lmHead.weight, labels, chunk, d.bf16, lora == null)
+                : kernels.crossEntropyChunks(normed, d.lmHead.weight, labels, chunk, 1.0, d.bf16,
+                        KernelLibrary.ChunkedBackward.NONE, false)[0];
         return new StepLoss(sum, countLossTokens(batch));
+    }
+
+    /**
+     * Forward and backward of one micro-batch, layer by layer (docs/training.md, "Memory"): the loss sum times
+     * {@code scale} is backpropagated; gradients accumulate into the trainable parameters' {@code .grad} buffers,
+     * or, with a {@code sink}, are handed over block by block (last layer first) without any {@code .grad} buffer.
+     * Call inside an {@code NDScope} and without an open GradientCollector.
+     *
+     * @return the micro-batch's loss sum (not scaled) and its loss-token count
+     */
+    public double forwardBackward(Batch batch, double scale, BackwardOptions options, GradientSink sink) {
+        checkIds(batch.inputIds(), batch.seqLen(), "input id", false);
+        checkIds(batch.labels(), batch.seqLen(), "label", true);
+        NDArray ids = manager.create(toLongs(batch.inputIds()), new Shape(batch.rows(), batch.seqLen()));
+        NDArray labels = manager.create(toLongs(batch.labels()), new Shape(batch.rows(), batch.seqLen()));
+        LayerwiseBackward step = new LayerwiseBackward(d, blocks(), lora == null, options, sink, scale);
+        return step.run(ids, labels, batch.positionIds(), AttentionLayout.of(batch), batch.rows(), batch.seqLen());
+    }
+
+    /** Per-position losses {@code [rows, seqLen-1]} (position t scores label t+1; 0 where ignored). */
+    public NDArray tokenLosses(Batch batch) {
+        NDArray logits = computeLogits(batch, false);
+        NDArray labels = manager.create(toLongs(batch.labels()), new Shape(batch.rows(), batch.seqLen()));
+        return kernels.crossEntropyTokens(logits, labels);
     }
 
     static long countLossTokens(Batch b) {
@@ -407,24 +462,52 @@ public final class CausalLm implements AutoCloseable {
 
     /** The parameters the optimizer updates, in HF order: all base weights, or only LoRA A/B when LoRA is on. */
     public List<TrainableParameter> trainableParameters() {
-        List<TrainableParameter> out = new ArrayList<>();
+        return blocks().all();
+    }
+
+    /** The trainable parameters grouped by the block whose backward completes their gradients. */
+    ParameterBlocks blocks() {
+        List<List<TrainableParameter>> layers = new ArrayList<>();
         if (lora != null) {
             for (Decoder.Layer l : d.layers) {
+                List<TrainableParameter> block = new ArrayList<>();
                 for (Projection p : l.projections()) {
                     if (p.hasLora()) {
-                        out.add(new TrainableParameter(p.name + ".lora_A.weight", p.loraA,
+                        block.add(new TrainableParameter(p.name + ".lora_A.weight", p.loraA,
                                 TrainableParameter.Group.LORA_A));
-                        out.add(new TrainableParameter(p.name + ".lora_B.weight", p.loraB,
+                        block.add(new TrainableParameter(p.name + ".lora_B.weight", p.loraB,
                                 TrainableParameter.Group.LORA_B));
                     }
                 }
+                layers.add(block);
             }
-            return out;
+            return new ParameterBlocks(List.of(), layers, List.of());
         }
-        for (String name : parameterNames(false)) {
-            out.add(new TrainableParameter(name, parameter(name), TrainableParameter.Group.BASE));
+        for (int i = 0; i < d.layers.size(); i++) {
+            Decoder.Layer l = d.layers.get(i);
+            List<TrainableParameter> block = new ArrayList<>();
+            block.add(base("model.layers." + i + ".input_layernorm.weight", l.inputNorm()[0]));
+            for (Projection p : l.projections()) {
+                if (p == l.gate()) {
+                    block.add(base("model.layers." + i + ".post_attention_layernorm.weight", l.postNorm()[0]));
+                }
+                block.add(base(p.name + ".weight", p.weight));
+                if (p.hasBias) {
+                    block.add(base(p.name + ".bias", p.bias));
+                }
+            }
+            layers.add(block);
         }
-        return out;
+        List<TrainableParameter> head = new ArrayList<>();
+        head.add(base("model.norm.weight", d.finalNorm[0]));
+        if (!config.tieWordEmbeddings()) {
+            head.add(base("lm_head.weight", d.lmHead.weight));
+        }
+        return new ParameterBlocks(List.of(base("model.embed_tokens.weight", d.embed[0])), layers, head);
+    }
+
+    private static TrainableParameter base(String name, NDArray array) {
+        return new TrainableParameter(name, array, TrainableParameter.Group.BASE);
     }
 
     /** The fp32 array of base parameter {@code name} (null for an int8 weight). */
@@ -628,7 +711,8 @@ public final class CausalLm implements AutoCloseable {
         long n = 0;
         for (Decoder.Layer l : d.layers) {
             for (Projection p : l.projections()) {
-                n += p.quantized() ? p.qweight.size() + 4 * p.scale.size() : 4 * p.weight.size();
+                n += p.quantized() ? p.qweight.size() + 4 * p.scale.size()
+                        : (options.bf16Masters() ? 2 : 4) * p.weight.size();
             }
         }
         return n;

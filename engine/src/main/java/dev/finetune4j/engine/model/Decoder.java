@@ -46,7 +46,7 @@ final class Decoder {
         this.kernels = kernels;
         this.rope = new Rope(config);
         this.dropout = options.dropout();
-        this.bf16 = options.precision() == Precision.BF16;
+        this.bf16 = options.precision() == Precision.BF16 || options.bf16Masters();
         this.paramType = options.precision() == Precision.FP64 ? DataType.FLOAT64 : DataType.FLOAT32;
         this.emptyBias = manager.create(new Shape(0), paramType);
         ai.djl.ndarray.NDScope.unregister(emptyBias);
@@ -101,40 +101,115 @@ final class Decoder {
     /** Logits in the compute dtype for ids {@code [rows, seq]}; with a cache, appends to it (rows = 1). */
     NDArray forward(NDArray ids, int[] positions, AttentionLayout layout, int rows, int seq,
                             boolean training, KvCache cache) {
+        Pass pass = pass(positions, layout, rows, seq, training, cache);
+        NDArray h = embed(pass, ids);
+        for (int i = 0; i < layers.size(); i++) {
+            h = layer(pass, i, h);
+        }
+        return lmHead.forward(kernels, finalNorm(h), training, bf16);
+    }
+
+    /**
+     * What every layer of one forward pass shares: RoPE tables, the attention layout and its masks (built once, reused
+     * when a checkpointed layer is recomputed), dropout settings and the KV cache (null when training/scoring).
+     */
+    static final class Pass {
+        final NDArray cos;
+        final NDArray sin;
+        final AttentionLayout layout;
+        final int rows;
+        final int seq;
+        final boolean training;
+        final double attnDrop;
+        final KvCache cache;
+        final Map<Integer, NDArray> masks = new java.util.HashMap<>();
+
+        Pass(NDArray cos, NDArray sin, AttentionLayout layout, int rows, int seq, boolean training, double attnDrop,
+             KvCache cache) {
+            this.cos = cos;
+            this.sin = sin;
+            this.layout = layout;
+            this.rows = rows;
+            this.seq = seq;
+            this.training = training;
+            this.attnDrop = attnDrop;
+            this.cache = cache;
+        }
+    }
+
+    Pass pass(int[] positions, AttentionLayout layout, int rows, int seq, boolean training, KvCache cache) {
+        double attnDrop = training ? Math.max(dropout.attention(), config.attentionDropout()) : 0.0;
+        NDArray[] cosSin = kernels.ropeTables(manager.create(positions, new Shape(rows, seq)), invFreq(positions));
+        Pass pass = new Pass(cosSin[0], cosSin[1], layout, rows, seq, training, attnDrop, cache);
+        if (cache == null) {
+            // built here, in the caller's scope, so that layers run in scopes of their own can share them
+            for (int i = 0; i < layers.size(); i++) {
+                int window = config.slidingWindowFor(i);
+                if (!(layout.isPlain() && (window == 0 || window >= seq))) {
+                    pass.masks.computeIfAbsent(window, w -> kernels.documentMask(
+                            manager.create(layout.documentIds(), new Shape(rows, seq)), w));
+                }
+            }
+        }
+        return pass;
+    }
+
+    /** Whether a training forward draws random numbers (dropout anywhere, LoRA dropout included). */
+    boolean usesDropout(boolean training) {
+        if (!training) {
+            return false;
+        }
+        if (dropout.hidden() > 0 || dropout.attention() > 0 || dropout.ffn() > 0 || config.attentionDropout() > 0) {
+            return true;
+        }
+        for (Layer l : layers) {
+            for (Projection p : l.projections()) {
+                if (p.hasLora() && p.loraDropout > 0) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Token embeddings (with hidden dropout when training). */
+    NDArray embed(Pass pass, NDArray ids) {
+        NDArray h = kernels.embedding(embed[0], ids, config.padTokenId());
+        if (dropout.hidden() > 0) {
+            h = kernels.dropout(h, dropout.hidden(), pass.training);
+        }
+        return h;
+    }
+
+    /** Decoder layer {@code i} applied to the residual stream {@code h}. */
+    NDArray layer(Pass pass, int i, NDArray h) {
         DropoutOptions d = dropout;
+        boolean training = pass.training;
         int hd = config.headDim();
         int heads = config.numAttentionHeads();
         int kvHeads = config.numKeyValueHeads();
         double scale = 1.0 / Math.sqrt(hd);
-        double attnDrop = training ? Math.max(d.attention(), config.attentionDropout()) : 0.0;
-        NDArray[] cosSin = kernels.ropeTables(manager.create(positions, new Shape(rows, seq)), invFreq(positions));
-        NDArray cos = cosSin[0];
-        NDArray sin = cosSin[1];
-        NDArray h = kernels.embedding(embed[0], ids, config.padTokenId());
-        if (d.hidden() > 0) {
-            h = kernels.dropout(h, d.hidden(), training);
+        Layer l = layers.get(i);
+        int window = config.slidingWindowFor(i);
+        NDArray n = kernels.rmsNorm(h, l.inputNorm()[0], config.rmsNormEps());
+        NDArray q = kernels.rope(l.q().forward(kernels, n, training, bf16), pass.cos, pass.sin, heads, hd);
+        NDArray k = kernels.rope(l.k().forward(kernels, n, training, bf16), pass.cos, pass.sin, kvHeads, hd);
+        NDArray v = kernels.splitHeads(l.v().forward(kernels, n, training, bf16), kvHeads, hd);
+        NDArray attn = pass.cache != null ? cachedAttention(i, q, k, v, pass.seq, window, pass.cache, scale)
+                : attention(pass.layout, q, k, v, pass.rows, pass.seq, window, pass.attnDrop, scale, pass.masks);
+        h = kernels.residualAdd(h, l.o().forward(kernels, attn, training, bf16), d.hidden(), training);
+        NDArray n2 = kernels.rmsNorm(h, l.postNorm()[0], config.rmsNormEps());
+        NDArray act = kernels.siluMul(l.gate().forward(kernels, n2, training, bf16),
+                l.up().forward(kernels, n2, training, bf16));
+        if (d.ffn() > 0) {
+            act = kernels.dropout(act, d.ffn(), training);
         }
-        Map<Integer, NDArray> masks = new java.util.HashMap<>();
-        for (int i = 0; i < layers.size(); i++) {
-            Layer l = layers.get(i);
-            int window = config.slidingWindowFor(i);
-            NDArray n = kernels.rmsNorm(h, l.inputNorm()[0], config.rmsNormEps());
-            NDArray q = kernels.rope(l.q().forward(kernels, n, training, bf16), cos, sin, heads, hd);
-            NDArray k = kernels.rope(l.k().forward(kernels, n, training, bf16), cos, sin, kvHeads, hd);
-            NDArray v = kernels.splitHeads(l.v().forward(kernels, n, training, bf16), kvHeads, hd);
-            NDArray attn = cache != null ? cachedAttention(i, q, k, v, seq, window, cache, scale)
-                    : attention(layout, q, k, v, rows, seq, window, attnDrop, scale, masks);
-            h = kernels.residualAdd(h, l.o().forward(kernels, attn, training, bf16), d.hidden(), training);
-            NDArray n2 = kernels.rmsNorm(h, l.postNorm()[0], config.rmsNormEps());
-            NDArray act = kernels.siluMul(l.gate().forward(kernels, n2, training, bf16),
-                    l.up().forward(kernels, n2, training, bf16));
-            if (d.ffn() > 0) {
-                act = kernels.dropout(act, d.ffn(), training);
-            }
-            h = kernels.residualAdd(h, l.down().forward(kernels, act, training, bf16), d.hidden(), training);
-        }
-        h = kernels.rmsNorm(h, finalNorm[0], config.rmsNormEps());
-        return lmHead.forward(kernels, h, training, bf16);
+        return kernels.residualAdd(h, l.down().forward(kernels, act, training, bf16), d.hidden(), training);
+    }
+
+    /** The final RMSNorm (the LM head's input). */
+    NDArray finalNorm(NDArray h) {
+        return kernels.rmsNorm(h, finalNorm[0], config.rmsNormEps());
     }
 
     /** Training/scoring attention: fused causal for plain rows, varlen flash on CUDA, else a document mask. */

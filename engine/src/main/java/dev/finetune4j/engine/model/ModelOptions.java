@@ -11,14 +11,25 @@ import dev.finetune4j.engine.lora.LoraOptions;
  * @param lora      LoRA adapters to add (base frozen), or null for full fine-tuning
  * @param int8      store frozen base Linear weights as int8 with per-output-channel scales (requires LoRA)
  * @param seed      seeds random init (weights, LoRA A) and dropout
+ * @param bf16Masters store parameters (and hence gradients and optimizer state) in bfloat16 instead of float32;
+ *                    compute then runs in bf16 whatever {@code precision} says (docs/training.md, "Memory")
  */
 public record ModelOptions(Device device, Precision precision, DropoutOptions dropout, LoraOptions lora, boolean int8,
-                           long seed) {
+                           long seed, boolean bf16Masters) {
+
+    /** fp32 master weights. */
+    public ModelOptions(Device device, Precision precision, DropoutOptions dropout, LoraOptions lora, boolean int8,
+                        long seed) {
+        this(device, precision, dropout, lora, int8, seed, false);
+    }
 
     public ModelOptions {
         precision = (precision == null ? Precision.AUTO : precision).resolve(device != null && device.isGpu());
         if (dropout == null) {
             dropout = DropoutOptions.NONE;
+        }
+        if (bf16Masters && precision == Precision.FP64) {
+            throw new ConfigException("bf16 master weights cannot be combined with float64 precision");
         }
         if (int8 && lora == null) {
             throw new ConfigException("int8_quantization needs lora: an int8 base is frozen, so only LoRA adapters "
@@ -40,22 +51,26 @@ public record ModelOptions(Device device, Precision precision, DropoutOptions dr
     }
 
     public ModelOptions withSeed(long s) {
-        return new ModelOptions(device, precision, dropout, lora, int8, s);
+        return new ModelOptions(device, precision, dropout, lora, int8, s, bf16Masters);
     }
 
     public ModelOptions withPrecision(Precision p) {
-        return new ModelOptions(device, p, dropout, lora, int8, seed);
+        return new ModelOptions(device, p, dropout, lora, int8, seed, bf16Masters);
     }
 
     public ModelOptions withLora(LoraOptions l) {
-        return new ModelOptions(device, precision, dropout, l, int8, seed);
+        return new ModelOptions(device, precision, dropout, l, int8, seed, bf16Masters);
     }
 
     public ModelOptions withInt8(boolean q) {
-        return new ModelOptions(device, precision, dropout, lora, q, seed);
+        return new ModelOptions(device, precision, dropout, lora, q, seed, bf16Masters);
     }
 
     public ModelOptions withDropout(DropoutOptions d) {
-        return new ModelOptions(device, precision, d, lora, int8, seed);
+        return new ModelOptions(device, precision, d, lora, int8, seed, bf16Masters);
+    }
+
+    public ModelOptions withBf16Masters(boolean on) {
+        return new ModelOptions(device, precision, dropout, lora, int8, seed, on);
     }
 }

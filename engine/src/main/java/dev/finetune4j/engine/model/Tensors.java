@@ -1,6 +1,8 @@
 package dev.finetune4j.engine.model;
 
 import ai.djl.ndarray.NDArray;
+import dev.finetune4j.engine.kernel.KernelLibrary;
+import dev.finetune4j.engine.kernel.ScalarType;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -44,20 +46,29 @@ public final class Tensors {
         }
     }
 
-    /** Copies a float32 array out as a StoredTensor of {@code dtype} (float32, bfloat16 or float16). */
+    /**
+     * Copies a float32 or bfloat16 array out as a StoredTensor of {@code dtype} (float32, bfloat16 or float16).
+     * A bf16 array is widened by a kernel first: DJL must never see its dtype (docs/djl.md).
+     */
+    @SuppressWarnings("try")
     public static StoredTensor toStored(NDArray x, DType dtype) {
         long[] shape = x.getShape().getShape();
-        switch (dtype) {
-            case FLOAT32: {
-                ByteBuffer b = x.toByteBuffer();
-                return new StoredTensor(DType.FLOAT32, shape, heapCopy(b));
+        try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
+            KernelLibrary k = KernelLibrary.of(x);
+            NDArray f = k.scalarType(x) == ScalarType.BFLOAT16 ? k.floatCopy(x) : x;
+            switch (dtype) {
+                case FLOAT32: {
+                    ByteBuffer b = f.toByteBuffer();
+                    return new StoredTensor(DType.FLOAT32, shape, heapCopy(b));
+                }
+                case BFLOAT16:
+                case FLOAT16:
+                    return TensorConversions.cast(new StoredTensor(DType.FLOAT32, shape, heapCopy(f.toByteBuffer())),
+                            dtype);
+                default:
+                    throw new IllegalArgumentException("weights can be saved as float32, bfloat16 or float16, not "
+                            + dtype.torchName());
             }
-            case BFLOAT16:
-            case FLOAT16:
-                return TensorConversions.cast(new StoredTensor(DType.FLOAT32, shape, x.toByteBuffer()), dtype);
-            default:
-                throw new IllegalArgumentException("weights can be saved as float32, bfloat16 or float16, not "
-                        + dtype.torchName());
         }
     }
 

@@ -57,7 +57,12 @@ public final class DecoupledAdamW extends FusedOptimizer {
 
     @Override
     void update(ParameterGroup g, List<NDArray> params, List<NDArray> grads, List<List<NDArray>> slots) {
-        kernels.adamwStep(params, grads, slots.get(1), slots.get(2), slots.get(0), g.lr(), g.decayFactor(), beta1,
-                beta2, eps);
+        if (bf16) {
+            kernels.adamwStepBf16(params, grads, slots.get(1), slots.get(2), slots.get(0), g.lr(), g.decayFactor(),
+                    beta1, beta2, eps);
+        } else {
+            kernels.adamwStep(params, grads, slots.get(1), slots.get(2), slots.get(0), g.lr(), g.decayFactor(), beta1,
+                    beta2, eps);
+        }
     }
 }

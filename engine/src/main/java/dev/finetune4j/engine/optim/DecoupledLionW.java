@@ -43,7 +43,11 @@ public final class DecoupledLionW extends FusedOptimizer {
 
     @Override
     void update(ParameterGroup g, List<NDArray> params, List<NDArray> grads, List<List<NDArray>> slots) {
-        kernels.lionStep(params, grads, slots.get(0), g.lr(), g.decayFactor(), beta1, beta2);
+        if (bf16) {
+            kernels.lionStepBf16(params, grads, slots.get(0), g.lr(), g.decayFactor(), beta1, beta2);
+        } else {
+            kernels.lionStep(params, grads, slots.get(0), g.lr(), g.decayFactor(), beta1, beta2);
+        }
     }
 
     public double beta1() {

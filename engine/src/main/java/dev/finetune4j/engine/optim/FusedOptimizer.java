@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.finetune4j.checkpoint.DType;
 import dev.finetune4j.checkpoint.StoredTensor;
 import dev.finetune4j.engine.kernel.KernelLibrary;
+import dev.finetune4j.engine.kernel.ScalarType;
 import dev.finetune4j.engine.model.TrainableParameter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -30,6 +31,8 @@ abstract class FusedOptimizer implements Optimizer {
     private final Map<String, NDArray[]> state = new LinkedHashMap<>();
     private final Map<String, TrainableParameter> byName = new HashMap<>();
     protected final KernelLibrary kernels;
+    /** bf16 master weights: parameters and state in bfloat16, updates with stochastic rounding. */
+    protected final boolean bf16;
 
     FusedOptimizer(List<ParameterGroup> groups) {
         if (groups.isEmpty() || groups.stream().allMatch(g -> g.params().isEmpty())) {
@@ -40,6 +43,7 @@ abstract class FusedOptimizer implements Optimizer {
                 .array();
         this.stateManager = NDManager.newBaseManager(first.getDevice(), "PyTorch");
         this.kernels = KernelLibrary.of(first);
+        this.bf16 = kernels.scalarType(first) == ScalarType.BFLOAT16;
         for (ParameterGroup g : groups) {
             for (TrainableParameter p : g.params()) {
                 if (byName.put(p.name(), p) != null) {
@@ -94,14 +98,48 @@ abstract class FusedOptimizer implements Optimizer {
         }
     }
 
+    @Override
+    public void step(List<TrainableParameter> params, List<NDArray> grads) {
+        if (params.size() != grads.size()) {
+            throw new IllegalArgumentException(params.size() + " parameters but " + grads.size() + " gradients");
+        }
+        try (NDScope scope = new NDScope()) {
+            for (ParameterGroup g : groups) {
+                List<NDArray> ps = new ArrayList<>();
+                List<NDArray> gs = new ArrayList<>();
+                List<List<NDArray>> slots = new ArrayList<>();
+                for (int i = 0; i < slotNames().size(); i++) {
+                    slots.add(new ArrayList<>());
+                }
+                for (int j = 0; j < params.size(); j++) {
+                    TrainableParameter p = params.get(j);
+                    if (!g.params().contains(p)) {
+                        continue;
+                    }
+                    ps.add(p.array());
+                    gs.add(grads.get(j));
+                    NDArray[] s = slotsOf(p);
+                    for (int i = 0; i < s.length; i++) {
+                        slots.get(i).add(s[i]);
+                    }
+                }
+                if (!ps.isEmpty()) {
+                    update(g, ps, gs, slots);
+                }
+            }
+        }
+    }
+
     private NDArray[] slotsOf(TrainableParameter p) {
         return state.computeIfAbsent(p.name(), n -> {
             NDArray[] s = new NDArray[slotNames().size()];
             for (int i = 0; i < s.length; i++) {
                 Shape shape = slotShape(i, p.array().getShape());
-                DataType type = shape.dimension() == 0 ? DataType.FLOAT32 : p.array().getDataType();
-                s[i] = stateManager.zeros(shape, type);
+                // same dtype as the parameter, bf16 included (created by a kernel: DJL cannot name bf16)
+                s[i] = shape.dimension() == 0 ? stateManager.zeros(shape, DataType.FLOAT32)
+                        : kernels.zerosLike(p.array());
                 NDScope.unregister(s[i]);
+                s[i].attach(stateManager);
             }
             return s;
         });
@@ -131,7 +169,7 @@ abstract class FusedOptimizer implements Optimizer {
         for (Map.Entry<String, NDArray[]> e : state.entrySet()) {
             Map<String, StoredTensor> slots = new LinkedHashMap<>();
             for (int i = 0; i < e.getValue().length; i++) {
-                slots.put(slotNames().get(i), stored(e.getValue()[i]));
+                slots.put(slotNames().get(i), stored(e.getValue()[i], kernels));
             }
             out.put(e.getKey(), slots);
         }
@@ -173,14 +211,19 @@ abstract class FusedOptimizer implements Optimizer {
         return t.toFloatArray();
     }
 
-    private static StoredTensor stored(NDArray x) {
+    /** A float32 (float64 for an fp64 model) copy; bf16 state is widened, so checkpoints keep their layout. */
+    private static StoredTensor stored(NDArray x, KernelLibrary kernels) {
         long[] shape = x.getShape().getShape();
-        DType dtype = x.getDataType() == DataType.FLOAT64 ? DType.FLOAT64 : DType.FLOAT32;
-        ByteBuffer src = x.toByteBuffer();
-        ByteBuffer b = ByteBuffer.allocate(src.remaining()).order(ByteOrder.LITTLE_ENDIAN);
-        b.put(src.order(ByteOrder.LITTLE_ENDIAN));
-        b.flip();
-        return new StoredTensor(dtype, shape, b);
+        try (NDScope scope = new NDScope()) {
+            ScalarType type = kernels.scalarType(x);
+            NDArray src = type == ScalarType.FLOAT64 || type == ScalarType.FLOAT32 ? x : kernels.floatCopy(x);
+            DType dtype = type == ScalarType.FLOAT64 ? DType.FLOAT64 : DType.FLOAT32;
+            ByteBuffer bytes = src.toByteBuffer();
+            ByteBuffer b = ByteBuffer.allocate(bytes.remaining()).order(ByteOrder.LITTLE_ENDIAN);
+            b.put(bytes.order(ByteOrder.LITTLE_ENDIAN));
+            b.flip();
+            return new StoredTensor(dtype, shape, b);
+        }
     }
 
     @Override

@@ -45,6 +45,17 @@ public final class GradientClipping {
         }
     }
 
+    /** The L2 norm of the given gradients together. */
+    public static double norm(List<NDArray> grads) {
+        if (grads.isEmpty()) {
+            return 0.0;
+        }
+        try (NDScope scope = new NDScope()) {
+            return KernelLibrary.of(grads.get(0)).gradNorm(grads).toType(ai.djl.ndarray.types.DataType.FLOAT64, false)
+                    .getDouble();
+        }
+    }
+
     private static List<NDArray> grads(List<TrainableParameter> params) {
         List<NDArray> out = new ArrayList<>();
         for (TrainableParameter p : params) {

@@ -1,6 +1,8 @@
 package dev.finetune4j.engine.optim;
 
+import ai.djl.ndarray.NDArray;
 import dev.finetune4j.checkpoint.StoredTensor;
+import dev.finetune4j.engine.model.TrainableParameter;
 import java.util.List;
 import java.util.Map;
 
@@ -21,6 +23,12 @@ public interface Optimizer extends AutoCloseable {
 
     /** Applies one update with each group's current learning rate. */
     void step();
+
+    /**
+     * Updates only {@code params} from the given gradients (not their {@code .grad} buffers), each with its group's
+     * current learning rate: the optimizer-in-backward step of one block (docs/training.md, "Memory").
+     */
+    void step(List<TrainableParameter> params, List<NDArray> grads);
 
     /** Zeroes every gradient buffer in place (DJL never does). */
     void zeroGrad();

@@ -3,7 +3,6 @@ package dev.finetune4j.engine.train;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDScope;
 import ai.djl.pytorch.jni.JniUtils;
-import ai.djl.training.GradientCollector;
 import dev.finetune4j.checkpoint.composer.Timestamp;
 import dev.finetune4j.checkpoint.composer.ComposerCheckpoints;
 import dev.finetune4j.data.Batch;
@@ -26,7 +25,6 @@ import dev.finetune4j.engine.schedule.LrSchedule;
 import dev.finetune4j.engine.schedule.ScheduleContext;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +40,11 @@ import org.slf4j.LoggerFactory;
  * optimizer step at the scheduled lr, {@code LambdaLR.step()} and only then the timestamp advance (Composer's order,
  * docs/training.md §2).
  * Evaluation and checkpoints follow Composer's interval rules.
+ *
+ * <p>How a step's gradients are produced and applied is a {@link StepStrategy}: {@link AccumulateThenStep} (micro-batches
+ * accumulate, then clipping and one optimizer step) or, with {@code optimizer_in_backward}, {@link StepInBackward}
+ * (each layer stepped as soon as its gradients exist); both run the layer-by-layer backward of
+ * {@link CausalLm#forwardBackward}, with or without activation checkpointing (docs/training.md, "Memory").
  *
  * <p>Dropout randomness is re-seeded from (seed, batch) at every step, so a resumed run draws the same masks as an
  * uninterrupted one; data order comes from the loader's (seed, epoch) permutation and resumes in O(1).
@@ -166,6 +169,7 @@ public final class Trainer {
         String stopReason = "duration";
         long tokensSinceLog = 0;
         long logStart = System.nanoTime();
+        StepStrategy strategy = strategy(optimizer);
         while (!ctx.isDone(ts)) {
             if (stopRequested.getAsBoolean()) {
                 stopReason = "stopped";
@@ -176,7 +180,7 @@ public final class Trainer {
             }
             long t0 = System.nanoTime();
             Batch global = loader.next();
-            StepOutcome step = step(global, optimizer, schedule, ts);
+            StepOutcome step = step(global, strategy, optimizer, schedule, ts);
             lastLoss = step.loss;
             if (!Double.isFinite(step.loss) || !Double.isFinite(step.gradNorm)) {
                 String reason = "non-finite " + (!Double.isFinite(step.loss) ? "loss " + step.loss
@@ -287,40 +291,29 @@ public final class Trainer {
     private record StepOutcome(double loss, double gradNorm, double lr) {
     }
 
-    private StepOutcome step(Batch global, Optimizer optimizer, LrSchedule schedule, Timestamp ts) {
+    private StepOutcome step(Batch global, StepStrategy strategy, Optimizer optimizer, LrSchedule schedule,
+                             Timestamp ts) {
         // dropout masks depend on (seed, batch) only, so resume draws the same ones
-        Engine.getEngine("PyTorch").setRandomSeed((int) (spec.seed() * 1_000_003L + ts.batch()));
+        long dropoutSeed = spec.seed() * 1_000_003L + ts.batch();
+        Engine.getEngine("PyTorch").setRandomSeed((int) dropoutSeed);
         long lossTokens = 0;
         List<Batch> micro = MicroBatches.split(global, spec.microBatchSize());
         for (Batch b : micro) {
             lossTokens += b.lossTokens();
         }
-        double lossSum = 0;
-        if (lossTokens > 0) {
-            for (Batch b : micro) {
-                if (b.lossTokens() == 0) {
-                    continue;
-                }
-                try (NDScope scope = new NDScope();
-                     GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                    StepLoss l = model.loss(b, true);
-                    gc.backward(l.sum().div((float) lossTokens));
-                    lossSum += l.sum().getFloat();
-                }
-            }
-        }
-        double norm = spec.gradientClipVal() > 0
-                ? GradientClipping.clipGlobalNorm(params, spec.gradientClipVal())
-                : GradientClipping.globalNorm(params);
         double[] lrs = schedule.lrs();
         for (int g = 0; g < lrs.length; g++) {
             optimizer.setLr(g, lrs[g]);
         }
-        if (Double.isFinite(norm)) {
-            optimizer.step();
-        }
-        optimizer.zeroGrad();
-        return new StepOutcome(lossTokens == 0 ? 0 : lossSum / lossTokens, norm, lrs[0]);
+        StepStrategy.Result r = strategy.run(micro, lossTokens, dropoutSeed);
+        return new StepOutcome(lossTokens == 0 ? 0 : r.lossSum() / lossTokens, r.gradNorm(), lrs[0]);
+    }
+
+    /** The step strategy the run's memory settings ask for (docs/training.md, "Memory"). */
+    private StepStrategy strategy(Optimizer optimizer) {
+        MemorySpec m = spec.memory();
+        return m.optimizerInBackward() ? new StepInBackward(model, optimizer, m.activationCheckpointing())
+                : new AccumulateThenStep(model, optimizer, params, spec.gradientClipVal(), m.activationCheckpointing());
     }
 
     /** Mean token loss over the evaluation rows (no gradients); reports an "eval" event and metrics. */

@@ -33,13 +33,15 @@ import java.util.Objects;
  * @param logInterval       optimizer steps between metric lines
  * @param exportHuggingFace write huggingface/ba{N}/ at the end
  * @param mergeLoraOnExport export a merged model folder instead of a PEFT adapter for LoRA runs
+ * @param memory            activation checkpointing and optimizer-in-backward
  */
 public record TrainingSpec(Path runDir, String runName, int microBatchSize, int globalBatchSize, int evalBatchSize,
                            Time duration,
                            double learningRate, OptimizerSpec optimizer, Scheduler scheduler, double gradientClipVal,
                            Time evalInterval, Time saveInterval, int keepCheckpoints, boolean autoresume,
                            EarlyStoppingSpec earlyStopping, List<String> evalPrompts, long seed, double loraPlusRatio,
-                           int logInterval, boolean exportHuggingFace, boolean mergeLoraOnExport) {
+                           int logInterval, boolean exportHuggingFace, boolean mergeLoraOnExport,
+                           MemorySpec memory) {
 
     public TrainingSpec {
         Objects.requireNonNull(runDir, "runDir");
@@ -60,12 +62,24 @@ public record TrainingSpec(Path runDir, String runName, int microBatchSize, int 
         runName = runName == null ? runDir.getFileName().toString() : runName;
         logInterval = Math.max(1, logInterval);
         loraPlusRatio = loraPlusRatio <= 0 ? 1.0 : loraPlusRatio;
+        memory = memory == null ? MemorySpec.DEFAULT : memory;
+        if (memory.optimizerInBackward() && globalBatchSize > microBatchSize) {
+            throw new IllegalArgumentException("optimizer_in_backward cannot be combined with global_batch_size ("
+                    + globalBatchSize + ") > micro_batch_size (" + microBatchSize + "): each layer is stepped as soon"
+                    + " as one micro-batch's gradients are complete; set global_batch_size to micro_batch_size or "
+                    + "optimizer_in_backward: false");
+        }
+        if (memory.optimizerInBackward() && gradientClipVal > 0) {
+            throw new IllegalArgumentException("optimizer_in_backward cannot be combined with gradient_clip_val ("
+                    + gradientClipVal + "): global-norm clipping needs every gradient before the first update; set "
+                    + "gradient_clip_val: 0 or optimizer_in_backward: false");
+        }
     }
 
     /**
      * A builder with the small defaults of a plain run: micro = global = eval batch 1, Lion with betas
      * [0.9, 0.99] and no decay, a constant schedule, no clipping, intervals only at the end, all checkpoints kept,
-     * seed 17, log every step, no export.
+     * seed 17, log every step, no export, no memory options.
      *
      * @param runDir   the run folder
      * @param duration training_duration
@@ -98,6 +112,7 @@ public record TrainingSpec(Path runDir, String runName, int microBatchSize, int 
         private int logInterval = 1;
         private boolean exportHuggingFace;
         private boolean mergeLoraOnExport;
+        private MemorySpec memory = MemorySpec.DEFAULT;
 
         private Builder(Path runDir, Time duration, double learningRate) {
             this.runDir = runDir;
@@ -188,11 +203,17 @@ public record TrainingSpec(Path runDir, String runName, int microBatchSize, int 
             return this;
         }
 
+        /** Activation checkpointing and optimizer-in-backward (docs/training.md, "Memory"); default off. */
+        public Builder memory(MemorySpec v) {
+            memory = v;
+            return this;
+        }
+
         public TrainingSpec build() {
             return new TrainingSpec(runDir, runName, microBatchSize, globalBatchSize,
                     evalBatchSize == null ? microBatchSize : evalBatchSize, duration, learningRate, optimizer, scheduler,
                     gradientClipVal, evalInterval, saveInterval, keepCheckpoints, autoresume, earlyStopping,
-                    evalPrompts, seed, loraPlusRatio, logInterval, exportHuggingFace, mergeLoraOnExport);
+                    evalPrompts, seed, loraPlusRatio, logInterval, exportHuggingFace, mergeLoraOnExport, memory);
         }
     }
 

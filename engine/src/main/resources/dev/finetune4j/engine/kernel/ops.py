@@ -115,8 +115,8 @@ class Ops(Module):
     lb = torch.reshape(torch.slice(labels, 1, 1, 9223372036854775807), [-1])
     return torch.reshape(torch.cross_entropy_loss(lg, lb, None, 0, -100, 0.), [b, -1])
   def grad_norm(self: __torch__.Ops, grads: List[Tensor]) -> Tensor:
-    norms = torch._foreach_norm(grads, 2)
-    return torch.linalg_vector_norm(torch.stack(norms), 2)
+    norms = torch.stack(torch._foreach_norm(grads, 2))
+    return torch.linalg_vector_norm(torch.to(norms, torch.promote_types(ops.prim.dtype(norms), 6)), 2)
   def clip_grad_norm(self: __torch__.Ops, grads: List[Tensor], max_norm: float) -> Tensor:
     total = self.grad_norm(grads)
     coef = torch.clamp(torch.mul(torch.reciprocal(torch.add(total, 1.0e-6)), max_norm), None, 1.)
@@ -153,3 +153,143 @@ class Ops(Module):
     torch.copy_(dst, src)
   def merge_lora(self: __torch__.Ops, weight: Tensor, lora_a: Tensor, lora_b: Tensor, scaling: float) -> None:
     torch.add_(weight, torch.mul(torch.matmul(lora_b, lora_a), scaling))
+  def ce_chunks(self: __torch__.Ops, h: Tensor, weight: Tensor, labels: Tensor, chunk: int, scale: float, bf16: bool, mode: int, weight_grad: bool) -> List[Tensor]:
+    b = torch.size(h, 0)
+    s = torch.size(h, 1)
+    hidden = torch.size(h, 2)
+    flat = torch.reshape(torch.slice(h, 1, 0, -1), [-1, hidden])
+    lb = torch.reshape(torch.slice(labels, 1, 1, 9223372036854775807), [-1])
+    n = torch.size(flat, 0)
+    total = torch.zeros([], dtype=torch.promote_types(ops.prim.dtype(h), 6), device=ops.prim.device(h))
+    if mode != 0:
+      flat = torch.requires_grad_(torch.detach(flat), True)
+    if mode == 2 and weight_grad:
+      weight = torch.requires_grad_(torch.detach(weight), True)
+    gh : List[Tensor] = []
+    gw = self.empty(weight)
+    start = 0
+    while start < n:
+      end = min(start + chunk, n)
+      hc = torch.slice(flat, 0, start, end)
+      lg = torch.to(self.linear(hc, weight, self.empty(hc), bf16), torch.promote_types(ops.prim.dtype(hc), 6))
+      loss = torch.cross_entropy_loss(lg, torch.slice(lb, 0, start, end), None, 2, -100, 0.)
+      total = torch.add(total, torch.detach(loss))
+      if mode == 1:
+        torch.autograd.backward([torch.mul(loss, scale)])
+      elif mode == 2:
+        if weight_grad:
+          gs = torch.autograd.grad([torch.mul(loss, scale)], [hc, weight])
+          g1 = gs[1]
+          if g1 is not None:
+            if torch.numel(gw) == 0:
+              gw = g1
+            else:
+              gw = torch.add(gw, g1)
+        else:
+          gs = torch.autograd.grad([torch.mul(loss, scale)], [hc])
+        g0 = gs[0]
+        if g0 is not None:
+          gh.append(g0)
+      start = end
+    if mode == 0:
+      return [total]
+    if mode == 1:
+      g = ops.prim.grad(flat)
+      if g is None:
+        grad_flat = torch.zeros_like(flat)
+      else:
+        grad_flat = g
+    else:
+      if len(gh) == 0:
+        grad_flat = torch.zeros_like(flat)
+      else:
+        grad_flat = torch.cat(gh, 0)
+    grad_h = torch.cat([torch.reshape(grad_flat, [b, s - 1, hidden]), torch.zeros([b, 1, hidden], dtype=ops.prim.dtype(grad_flat), device=ops.prim.device(h))], 1)
+    if weight_grad and torch.numel(gw) == 0:
+      gw = torch.zeros_like(weight)
+    return [total, torch.to(grad_h, ops.prim.dtype(h)), gw]
+  def ce_surrogate(self: __torch__.Ops, h: Tensor, weight: Tensor, labels: Tensor, chunk: int, bf16: bool, weight_grad: bool) -> Tensor:
+    r = self.ce_chunks(torch.detach(h), weight, labels, chunk, 1., bf16, 2, weight_grad)
+    surrogate = torch.sum(torch.mul(h, r[1]))
+    if weight_grad:
+      surrogate = torch.add(surrogate, torch.sum(torch.mul(weight, r[2])))
+    return torch.add(r[0], torch.to(torch.sub(surrogate, torch.detach(surrogate)), ops.prim.dtype(r[0])))
+  def empty(self: __torch__.Ops, like: Tensor) -> Tensor:
+    return torch.zeros([0], dtype=ops.prim.dtype(like), device=ops.prim.device(like))
+  def optional_list(self: __torch__.Ops, xs: List[Tensor]) -> List[Optional[Tensor]]:
+    out : List[Optional[Tensor]] = []
+    for x in xs:
+      out.append(x)
+    return out
+  def backward_from(self: __torch__.Ops, outputs: List[Tensor], grads: List[Tensor]) -> None:
+    torch.autograd.backward(outputs, self.optional_list(grads))
+  def grads_of(self: __torch__.Ops, outputs: List[Tensor], inputs: List[Tensor], grad_outputs: List[Tensor]) -> List[Tensor]:
+    gs = torch.autograd.grad(outputs, inputs, self.optional_list(grad_outputs), None, False, True)
+    out : List[Tensor] = []
+    for i in range(len(gs)):
+      g = gs[i]
+      if g is None:
+        out.append(torch.zeros_like(inputs[i]))
+      else:
+        out.append(g)
+    return out
+  def scalar_type(self: __torch__.Ops, x: Tensor) -> Tensor:
+    return torch.tensor(ops.prim.dtype(x), dtype=4)
+  def zeros_like(self: __torch__.Ops, x: Tensor) -> Tensor:
+    return torch.zeros_like(x)
+  def round_bf16(self: __torch__.Ops, x: Tensor) -> Tensor:
+    m, e = torch.frexp(torch.to(x, 6))
+    q = torch.div(torch.floor(torch.add(torch.mul(m, 256.), torch.rand_like(m))), 256.)
+    return torch.to(torch.ldexp(q, e), 15)
+  def lion_step_sr(self: __torch__.Ops, params: List[Tensor], grads: List[Tensor], exp_avgs: List[Tensor], lr: float, decay: float, beta1: float, beta2: float) -> None:
+    piece = 1048576
+    for i in range(len(params)):
+      pf = torch.reshape(params[i], [-1])
+      gf = torch.reshape(grads[i], [-1])
+      mf = torch.reshape(exp_avgs[i], [-1])
+      n = torch.numel(pf)
+      start = 0
+      while start < n:
+        end = min(start + piece, n)
+        p = torch.slice(pf, 0, start, end)
+        g32 = torch.to(torch.slice(gf, 0, start, end), 6)
+        m = torch.slice(mf, 0, start, end)
+        m32 = torch.to(m, 6)
+        p32 = torch.to(p, 6)
+        if decay != 1.:
+          p32 = torch.mul(p32, decay)
+        update = torch.sign(torch.lerp(m32, g32, 1. - beta1))
+        p32 = torch.add(p32, update, alpha=-lr)
+        m32 = torch.lerp(m32, g32, 1. - beta2)
+        torch.copy_(p, self.round_bf16(p32))
+        torch.copy_(m, self.round_bf16(m32))
+        start = end
+  def adamw_step_sr(self: __torch__.Ops, params: List[Tensor], grads: List[Tensor], exp_avgs: List[Tensor], exp_avg_sqs: List[Tensor], steps: List[Tensor], lr: float, decay: float, beta1: float, beta2: float, eps: float) -> None:
+    piece = 1048576
+    for i in range(len(params)):
+      torch.add_(steps[i], 1.)
+      bc1 = torch.rsub(torch.pow(beta1, steps[i]), 1.)
+      bc2 = torch.rsub(torch.pow(beta2, steps[i]), 1.)
+      pf = torch.reshape(params[i], [-1])
+      gf = torch.reshape(grads[i], [-1])
+      mf = torch.reshape(exp_avgs[i], [-1])
+      vf = torch.reshape(exp_avg_sqs[i], [-1])
+      n = torch.numel(pf)
+      start = 0
+      while start < n:
+        end = min(start + piece, n)
+        p = torch.slice(pf, 0, start, end)
+        m = torch.slice(mf, 0, start, end)
+        v = torch.slice(vf, 0, start, end)
+        g32 = torch.to(torch.slice(gf, 0, start, end), 6)
+        p32 = torch.to(p, 6)
+        if decay != 1.:
+          p32 = torch.mul(p32, decay)
+        m32 = torch.lerp(torch.to(m, 6), g32, 1. - beta1)
+        v32 = torch.add(torch.mul(torch.to(v, 6), beta2), torch.mul(torch.mul(g32, g32), 1. - beta2))
+        denom = torch.add(torch.div(torch.sqrt(v32), torch.sqrt(bc2)), eps)
+        p32 = torch.sub(p32, torch.mul(torch.div(m32, denom), torch.div(lr, bc1)))
+        torch.copy_(p, self.round_bf16(p32))
+        torch.copy_(m, self.round_bf16(m32))
+        torch.copy_(v, self.round_bf16(v32))
+        start = end

@@ -97,6 +97,7 @@ final class TrainFixtures {
         boolean autoresume;
         long seed = 17;
         List<String> evalPrompts = List.of();
+        MemorySpec memory;
 
         Spec(Path runDir) {
             this.runDir = runDir;
@@ -116,6 +117,7 @@ final class TrainFixtures {
                     .earlyStopping(earlyStopping)
                     .evalPrompts(evalPrompts)
                     .seed(seed)
+                    .memory(memory)
                     .build();
         }
     }

@@ -1,0 +1,145 @@
+package dev.finetune4j.engine.plan;
+
+import dev.finetune4j.engine.lora.LoraOptions;
+import dev.finetune4j.engine.model.LlamaConfig;
+import dev.finetune4j.engine.model.LossChunking;
+
+/**
+ * Estimates {@link MemoryPlan}s from the architecture and the run's settings (docs/training.md, "Memory"). Parameter
+ * counts are exact; activation bytes count the tensors autograd saves per layer in this engine's decoder (norm
+ * outputs, q/k/v before and after RoPE, GQA-repeated k/v, attention output, MLP gate/up/activation), the runtime
+ * overhead is a fixed base plus allocator slack.
+ */
+public final class MemoryPlanner {
+
+    /** JVM heap + libtorch's resident code and pools on the CPU (measured: ~180 MiB before the model exists). */
+    static final long CPU_BASE = 256L << 20;
+    /** CUDA context, cuBLAS workspaces and kernels. */
+    static final long CUDA_BASE = 1L << 30;
+    /** Allocator caching and fragmentation, as a fraction of everything else. */
+    static final double SLACK = 0.05;
+    /** The CUDA caching allocator fragments more than glibc with a fixed mmap threshold (unmeasured here). */
+    static final double CUDA_SLACK = 0.10;
+
+    private MemoryPlanner() {
+    }
+
+    public static MemoryPlan estimate(PlanInput in) {
+        LlamaConfig c = in.model();
+        long h = c.hiddenSize();
+        long v = c.vocabSize();
+        long layers = c.numHiddenLayers();
+        long embed = v * h;
+        long head = c.tieWordEmbeddings() ? 0 : v * h;
+        long norms = 2 * h * layers + h;
+        long projections = 0;
+        long projectionBiases = 0;
+        long loraParams = 0;
+        long largestLayerBlock = 0;
+        long scaleRows = 0;
+        for (Proj p : projections(c)) {
+            projections += p.in * p.out;
+            projectionBiases += p.bias ? p.out : 0;
+            scaleRows += p.out;
+            if (in.lora() != null && in.lora().targets(p.name)) {
+                loraParams += (long) in.lora().r() * (p.in + p.out);
+            }
+        }
+        projections *= layers;
+        projectionBiases *= layers;
+        scaleRows *= layers;
+        long parameters = embed + head + norms + projections + projectionBiases;
+        boolean full = in.lora() == null;
+        long trainable = full ? parameters : loraParams * layers;
+        for (Proj p : projections(c)) {
+            largestLayerBlock += full ? p.in * p.out + (p.bias ? p.out : 0)
+                    : in.lora().targets(p.name) ? (long) in.lora().r() * (p.in + p.out) : 0;
+        }
+        largestLayerBlock += full ? 2 * h : 0;
+        int master = in.bf16Masters() ? 2 : 4;
+        long int8Base = in.int8() ? projections + 4 * scaleRows : 0;
+        long fpBase = in.int8() ? parameters - projections : parameters;
+        long weights = fpBase * master + (full ? 0 : trainable * master);
+        long gradientElems = trainable;
+        if (in.inBackward()) {
+            long headBlock = full ? h + head : 0;
+            long embeddingBlock = full ? embed * (c.tieWordEmbeddings() ? 2 : 1) : 0;
+            gradientElems = Math.max(largestLayerBlock, Math.max(headBlock, embeddingBlock));
+        }
+        long gradients = gradientElems * master;
+        long optimizer = trainable * master * (in.adamw() ? 2 : 1);
+        if (!in.adamw() && !in.bf16Masters()) {
+            // fp32 Lion builds its sign(update) tensors with one foreach call: one more copy of what it steps
+            optimizer += (in.inBackward() ? gradientElems : trainable) * 4;
+        }
+        long tokens = (long) in.microBatchSize() * in.contextLength();
+        int act = in.bf16Compute() || in.bf16Masters() ? 2 : 4;
+        // an int8 layer's dequantized weights are saved by its matmuls until the layer's backward
+        long dequantized = in.int8() ? projections / layers * act : 0;
+        long perLayer = layerActivationBytes(c, in) * tokens + attentionMaskBytes(in) + dequantized;
+        long residual = tokens * h * master; // the residual stream has the embedding's (master) dtype
+        long plain = layers * perLayer + 2 * residual;
+        long checkpointed = layers * residual + perLayer + 3 * residual;
+        long activations = in.checkpointing() ? checkpointed : plain;
+        long chunk = Math.min(tokens, LossChunking.tokensPerChunk(c.vocabSize()));
+        long logits = 3 * chunk * v * 4 + (in.bf16Compute() ? chunk * v * 2 : 0);
+        // without checkpointing the loss chunk comes on top of every layer's saved activations; with it, the peak is
+        // the checkpoints plus either one recomputed layer or the loss chunk, whichever is larger
+        long peakTransient = in.checkpointing() ? layers * residual + 3 * residual + Math.max(perLayer, logits)
+                : activations + logits;
+        long base = weights + int8Base + gradients + optimizer + peakTransient;
+        long overhead = (in.cuda() ? CUDA_BASE : CPU_BASE) + (long) ((in.cuda() ? CUDA_SLACK : SLACK) * base);
+        return new MemoryPlan(parameters, trainable, weights, full ? weights : trainable * master, int8Base,
+                gradients, optimizer, activations, plain, checkpointed, logits, overhead,
+                weights + int8Base + gradients + optimizer + peakTransient + overhead);
+    }
+
+    /** Bytes autograd saves per token in one decoder layer. */
+    static long layerActivationBytes(LlamaConfig c, PlanInput in) {
+        long h = c.hiddenSize();
+        long hq = (long) c.numAttentionHeads() * c.headDim();
+        long hkv = (long) c.numKeyValueHeads() * c.headDim();
+        long inter = c.intermediateSize();
+        long repeated = c.kvGroups() > 1 ? 2 * hq : 0;
+        boolean bf16 = in.bf16Compute() || in.bf16Masters();
+        int act = bf16 ? 2 : 4;
+        int master = in.bf16Masters() ? 2 : 4;
+        // residual-stream tensors (master dtype): layer input, two norm outputs, the mid-layer residual
+        long fp32 = 4 * h * master;
+        // bf16 compute over fp32 masters also saves the bf16 casts of the two norm outputs
+        long casts = in.bf16Compute() && !in.bf16Masters() ? 2 * h * 2 : 0;
+        // q: linear output, rotated half, RoPE output; k likewise; v; GQA repeats; attention output and its merge
+        long attention = (3 * hq + 3 * hkv + hkv + repeated + 2 * hq) * act;
+        // gate, up, silu(gate), their product
+        long mlp = 4 * inter * act;
+        long dropoutMasks = 0;
+        if (in.lora() != null && in.lora().dropout() > 0) {
+            dropoutMasks += 7 * h;
+        }
+        return fp32 + casts + attention + mlp + dropoutMasks;
+    }
+
+    /** The block-diagonal document mask of packed rows (one byte per query-key pair). */
+    private static long attentionMaskBytes(PlanInput in) {
+        return (long) in.microBatchSize() * in.contextLength() * in.contextLength();
+    }
+
+    private record Proj(String name, long in, long out, boolean bias) {
+    }
+
+    private static java.util.List<Proj> projections(LlamaConfig c) {
+        long h = c.hiddenSize();
+        long q = (long) c.numAttentionHeads() * c.headDim();
+        long kv = (long) c.numKeyValueHeads() * c.headDim();
+        long i = c.intermediateSize();
+        return java.util.List.of(new Proj("q_proj", h, q, c.qkvBias()), new Proj("k_proj", h, kv, c.qkvBias()),
+                new Proj("v_proj", h, kv, c.qkvBias()), new Proj("o_proj", q, h, c.oBias()),
+                new Proj("gate_proj", h, i, c.mlpBias()), new Proj("up_proj", h, i, c.mlpBias()),
+                new Proj("down_proj", i, h, c.mlpBias()));
+    }
+
+    /** A LoRA setting for suggestions: r = 16 on all linear layers, PEFT defaults otherwise. */
+    public static LoraOptions suggestedLora() {
+        return LoraOptions.of(16, 32, 0.0, LoraOptions.ALL_LINEAR);
+    }
+}
