@@ -25,6 +25,7 @@ import dev.finetune4j.engine.schedule.LrSchedule;
 import dev.finetune4j.engine.schedule.ScheduleContext;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
