@@ -51,6 +51,7 @@ public final class Trainer {
     private final TrainingListener listener;
     private final CheckpointHooks hooks;
     private BooleanSupplier stopRequested = () -> false;
+    private DataParallel dp = DataParallel.SINGLE; // data-parallel job (docs/distributed.md)
     private List<TrainableParameter> params;
 
     /**
@@ -72,6 +73,11 @@ public final class Trainer {
     /** A flag polled between optimizer steps; when it returns true the run saves a checkpoint and stops. */
     public void stopWhen(BooleanSupplier stop) {
         this.stopRequested = stop;
+    }
+
+    /** Trains as one rank of a data-parallel job: its shard of each batch, gradients summed, rank 0 writes. */
+    public void distributeWith(DataParallel dataParallel) {
+        this.dp = dataParallel;
     }
 
     /** Runs to the end of training_duration (or early stopping / a stop request) and returns the outcome. */
@@ -216,7 +222,7 @@ public final class Trainer {
             lastSaved = save(checkpoints, optimizer, schedule, ts, loader, early);
         }
         Path export = null;
-        if (spec.exportHuggingFace() && !"stopped".equals(stopReason)) {
+        if (spec.exportHuggingFace() && !"stopped".equals(stopReason) && dp.isMain()) {
             export = hooks.export(model, spec.runDir().resolve("huggingface").resolve("ba" + ts.batch()),
                     spec.mergeLoraOnExport());
             listener.onEvent("checkpoint_saved", Map.of("path", export.toString(), "batch", ts.batch(),
@@ -243,17 +249,18 @@ public final class Trainer {
 
     private StepOutcome step(Batch global, Optimizer optimizer, LrSchedule schedule, Timestamp ts) {
         // dropout masks depend on (seed, batch) only, so resume draws the same ones
-        Engine.getEngine("PyTorch").setRandomSeed((int) (spec.seed() * 1_000_003L + ts.batch()));
+        Engine.getEngine("PyTorch").setRandomSeed((int) (spec.seed() * 1_000_003L + ts.batch() + 7919L * dp.rank()));
         long lossTokens = 0;
-        List<Batch> micro = MicroBatches.split(global, spec.microBatchSize());
-        for (Batch b : micro) {
+        Batch mine = dp.shard(global); // this rank's rows; the divisor below stays the global batch's (distributed.md)
+        List<Batch> micro = mine == null ? List.of() : MicroBatches.split(mine, spec.microBatchSize());
+        for (Batch b : dp.worldSize() == 1 ? micro : List.of(global)) {
             lossTokens += b.lossTokens();
         }
         double lossSum = 0;
         if (lossTokens > 0) {
             for (Batch b : micro) {
-                if (b.lossTokens() == 0) {
-                    continue;
+                if (b.lossTokens() == 0 && dp.worldSize() == 1) {
+                    continue; // (every rank runs backward: all need gradients for the all-reduce)
                 }
                 try (NDScope scope = new NDScope();
                      GradientCollector gc = Engine.getInstance().newGradientCollector()) {
@@ -263,6 +270,7 @@ public final class Trainer {
                 }
             }
         }
+        lossSum = dp.reduceGradients(params, lossSum);
         double norm = spec.gradientClipVal() > 0
                 ? GradientClipping.clipGlobalNorm(params, spec.gradientClipVal())
                 : GradientClipping.globalNorm(params);
@@ -286,8 +294,11 @@ public final class Trainer {
         JniUtils.setGradMode(false);
         try {
             Loader l = eval.sequentialLoader(spec.microBatchSize());
-            while (l.hasNext()) {
+            for (long i = 0; l.hasNext(); i++) {
                 Batch b = l.next();
+                if (i % dp.worldSize() != dp.rank()) {
+                    continue; // eval batches are dealt round-robin to the ranks, sums reduced below
+                }
                 try (NDScope scope = new NDScope()) {
                     StepLoss loss = model.loss(b, false);
                     sum += loss.sum().getFloat();
@@ -297,6 +308,9 @@ public final class Trainer {
         } finally {
             JniUtils.setGradMode(was);
         }
+        double[] job = dp.sum(new double[] {sum, tokens});
+        sum = job[0];
+        tokens = (long) job[1];
         double val = tokens == 0 ? Double.NaN : sum / tokens;
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("batch", ts.batch());
@@ -314,6 +328,9 @@ public final class Trainer {
 
     private Path save(Path folder, Optimizer optimizer, LrSchedule schedule, Timestamp ts, Loader loader,
                       EarlyStopping early) {
+        if (!dp.isMain()) {
+            return null; // rank 0 writes the job's checkpoints
+        }
         TrainingState state = new TrainingState(ts, loader.state(),
                 early == null ? Double.POSITIVE_INFINITY : early.best(),
                 early == null ? 0 : early.evaluationsWithoutImprovement());
