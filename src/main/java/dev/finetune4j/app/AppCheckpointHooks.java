@@ -31,9 +31,16 @@ final class AppCheckpointHooks implements CheckpointHooks {
     private final RunConfig config;
     private final HfModelFolder base;
     private final TextTokenizer tokenizer;
+    private final int worldSize;
     private Map<String, Object> integrations;
 
     AppCheckpointHooks(RunConfig config, HfModelFolder base, TextTokenizer tokenizer) {
+        this(config, base, tokenizer, 1);
+    }
+
+    /** @param worldSize the job's ranks, recorded as Composer's {@code metadata.world_size} */
+    AppCheckpointHooks(RunConfig config, HfModelFolder base, TextTokenizer tokenizer, int worldSize) {
+        this.worldSize = worldSize;
         this.config = config;
         this.base = base;
         this.tokenizer = tokenizer;
@@ -56,7 +63,7 @@ final class AppCheckpointHooks implements CheckpointHooks {
     @Override
     public Map<String, Object> metadata(CausalLm model) {
         return ComposerIntegrations.metadata(model.device().toString(), model.options().precision().name()
-                .toLowerCase(java.util.Locale.ROOT), 1, config.microBatchSize(), config.globalBatchSize(), "2.7.1");
+                .toLowerCase(java.util.Locale.ROOT), worldSize, config.microBatchSize(), config.globalBatchSize(), "2.7.1");
     }
 
     @Override

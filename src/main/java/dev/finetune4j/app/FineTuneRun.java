@@ -1,6 +1,8 @@
 package dev.finetune4j.app;
 
 import dev.finetune4j.config.RunConfig;
+import dev.finetune4j.distributed.C10dException;
+import dev.finetune4j.distributed.TorchrunEnv;
 import dev.finetune4j.run.RunEvent;
 import dev.finetune4j.run.RunListener;
 import dev.finetune4j.run.RunOutputs;
@@ -39,7 +41,11 @@ public final class FineTuneRun implements AutoCloseable {
         config.requireInputsExist(); // before the run folder exists: a bad path names its key, nothing half-made
         RunConfig named = config.runName() != null ? config
                 : config.withRunName("run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        RunOutputs outputs = RunOutputs.create(named, console);
+        boolean writes = DistributedRun.environment().map(TorchrunEnv::isMain).orElse(true); // rank 0 writes
+        if (DistributedRun.environment().isPresent() && config.runName() == null) {
+            throw new C10dException("a distributed job needs run_name, so that its ranks agree on the run folder");
+        }
+        RunOutputs outputs = writes ? RunOutputs.create(named, console) : RunOutputs.withoutFiles(named.runDir());
         outputs.onEvent(RunEvent.now(EventType.CREATED, 0, Map.of("run_dir", named.runDir().toString(),
                 "model", named.model().toString())));
         return new FineTuneRun(named, outputs);

@@ -47,14 +47,17 @@ final class RunPipeline {
 
     RunResult run() {
         Path runDir = config.runDir();
-        try (ModelInputs in = ModelInputs.open(config, true)) {
+        try (ModelInputs in = ModelInputs.open(config, true);
+             DistributedRun job = DistributedRun.join(config.device(), config.distTimeout())) {
             HfTokenizer tokenizer = in.tokenizer();
             HfModelFolder folder = in.folder();
             LlamaConfig modelConfig = in.modelConfig();
             int contextLength = in.contextLength();
+            job.mainFirst(); // rank 0 fills the token cache, the other ranks then read it
             PreparedData data = DatasetPreparer.prepare(
                     RunOptions.data(config, contextLength, runDir.getParent().resolve(".token-cache"),
                             modelConfig.modelType()), tokenizer);
+            job.mainDone();
             Map<String, Object> validated = new LinkedHashMap<>();
             validated.put("train_examples", data.trainStats().examples());
             validated.put("train_tokens", data.trainStats().tokens());
@@ -75,10 +78,11 @@ final class RunPipeline {
                         modelConfig.hiddenSize(), model.parameterCount(), device, modelOptions.precision(),
                         config.lora() != null ? ", LoRA r=" + config.lora().r() : "");
                 TrainingSpec spec = RunOptions.training(config, runDir);
-                AppCheckpointHooks hooks = new AppCheckpointHooks(config, folder, tokenizer);
+                AppCheckpointHooks hooks = new AppCheckpointHooks(config, folder, tokenizer, job.worldSize());
                 Trainer trainer = new Trainer(model, data.train(), data.eval().orElse(null), spec,
                         new TrainingListenerAdapter(listener), hooks);
-                trainer.stopWhen(stopRequested);
+                trainer.stopWhen(job.agreedStop(stopRequested));
+                trainer.distributeWith(job.dataParallel());
                 TrainingResult result = trainer.run();
                 Path registered = register(result);
                 RunResult r = new RunResult(runDir, result.batches(), result.tokens(), result.lastLoss(),

@@ -13,7 +13,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code finetune4j train CONFIG.yaml [--set key=value ...]}: runs a training job. */
+/**
+ * {@code finetune4j train CONFIG.yaml [--set key=value ...]}: runs a training job; with {@code --nproc-per-node N}
+ * it starts N ranks of a data-parallel job on this node, as torchrun does ({@link RankLaunch}).
+ */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Trains a model from a run configuration (YAML or JSON).")
 public final class TrainCommand implements Callable<Integer> {
@@ -24,13 +27,37 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Override a configuration key (dotted for nested blocks, e.g. lora.r=16); repeatable.")
     List<String> overrides = new ArrayList<>();
 
+    @Option(names = "--nproc-per-node", paramLabel = "N",
+            description = "Start N ranks of a data-parallel job on this node (as torchrun does).")
+    Integer nprocPerNode;
+
+    @Option(names = "--nnodes", paramLabel = "M", description = "Nodes in the job (default 1).")
+    Integer nnodes;
+
+    @Option(names = "--node-rank", paramLabel = "R", description = "This node's index, 0..M-1 (default 0).")
+    Integer nodeRank;
+
+    @Option(names = "--master-addr", paramLabel = "A",
+            description = "Address of node 0, where rank 0 serves the rendezvous (default 127.0.0.1).")
+    String masterAddr;
+
+    @Option(names = "--master-port", paramLabel = "P", description = "Rendezvous port on node 0 (default 29500).")
+    Integer masterPort;
+
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         RunConfig rc = RunConfig.load(config, overrides);
+        if (nprocPerNode != null || nnodes != null || nodeRank != null || masterAddr != null || masterPort != null) {
+            return new RankLaunch(config, overrides, rc, nprocPerNode, nnodes, nodeRank, masterAddr, masterPort)
+                    .run();
+        }
         try (FineTuneRun run = FineTune.create(rc)) {
             // Ctrl-C: finish the current step, save a checkpoint (autoresume continues from it), then exit
             Runtime.getRuntime().addShutdownHook(new Thread(() -> run.stopAndWait(Duration.ofMinutes(10))));
             RunResult r = run.await();
+            if (r.lastCheckpoint() == null) {
+                return 0; // a rank other than 0 of a distributed job: rank 0 reports
+            }
             System.out.printf("run %s finished (%s) after %d batches, %d tokens: train loss %.4f%s%n",
                     run.config().runName(), r.stopReason(), r.batches(), r.tokens(), r.trainLoss(),
                     r.valLoss() == null ? "" : String.format(", val loss %.4f", r.valLoss()));

@@ -56,6 +56,7 @@ import java.util.Map;
  * @param logInterval                   metrics/progress interval, default {@code 1ba}
  * @param progress                      progress display, default auto
  * @param preprocessingNumWorkers       tokenizer threads, null = number of CPUs
+ * @param distTimeout                   seconds a rendezvous or collective of a distributed job may take, default 300
  */
 public record RunConfig(
         String runName,
@@ -98,7 +99,8 @@ public record RunConfig(
         Time evalInterval,
         Time logInterval,
         ProgressMode progress,
-        Integer preprocessingNumWorkers) {
+        Integer preprocessingNumWorkers,
+        double distTimeout) {
 
     /** Defensive copy of the prompt list. */
     public RunConfig {
@@ -256,6 +258,6 @@ public record RunConfig(
                 int8Quantization, dropout, precision, device, packing, targetPrompts, targetResponses, saveInterval,
                 saveNumCheckpointsToKeep, autoresume, maxTrainSamples, maxValSamples, validationSplitRatio,
                 trainDataSplitSeed, allowPercentageInvalidSamples, earlyStopping, evalInterval, logInterval,
-                progress, preprocessingNumWorkers);
+                progress, preprocessingNumWorkers, distTimeout);
     }
 }

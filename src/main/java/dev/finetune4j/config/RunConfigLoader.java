@@ -32,7 +32,8 @@ final class RunConfigLoader {
             "int8_quantization", "dropout", "precision", "device", "packing", "target_prompts", "target_responses",
             "save_interval", "save_num_checkpoints_to_keep", "autoresume", "max_train_samples", "max_val_samples",
             "validation_split_ratio", "train_data_split_seed", "allow_percentage_invalid_samples",
-            "early_stopping", "eval_interval", "log_interval", "progress", "preprocessing_num_workers");
+            "early_stopping", "eval_interval", "log_interval", "progress", "preprocessing_num_workers",
+            "dist_timeout");
     static final List<String> OPTIMIZER_KEYS = List.of("name", "betas", "weight_decay", "eps");
     static final List<String> SCHEDULER_KEYS = List.of("name", "t_warmup", "warmup_steps", "alpha_i", "alpha_f",
             "min_lr");
@@ -221,11 +222,12 @@ final class RunConfigLoader {
         Time logInterval = positiveInterval(s, "log_interval", "1ba");
         ProgressMode progress = s.enumValue("progress", ProgressMode.class, ProgressMode.AUTO);
         Long workers = s.optionalInteger("preprocessing_num_workers", 1, 1024);
+        double distTimeout = s.number("dist_timeout", 300, 0, true, 86_400, false); // seconds, Composer's default
         return new RunConfig(runName, model, train, taskType, evalData, evalPrompts, customWeights, duration, lr,
                 contextLength, validateInputs, registerTo, experimentPath, seed, micro, global, evalBatch, optimizer,
                 scheduler, clip, lora, int8, dropout, precision, device, packing, targetPrompts, targetResponses,
                 saveInterval, keep, autoresume, maxTrain, maxVal, split, splitSeed, invalidPct, early, evalInterval,
-                logInterval, progress, workers == null ? null : workers.intValue());
+                logInterval, progress, workers == null ? null : workers.intValue(), distTimeout);
     }
 
     private static Path requirePath(Section s, String key, Path base) {
