@@ -1,23 +1,22 @@
 package dev.finetune4j.distributed;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
-import dev.finetune4j.engine.kernel.KernelLibrary;
 import dev.finetune4j.engine.model.TrainableParameter;
+import dev.finetune4j.engine.optim.Optimizer;
+import dev.finetune4j.engine.optim.ParameterGroup;
 import dev.finetune4j.engine.train.DataParallel;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
- * The trainer's data parallelism over a c10d gloo {@link ProcessGroup}: gradients are flattened into buckets of at
- * most {@code bucketBytes}, each bucket is summed across the ranks in one all-reduce (the buckets' all-reduces
- * overlap), and the sums are copied back into the gradients (docs/distributed.md).
+ * The trainer's data parallelism over a c10d gloo {@link ProcessGroup}: gradients summed across the ranks in
+ * buckets ({@link Buckets}), and optionally ZeRO-1 ({@link ShardedOptimizer}: each rank keeps the optimizer state of
+ * its share of the parameters). See docs/distributed.md.
  */
 @SuppressWarnings("try") // NDScope blocks are used for what they free on close
 public final class GlooDataParallel implements DataParallel {
@@ -26,10 +25,17 @@ public final class GlooDataParallel implements DataParallel {
 
     private final ProcessGroup group;
     private final long bucketBytes;
+    private final boolean shardOptimizerState;
 
     public GlooDataParallel(ProcessGroup group, long bucketBytes) {
+        this(group, bucketBytes, false);
+    }
+
+    /** @param shardOptimizerState ZeRO-1: each rank holds and steps the optimizer state of its parameter shard */
+    public GlooDataParallel(ProcessGroup group, long bucketBytes, boolean shardOptimizerState) {
         this.group = group;
         this.bucketBytes = bucketBytes;
+        this.shardOptimizerState = shardOptimizerState;
     }
 
     @Override
@@ -47,47 +53,16 @@ public final class GlooDataParallel implements DataParallel {
         boolean was = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
         try (NDScope scope = new NDScope()) {
-            List<List<NDArray>> buckets = new ArrayList<>();
-            List<NDArray> current = new ArrayList<>();
-            long bytes = 0;
+            List<NDArray> grads = new ArrayList<>();
             for (TrainableParameter p : params) {
                 NDArray g = p.array().getGradient();
-                if (g == null) {
-                    continue; // no backward ran this step on any rank (the global batch has no trained tokens)
+                if (g != null) { // null on every rank alike: no backward ran (no trained tokens in the batch)
+                    grads.add(g);
                 }
-                long b = g.size() * g.getDataType().getNumOfBytes();
-                if (!current.isEmpty() && (bytes + b > bucketBytes
-                        || g.getDataType() != current.get(0).getDataType())) {
-                    buckets.add(current);
-                    current = new ArrayList<>();
-                    bytes = 0;
-                }
-                current.add(g);
-                bytes += b;
-            }
-            if (!current.isEmpty()) {
-                buckets.add(current);
-            }
-            List<NDArray> flat = new ArrayList<>(buckets.size() + 1);
-            for (List<NDArray> bucket : buckets) {
-                NDList parts = new NDList(bucket.size());
-                for (NDArray g : bucket) {
-                    parts.add(g.reshape(-1));
-                }
-                flat.add(parts.size() == 1 ? parts.get(0).duplicate() : NDArrays.concat(parts));
             }
             NDManager m = NDManager.subManagerOf(params.get(0).array());
             NDArray loss = m.create(new double[] {lossSum});
-            flat.add(loss);
-            group.allReduceSum(flat);
-            for (int i = 0; i < buckets.size(); i++) {
-                long offset = 0;
-                for (NDArray g : buckets.get(i)) {
-                    NDArray part = flat.get(i).get(new NDIndex("{}:{}", offset, offset + g.size()));
-                    KernelLibrary.of(g).copyInto(g, part.reshape(g.getShape()));
-                    offset += g.size();
-                }
-            }
+            Buckets.allReduce(group, grads, grads, bucketBytes, List.of(loss));
             return loss.toDoubleArray()[0];
         } finally {
             JniUtils.setGradMode(was);
@@ -100,6 +75,19 @@ public final class GlooDataParallel implements DataParallel {
             NDArray a = m.create(values.clone());
             group.allReduceSum(List.of(a));
             return a.toType(DataType.FLOAT64, false).toDoubleArray();
+        }
+    }
+
+    @Override
+    public Optimizer optimizer(List<ParameterGroup> groups, Function<List<ParameterGroup>, Optimizer> factory) {
+        return shardOptimizerState ? new ShardedOptimizer(group, groups, factory, bucketBytes)
+                : factory.apply(groups);
+    }
+
+    @Override
+    public void beforeCheckpoint(Optimizer optimizer) {
+        if (optimizer instanceof ShardedOptimizer sharded) {
+            sharded.gatherState();
         }
     }
 }

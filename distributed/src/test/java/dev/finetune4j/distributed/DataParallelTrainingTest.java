@@ -40,6 +40,25 @@ class DataParallelTrainingTest {
         assertSame(single, read(dir.resolve("two/out.bin")));
     }
 
+    /** ZeRO-1: the same steps; its checkpoint (state gathered to rank 0) resumes a sharded job exactly. */
+    @Test
+    void shardedOptimizerStateTrainsAndResumesLikeOneProcess() throws Exception {
+        Bridge.assumeBuildable();
+        Path run = dir.resolve("zero");
+        List<Process> first = launch(2, run, "2ba", false, 0, "optimizer");
+        for (int r = 0; r < first.size(); r++) {
+            assertEquals(0, waitFor(first.get(r), 180), "rank " + r + "; log: " + log(r));
+        }
+        Files.delete(run.resolve("out.bin"));
+        List<Process> resumed = launch(2, run, "3ba", true, 0, "optimizer");
+        for (int r = 0; r < resumed.size(); r++) {
+            assertEquals(0, waitFor(resumed.get(r), 180), "resumed rank " + r + "; log: " + log(r));
+        }
+        Outcome single = single("3ba");
+        Outcome job = read(run.resolve("out.bin"));
+        assertSame(new Outcome(new TreeMap<>(single.losses().tailMap(3L)), single.weights()), job);
+    }
+
     @Test
     void deadRankEndsTheJobAndTheJobResumesWithAnotherWorldSize() throws Exception {
         Bridge.assumeBuildable();
@@ -90,6 +109,11 @@ class DataParallelTrainingTest {
 
     private List<Process> launch(int world, Path run, String duration, boolean autoresume, long haltAfter)
             throws IOException {
+        return launch(world, run, duration, autoresume, haltAfter, "none");
+    }
+
+    private List<Process> launch(int world, Path run, String duration, boolean autoresume, long haltAfter,
+                                 String sharding) throws IOException {
         Files.createDirectories(run);
         int port = Bridge.freePort();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -102,7 +126,7 @@ class DataParallelTrainingTest {
                     "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"), RankMain.class.getName(),
                     Integer.toString(r), Integer.toString(world), Integer.toString(port), run.toString(),
                     run.resolve("out.bin").toString(), duration, Boolean.toString(autoresume),
-                    Long.toString(haltAfter));
+                    Long.toString(haltAfter), sharding);
             pb.environment().put("OPT_OUT_TRACKING", "true");
             pb.environment().put("DJL_OFFLINE", "true");
             pb.environment().put("OMP_NUM_THREADS", "1");

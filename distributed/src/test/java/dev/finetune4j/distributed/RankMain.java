@@ -39,6 +39,7 @@ import java.util.TreeMap;
  * and the final weights to OUT_FILE; HALT_AFTER_BATCH > 0 makes rank 1 die (halt) after that batch.
  */
 public final class RankMain {
+
     static final int ROWS = 24;
     static final int GLOBAL = 6;
 
@@ -51,11 +52,17 @@ public final class RankMain {
         String duration = args[5];
         boolean autoresume = Boolean.parseBoolean(args[6]);
         long haltAfter = Long.parseLong(args[7]);
-        train(rank, world, port, runDir, out, duration, autoresume, haltAfter);
+        boolean zero = args.length > 8 && args[8].equals("optimizer");
+        train(rank, world, port, runDir, out, duration, autoresume, haltAfter, zero);
     }
 
     static void train(int rank, int world, int port, Path runDir, Path out, String duration, boolean autoresume,
                       long haltAfter) throws IOException {
+        train(rank, world, port, runDir, out, duration, autoresume, haltAfter, false);
+    }
+
+    static void train(int rank, int world, int port, Path runDir, Path out, String duration, boolean autoresume,
+                      long haltAfter, boolean zero) throws IOException {
         TreeMap<Long, Double> losses = new TreeMap<>();
         TrainingListener listener = new TrainingListener() {
             @Override
@@ -77,7 +84,7 @@ public final class RankMain {
         try (CausalLm model = CausalLm.random(tinyLlama(), new ModelOptions(Device.cpu(), Precision.FP32,
                 DropoutOptions.NONE, null, false, 5))) {
             Trainer trainer = new Trainer(model, dataset(), dataset(), spec, listener, noHooks());
-            trainer.distributeWith(group == null ? DataParallel.SINGLE : new GlooDataParallel(group, 4096));
+            trainer.distributeWith(group == null ? DataParallel.SINGLE : new GlooDataParallel(group, 4096, zero));
             trainer.run();
             if (rank == 0) {
                 write(out, losses, model.stateDict(DType.FLOAT32, false));

@@ -2,7 +2,10 @@ package dev.finetune4j.engine.train;
 
 import dev.finetune4j.data.Batch;
 import dev.finetune4j.engine.model.TrainableParameter;
+import dev.finetune4j.engine.optim.Optimizer;
+import dev.finetune4j.engine.optim.ParameterGroup;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * What the trainer needs from data-parallel training (docs/distributed.md): this rank's place in the job, its shard
@@ -64,4 +67,13 @@ public interface DataParallel {
 
     /** Element-wise sums across the ranks (every rank gets the result). */
     double[] sum(double[] values);
+
+    /** The optimizer over {@code groups} (ZeRO-1 implementations shard its state across the ranks). */
+    default Optimizer optimizer(List<ParameterGroup> groups, Function<List<ParameterGroup>, Optimizer> factory) {
+        return factory.apply(groups);
+    }
+
+    /** Called on every rank before rank 0 writes a checkpoint (a sharded optimizer gathers its state to rank 0). */
+    default void beforeCheckpoint(Optimizer optimizer) {
+    }
 }

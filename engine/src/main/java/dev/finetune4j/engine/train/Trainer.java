@@ -97,7 +97,7 @@ public final class Trainer {
         Path checkpoints = spec.runDir().resolve("checkpoints");
         EarlyStopping early = spec.earlyStopping() == null ? null
                 : new EarlyStopping(spec.earlyStopping().patience(), spec.earlyStopping().minDelta());
-        try (Optimizer optimizer = newOptimizer(groups)) {
+        try (Optimizer optimizer = dp.optimizer(groups, this::newOptimizer)) {
             Timestamp ts = Timestamp.ZERO;
             LrSchedule schedule;
             Optional<Path> latest = spec.autoresume() ? CheckpointIo.latest(checkpoints) : Optional.empty();
@@ -328,6 +328,7 @@ public final class Trainer {
 
     private Path save(Path folder, Optimizer optimizer, LrSchedule schedule, Timestamp ts, Loader loader,
                       EarlyStopping early) {
+        dp.beforeCheckpoint(optimizer);
         if (!dp.isMain()) {
             return null; // rank 0 writes the job's checkpoints
         }
