@@ -27,11 +27,11 @@ final class DistributedRun implements AutoCloseable {
     private final ProcessGroup group;
     private final DataParallel dataParallel;
 
-    private DistributedRun(TorchrunEnv env, ProcessGroup group) {
+    private DistributedRun(TorchrunEnv env, ProcessGroup group, boolean shardOptimizer) {
         this.env = env;
         this.group = group;
         this.dataParallel = group == null ? DataParallel.SINGLE
-                : new GlooDataParallel(group, GlooDataParallel.DEFAULT_BUCKET_BYTES);
+                : new GlooDataParallel(group, GlooDataParallel.DEFAULT_BUCKET_BYTES, shardOptimizer);
     }
 
     /** The job this process belongs to, from torchrun's environment variables. */
@@ -39,11 +39,15 @@ final class DistributedRun implements AutoCloseable {
         return TorchrunEnv.from(System.getenv());
     }
 
-    /** Joins the job (rendezvous at MASTER_ADDR:MASTER_PORT), bounded by {@code dist_timeout} seconds. */
-    static DistributedRun join(String configuredDevice, double timeoutSeconds) {
+    /**
+     * Joins the job (rendezvous at MASTER_ADDR:MASTER_PORT), bounded by {@code dist_timeout} seconds.
+     *
+     * @param fsdpSharding {@code optimizer} for ZeRO-1 (optimizer state sharded across the ranks), else {@code none}
+     */
+    static DistributedRun join(String configuredDevice, double timeoutSeconds, String fsdpSharding) {
         Optional<TorchrunEnv> job = environment();
         if (job.isEmpty() || job.get().worldSize() == 1) {
-            return new DistributedRun(job.orElse(null), null);
+            return new DistributedRun(job.orElse(null), null, false); // one rank: nothing to shard
         }
         TorchrunEnv e = job.get();
         if (!configuredDevice.equals("cpu") && Engine.getEngine("PyTorch").getGpuCount() > 0) {
@@ -58,7 +62,7 @@ final class DistributedRun implements AutoCloseable {
                 e.localRank(), e.localWorldSize(), e.masterAddr(), e.masterPort());
         ProcessGroup group = ProcessGroup.gloo(e.rank(), e.worldSize(), e.masterAddr(), e.masterPort(),
                 glooDevice(e), Duration.ofMillis((long) (timeoutSeconds * 1000)), 2);
-        return new DistributedRun(e, group);
+        return new DistributedRun(e, group, fsdpSharding.equals("optimizer"));
     }
 
     /** {@code GLOO_SOCKET_IFNAME} as PyTorch reads it; else loopback for a loopback master; else the host name. */

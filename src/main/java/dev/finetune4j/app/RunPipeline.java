@@ -48,7 +48,8 @@ final class RunPipeline {
     RunResult run() {
         Path runDir = config.runDir();
         try (ModelInputs in = ModelInputs.open(config, true);
-             DistributedRun job = DistributedRun.join(config.device(), config.distTimeout())) {
+             DistributedRun job = DistributedRun.join(config.device(), config.distTimeout(),
+                     config.fsdpSharding())) {
             HfTokenizer tokenizer = in.tokenizer();
             HfModelFolder folder = in.folder();
             LlamaConfig modelConfig = in.modelConfig();

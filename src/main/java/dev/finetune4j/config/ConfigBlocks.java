@@ -99,6 +99,12 @@ final class ConfigBlocks {
         return new EarlyStoppingConfig(patience, minDelta);
     }
 
+    /** {@code fsdp.sharding}: {@code none} or {@code optimizer} (ZeRO-1: optimizer state sharded across ranks). */
+    static String fsdpSharding(Section top, ConfigOrigin origin) {
+        Section s = sub(top, "fsdp", RunConfigLoader.FSDP_KEYS, origin);
+        return s == null ? "none" : s.choice("sharding", List.of("none", "optimizer"), "none");
+    }
+
     static DropoutConfig dropout(Section top, ConfigOrigin origin) {
         Section s = sub(top, "dropout", RunConfigLoader.DROPOUT_KEYS, origin);
         if (s == null) {

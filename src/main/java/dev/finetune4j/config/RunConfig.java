@@ -57,6 +57,7 @@ import java.util.Map;
  * @param progress                      progress display, default auto
  * @param preprocessingNumWorkers       tokenizer threads, null = number of CPUs
  * @param distTimeout                   seconds a rendezvous or collective of a distributed job may take, default 300
+ * @param fsdpSharding                  {@code fsdp.sharding}: {@code none} (default) or {@code optimizer} (ZeRO-1)
  */
 public record RunConfig(
         String runName,
@@ -100,7 +101,8 @@ public record RunConfig(
         Time logInterval,
         ProgressMode progress,
         Integer preprocessingNumWorkers,
-        double distTimeout) {
+        double distTimeout,
+        String fsdpSharding) {
 
     /** Defensive copy of the prompt list. */
     public RunConfig {
@@ -258,6 +260,6 @@ public record RunConfig(
                 int8Quantization, dropout, precision, device, packing, targetPrompts, targetResponses, saveInterval,
                 saveNumCheckpointsToKeep, autoresume, maxTrainSamples, maxValSamples, validationSplitRatio,
                 trainDataSplitSeed, allowPercentageInvalidSamples, earlyStopping, evalInterval, logInterval,
-                progress, preprocessingNumWorkers, distTimeout);
+                progress, preprocessingNumWorkers, distTimeout, fsdpSharding);
     }
 }

@@ -33,7 +33,8 @@ final class RunConfigLoader {
             "save_interval", "save_num_checkpoints_to_keep", "autoresume", "max_train_samples", "max_val_samples",
             "validation_split_ratio", "train_data_split_seed", "allow_percentage_invalid_samples",
             "early_stopping", "eval_interval", "log_interval", "progress", "preprocessing_num_workers",
-            "dist_timeout");
+            "dist_timeout", "fsdp");
+    static final List<String> FSDP_KEYS = List.of("sharding");
     static final List<String> OPTIMIZER_KEYS = List.of("name", "betas", "weight_decay", "eps");
     static final List<String> SCHEDULER_KEYS = List.of("name", "t_warmup", "warmup_steps", "alpha_i", "alpha_f",
             "min_lr");
@@ -63,6 +64,7 @@ final class RunConfigLoader {
         LORA_KEYS.forEach(k -> all.add("lora." + k));
         EARLY_STOPPING_KEYS.forEach(k -> all.add("early_stopping." + k));
         DROPOUT_KEYS.forEach(k -> all.add("dropout." + k));
+        FSDP_KEYS.forEach(k -> all.add("fsdp." + k));
         return List.copyOf(all);
     }
 
@@ -223,11 +225,13 @@ final class RunConfigLoader {
         ProgressMode progress = s.enumValue("progress", ProgressMode.class, ProgressMode.AUTO);
         Long workers = s.optionalInteger("preprocessing_num_workers", 1, 1024);
         double distTimeout = s.number("dist_timeout", 300, 0, true, 86_400, false); // seconds, Composer's default
+        String fsdpSharding = ConfigBlocks.fsdpSharding(s, origin);
         return new RunConfig(runName, model, train, taskType, evalData, evalPrompts, customWeights, duration, lr,
                 contextLength, validateInputs, registerTo, experimentPath, seed, micro, global, evalBatch, optimizer,
                 scheduler, clip, lora, int8, dropout, precision, device, packing, targetPrompts, targetResponses,
                 saveInterval, keep, autoresume, maxTrain, maxVal, split, splitSeed, invalidPct, early, evalInterval,
-                logInterval, progress, workers == null ? null : workers.intValue(), distTimeout);
+                logInterval, progress, workers == null ? null : workers.intValue(), distTimeout,
+                fsdpSharding);
     }
 
     private static Path requirePath(Section s, String key, Path base) {

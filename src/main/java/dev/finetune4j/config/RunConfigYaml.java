@@ -101,6 +101,7 @@ final class RunConfigYaml {
         m.put("progress", c.progress().name().toLowerCase(Locale.ROOT));
         m.put("preprocessing_num_workers", c.preprocessingNumWorkers());
         m.put("dist_timeout", c.distTimeout());
+        m.put("fsdp", Map.of("sharding", c.fsdpSharding()));
         return m;
     }
 

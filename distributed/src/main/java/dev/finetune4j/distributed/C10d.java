@@ -28,6 +28,12 @@ public final class C10d {
     private C10d() {
     }
 
+    /** Whether the bridge can be had on this host: built into the jar, or a C++ compiler to build it. */
+    public static boolean bridgeAvailable() {
+        return BridgeLibrary.class.getResource(BridgeLibrary.RESOURCE_DIR + BridgeLibrary.PREBUILT) != null
+                || BridgeLibrary.compiler() != null;
+    }
+
     /** Binds once per JVM; later calls return at once. */
     public static synchronized void bind() {
         if (bound) {

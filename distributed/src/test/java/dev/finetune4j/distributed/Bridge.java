@@ -12,8 +12,7 @@ final class Bridge {
     }
 
     static void assumeBuildable() {
-        boolean prebuilt = BridgeLibrary.class.getResource(BridgeLibrary.RESOURCE_DIR + BridgeLibrary.PREBUILT) != null;
-        boolean ok = prebuilt || BridgeLibrary.compiler() != null;
+        boolean ok = C10d.bridgeAvailable();
         if (!ok) {
             System.out.println("SKIP distributed tests: no g++ (or $CXX) to build the c10d bridge");
         }
