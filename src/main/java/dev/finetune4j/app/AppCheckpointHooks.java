@@ -63,7 +63,8 @@ final class AppCheckpointHooks implements CheckpointHooks {
     @Override
     public Map<String, Object> metadata(CausalLm model) {
         return ComposerIntegrations.metadata(model.device().toString(), model.options().precision().name()
-                .toLowerCase(java.util.Locale.ROOT), worldSize, config.microBatchSize(), config.globalBatchSize(), "2.7.1");
+                .toLowerCase(java.util.Locale.ROOT), worldSize, config.microBatchSize(), config.globalBatchSize(),
+                "2.7.1");
     }
 
     @Override

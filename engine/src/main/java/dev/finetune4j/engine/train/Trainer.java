@@ -249,7 +249,8 @@ public final class Trainer {
 
     private StepOutcome step(Batch global, Optimizer optimizer, LrSchedule schedule, Timestamp ts) {
         // dropout masks depend on (seed, batch) only, so resume draws the same ones
-        Engine.getEngine("PyTorch").setRandomSeed((int) (spec.seed() * 1_000_003L + ts.batch() + 7919L * dp.rank()));
+        Engine.getEngine("PyTorch").setRandomSeed((int) (spec.seed() * 1_000_003L + ts.batch()
+                + 7919L * dp.rank())); // per rank (distributed.md)
         long lossTokens = 0;
         Batch mine = dp.shard(global); // this rank's rows; the divisor below stays the global batch's (distributed.md)
         List<Batch> micro = mine == null ? List.of() : MicroBatches.split(mine, spec.microBatchSize());
@@ -317,7 +318,8 @@ public final class Trainer {
         fields.put("val_loss", val);
         fields.put("tokens", tokens);
         fields.put("seconds", (System.nanoTime() - t0) / 1e9);
-        List<Map<String, String>> samples = hooks.samplePrompts(model, spec.evalPrompts());
+        List<Map<String, String>> samples = dp.isMain() ? hooks.samplePrompts(model, spec.evalPrompts())
+                : List.of(); // rank 0 reports the samples
         if (!samples.isEmpty()) {
             fields.put("samples", samples);
         }
