@@ -66,6 +66,41 @@ class ProcessGroupTest {
         assertTrue(e.getMessage().contains("TCPStore"), e.getMessage());
     }
 
+    /** A rank that joined but never enters the collective: the others fail after the group's timeout, not hang. */
+    @Test
+    void stalledPeerFailsTheCollectiveWithinTheTimeout() throws Exception {
+        Bridge.assumeBuildable();
+        int port = Bridge.freePort();
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Future<Void> stalled = pool.submit(() -> {
+                try (ProcessGroup pg = ProcessGroup.gloo(1, 2, "127.0.0.1", port, "host:127.0.0.1",
+                        Duration.ofSeconds(3), 1)) {
+                    done.await(60, TimeUnit.SECONDS); // joined, but never all-reduces
+                }
+                return null;
+            });
+            Future<Double> waiting = pool.submit(() -> {
+                try (ProcessGroup pg = ProcessGroup.gloo(0, 2, "127.0.0.1", port, "host:127.0.0.1",
+                        Duration.ofSeconds(3), 1); NDManager m = NDManager.newBaseManager()) {
+                    long t0 = System.nanoTime();
+                    C10dException e = assertThrows(C10dException.class,
+                            () -> pg.allReduceSum(List.of(m.create(new float[] {1}))));
+                    assertTrue(e.getMessage().startsWith("all-reduce: "), e.getMessage());
+                    return (System.nanoTime() - t0) / 1e9;
+                } finally {
+                    done.countDown();
+                }
+            });
+            double secs = waiting.get(60, TimeUnit.SECONDS);
+            stalled.get(60, TimeUnit.SECONDS);
+            assertTrue(secs >= 2 && secs < 30, "the all-reduce failed after " + secs + " s (timeout 3 s)");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     void otherLibtorchVersionsAreRefused() {
         C10dException e = assertThrows(C10dException.class, () -> C10d.checkVersion(
