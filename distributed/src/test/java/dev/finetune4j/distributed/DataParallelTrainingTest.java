@@ -172,18 +172,25 @@ class DataParallelTrainingTest {
             assertTrue(Math.abs(e - a) <= 1e-6 * Math.abs(e), "loss at batch " + b + ": " + e + " vs " + a);
         }
         assertEquals(expected.weights().keySet(), actual.weights().keySet());
-        double worst = 0;
+        double worstTensor = 0;
         for (String name : expected.weights().keySet()) {
             float[] e = expected.weights().get(name);
             float[] a = actual.weights().get(name);
             assertEquals(e.length, a.length, name);
+            double diff = 0;
+            double norm = 0;
             for (int i = 0; i < e.length; i++) {
-                // 1e-6 relative, plus float32 resolution for weights that pass near 0
+                // element-wise: 1e-6 relative, plus float32 resolution for weights that pass near 0
                 double tol = 1e-6 * Math.abs(e[i]) + 1e-7;
-                worst = Math.max(worst, Math.abs(e[i] - a[i]) / (Math.abs(e[i]) + 1e-30));
                 assertTrue(Math.abs(e[i] - a[i]) <= tol, name + "[" + i + "]: " + e[i] + " vs " + a[i]);
+                diff += (e[i] - a[i]) * (double) (e[i] - a[i]);
+                norm += e[i] * (double) e[i];
             }
+            double rel = Math.sqrt(diff / Math.max(norm, 1e-300));
+            assertTrue(rel <= 1e-6, name + ": relative L2 difference " + rel);
+            worstTensor = Math.max(worstTensor, rel);
         }
-        System.out.println("data-parallel vs one process: worst relative weight difference " + worst);
+        System.out.println("data-parallel vs one process: worst per-tensor relative L2 weight difference "
+                + worstTensor);
     }
 }
