@@ -44,12 +44,17 @@ final class DistributedRun implements AutoCloseable {
      *
      * @param fsdpSharding {@code optimizer} for ZeRO-1 (optimizer state sharded across the ranks), else {@code none}
      */
-    static DistributedRun join(String configuredDevice, double timeoutSeconds, String fsdpSharding) {
+    static DistributedRun join(String configuredDevice, double timeoutSeconds, String fsdpSharding,
+                               int globalBatchSize) {
         Optional<TorchrunEnv> job = environment();
         if (job.isEmpty() || job.get().worldSize() == 1) {
             return new DistributedRun(job.orElse(null), null, false); // one rank: nothing to shard
         }
         TorchrunEnv e = job.get();
+        if (globalBatchSize % e.worldSize() != 0) {
+            throw new C10dException("global_batch_size " + globalBatchSize + " must be a multiple of WORLD_SIZE "
+                    + e.worldSize() + ", so that every rank gets the same number of rows of each batch");
+        }
         if (!configuredDevice.equals("cpu") && Engine.getEngine("PyTorch").getGpuCount() > 0) {
             throw new C10dException("data-parallel training on CUDA needs c10d's NCCL backend, which the c10d bridge "
                     + "does not include yet; set device: cpu to train with gloo on the CPU");

@@ -41,8 +41,9 @@ public final class FineTuneRun implements AutoCloseable {
         config.requireInputsExist(); // before the run folder exists: a bad path names its key, nothing half-made
         RunConfig named = config.runName() != null ? config
                 : config.withRunName("run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        boolean writes = DistributedRun.environment().map(TorchrunEnv::isMain).orElse(true); // rank 0 writes
-        if (DistributedRun.environment().isPresent() && config.runName() == null) {
+        java.util.Optional<TorchrunEnv> job = DistributedRun.environment();
+        boolean writes = job.map(TorchrunEnv::isMain).orElse(true); // rank 0 writes
+        if (job.filter(j -> j.worldSize() > 1).isPresent() && config.runName() == null) {
             throw new C10dException("a distributed job needs run_name, so that its ranks agree on the run folder");
         }
         RunOutputs outputs = writes ? RunOutputs.create(named, console) : RunOutputs.withoutFiles(named.runDir());

@@ -49,7 +49,7 @@ final class RunPipeline {
         Path runDir = config.runDir();
         try (ModelInputs in = ModelInputs.open(config, true);
              DistributedRun job = DistributedRun.join(config.device(), config.distTimeout(),
-                     config.fsdpSharding())) {
+                     config.fsdpSharding(), config.globalBatchSize())) {
             HfTokenizer tokenizer = in.tokenizer();
             HfModelFolder folder = in.folder();
             LlamaConfig modelConfig = in.modelConfig();

@@ -4,6 +4,7 @@ import dev.finetune4j.app.FineTune;
 import dev.finetune4j.app.FineTuneRun;
 import dev.finetune4j.app.RunResult;
 import dev.finetune4j.config.RunConfig;
+import dev.finetune4j.distributed.TorchrunEnv;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -55,7 +56,7 @@ public final class TrainCommand implements Callable<Integer> {
             // Ctrl-C: finish the current step, save a checkpoint (autoresume continues from it), then exit
             Runtime.getRuntime().addShutdownHook(new Thread(() -> run.stopAndWait(Duration.ofMinutes(10))));
             RunResult r = run.await();
-            if (r.lastCheckpoint() == null) {
+            if (!TorchrunEnv.from(System.getenv()).map(TorchrunEnv::isMain).orElse(true)) {
                 return 0; // a rank other than 0 of a distributed job: rank 0 reports
             }
             System.out.printf("run %s finished (%s) after %d batches, %d tokens: train loss %.4f%s%n",
