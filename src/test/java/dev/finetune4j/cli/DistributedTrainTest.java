@@ -47,6 +47,9 @@ class DistributedTrainTest {
         ComposerCheckpoint b = ComposerCheckpoint.read(runs.resolve("single/checkpoints/latest-rank0.pt"));
         assertEquals(2L, ((Number) a.metadata().get("world_size")).longValue());
         assertEquals(1L, ((Number) b.metadata().get("world_size")).longValue());
+        assertEquals(2, a.rng().size(), "one rng entry per rank");
+        assertEquals(1L, ((Number) a.rng().get(1).get("rank")).longValue());
+        assertEquals(1, b.rng().size());
         assertEquals(b.timestamp().batch(), a.timestamp().batch());
         for (Map.Entry<String, StoredTensor> e : b.model().entrySet()) {
             float[] x = e.getValue().toFloatArray();

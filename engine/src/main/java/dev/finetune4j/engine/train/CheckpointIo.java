@@ -32,7 +32,8 @@ final class CheckpointIo {
 
     static Path save(Path folder, int keep, String runName, long seed, CausalLm model, Optimizer optimizer,
                      String optimizerName, Map<String, Object> groupDefaults, LrSchedule schedule,
-                     TrainingState state, Map<String, Object> integrations, Map<String, Object> metadata) {
+                     TrainingState state, Map<String, Object> integrations, Map<String, Object> metadata,
+                     int worldSize) {
         LinkedHashMap<String, StoredTensor> weights = new LinkedHashMap<>();
         for (TrainableParameter p : model.trainableParameters()) {
             weights.put(fqn(p.name()), dev.finetune4j.engine.model.Tensors.toStored(p.array(),
@@ -75,11 +76,16 @@ final class CheckpointIo {
         early.put("best", state.bestValLoss());
         early.put("wait", (long) state.evalsWithoutImprovement());
         extra.put("callbacks", Map.of("EarlyStopper", early));
-        Map<String, Object> rng = new LinkedHashMap<>();
-        rng.put("finetune4j_seed", seed);
-        rng.put("batch", t.batch());
+        List<Map<String, Object>> rngs = new ArrayList<>();
+        for (int rank = 0; rank < worldSize; rank++) { // Composer: one entry per rank (distributed.md)
+            Map<String, Object> rng = new LinkedHashMap<>();
+            rng.put("finetune4j_seed", seed);
+            rng.put("batch", t.batch());
+            rng.put("rank", (long) rank);
+            rngs.add(rng);
+        }
         ComposerCheckpoint cp = new ComposerCheckpoint(weights, new OptimizerState(optimizerName, perParam, groups),
-                ss, ts, seed, runName, List.of(rng), integrations, metadata, extra);
+                ss, ts, seed, runName, rngs, integrations, metadata, extra);
         return ComposerCheckpoints.save(folder, cp, keep);
     }
 

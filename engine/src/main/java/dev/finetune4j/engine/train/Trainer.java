@@ -346,7 +346,7 @@ public final class Trainer {
         }
         Path p = CheckpointIo.save(folder, spec.keepCheckpoints(), spec.runName(), spec.seed(), model, optimizer,
                 lion ? "DecoupledLionW" : "DecoupledAdamW", defaults, schedule, state,
-                hooks.integrations(model), hooks.metadata(model));
+                hooks.integrations(model), hooks.metadata(model), dp.worldSize());
         listener.onEvent("checkpoint_saved", Map.of("path", p.toString(), "batch", ts.batch(), "epoch", ts.epoch(),
                 "kind", "composer"));
         return p;
