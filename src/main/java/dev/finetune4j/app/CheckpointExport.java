@@ -15,6 +15,9 @@ import dev.finetune4j.checkpoint.peft.PeftAdapter;
 import dev.finetune4j.checkpoint.peft.PeftConfig;
 import dev.finetune4j.engine.lora.LoraOptions;
 import dev.finetune4j.engine.model.CausalLm;
+import dev.finetune4j.engine.model.LlamaConfig;
+import dev.finetune4j.engine.model.StateDictCheck;
+import dev.finetune4j.engine.model.StateDictException;
 import dev.finetune4j.engine.model.ModelOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,11 +45,14 @@ public final class CheckpointExport {
         boolean lora = weights.keySet().stream().anyMatch(k -> k.contains(".lora_A.") || k.contains(".lora_B."));
         try (HfModelFolder base = HfModelFolder.hasWeights(baseDir) ? HfModelFolder.open(baseDir)
                 : HfModelFolder.openConfigOnly(baseDir)) {
+            LlamaConfig modelConfig = LlamaConfig.fromJson(base.config());
             if (!lora) {
+                requireMatch(StateDictCheck.of(modelConfig, weights), file, baseDir);
                 writeFolder(out, base, weights);
                 return new Exported(out, "huggingface", weights.size());
             }
             PeftConfig peft = peftConfig(file);
+            requireMatch(StateDictCheck.ofAdapter(modelConfig, weights, peft.r()), file, baseDir);
             LinkedHashMap<String, StoredTensor> adapter = new LinkedHashMap<>();
             weights.forEach((k, v) -> adapter.put(PeftAdapter.savedKey(k), v));
             if (!merge) {
@@ -77,6 +83,14 @@ public final class CheckpointExport {
         HfWriteOptions options = HfWriteOptions.defaults().withDtype(DType.FLOAT32).withTiedLmHead(tied)
                 .withGenerationConfig(base.generationConfig().orElse(null)).withTokenizerSourceDir(base.dir());
         HfModelWriter.write(out, cfg, new ArrayList<>(weights.keySet()), weights::get, options);
+    }
+
+    /** Refuses (writing nothing) a checkpoint whose tensors do not fit the base model's config.json. */
+    private static void requireMatch(StateDictCheck check, Path file, Path baseDir) {
+        if (!check.ok()) {
+            throw new StateDictException(file + " does not match the model of " + baseDir.resolve("config.json")
+                    + "; nothing was written" + check.describe());
+        }
     }
 
     private static Path resolve(Path checkpoint) {

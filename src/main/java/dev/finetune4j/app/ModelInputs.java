@@ -3,6 +3,7 @@ package dev.finetune4j.app;
 import dev.finetune4j.checkpoint.hf.HfModelFolder;
 import dev.finetune4j.config.RunConfig;
 import dev.finetune4j.engine.model.LlamaConfig;
+import dev.finetune4j.engine.model.CausalLm;
 import dev.finetune4j.tokenizer.HfTokenizer;
 
 /**
@@ -19,7 +20,7 @@ record ModelInputs(HfTokenizer tokenizer, HfModelFolder folder, LlamaConfig mode
             HfModelFolder folder = withWeights && HfModelFolder.hasWeights(config.model())
                     ? HfModelFolder.open(config.model()) : HfModelFolder.openConfigOnly(config.model());
             try {
-                LlamaConfig modelConfig = LlamaConfig.fromJson(folder.config());
+                LlamaConfig modelConfig = CausalLm.readConfig(folder);
                 return new ModelInputs(tokenizer, folder, modelConfig,
                         config.resolveContextLength(modelConfig.maxPositionEmbeddings()));
             } catch (RuntimeException e) {

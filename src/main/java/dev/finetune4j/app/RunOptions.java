@@ -7,10 +7,9 @@ import dev.finetune4j.data.TargetPrompts;
 import dev.finetune4j.data.TargetResponses;
 import dev.finetune4j.data.TaskType;
 import dev.finetune4j.engine.lora.LoraOptions;
-import dev.finetune4j.engine.model.DropoutOptions;
 import dev.finetune4j.engine.model.ModelOptions;
 import dev.finetune4j.engine.model.Precision;
-import dev.finetune4j.engine.schedule.Interval;
+import dev.finetune4j.engine.optim.Optimizers;
 import dev.finetune4j.engine.train.TrainingSpec;
 import java.nio.file.Path;
 
@@ -20,7 +19,7 @@ final class RunOptions {
     }
 
     static DataOptions data(RunConfig c, int contextLength, Path cacheDir, String modelType) {
-        DataOptions.Builder b = DataOptions.builder(TaskType.valueOf(c.taskType().name()), c.trainDataPath(),
+        DataOptions.Builder b = DataOptions.builder(c.taskType(), c.trainDataPath(),
                         contextLength)
                 .evalDataPath(c.evalDataPath())
                 .validateInputs(c.validateInputs())
@@ -41,30 +40,35 @@ final class RunOptions {
     }
 
     static ModelOptions model(RunConfig c, Device device, boolean onCuda) {
-        Precision p = c.precision().resolve(onCuda) == dev.finetune4j.config.Precision.BF16 ? Precision.BF16
-                : Precision.FP32;
+        Precision p = c.precision().resolve(onCuda);
         LoraOptions lora = null;
         if (c.lora() != null) {
             lora = new LoraOptions(c.lora().r(), c.lora().alpha(), c.lora().dropout(), c.lora().targetModules(),
                     c.lora().useRslora(), "default");
         }
-        DropoutOptions d = new DropoutOptions(c.dropout().hidden(), c.dropout().attention(), c.dropout().ffn());
-        return new ModelOptions(device, p, d, lora, c.int8Quantization(), c.seed());
+        return ModelOptions.on(device).withPrecision(p).withDropout(c.dropout()).withLora(lora).withInt8(c.int8Quantization())
+                .withSeed(c.seed());
     }
 
     static TrainingSpec training(RunConfig c, Path runDir) {
         var o = c.optimizer();
-        double eps = o.eps() == null ? 1e-8 : o.eps();
-        TrainingSpec.EarlyStoppingSpec early = c.earlyStopping() == null ? null
-                : new TrainingSpec.EarlyStoppingSpec(c.earlyStopping().patience(), c.earlyStopping().minDelta());
-        return new TrainingSpec(runDir, c.runName(), c.microBatchSize(), c.globalBatchSize(), c.trainingDuration(),
-                c.learningRate(), new TrainingSpec.OptimizerSpec(o.name(), o.beta1(), o.beta2(), o.weightDecay(), eps),
-                c.scheduler().toScheduler(),
-                c.gradientClipVal(),
-                c.evalInterval() == null ? null : new Interval(c.evalInterval(), true),
-                c.saveInterval() == null ? null : new Interval(c.saveInterval(), true),
-                c.saveNumCheckpointsToKeep(), c.autoresume(), early, c.evalPrompts(), c.seed(),
-                c.lora() != null && c.lora().loraplusLrRatio() != null ? c.lora().loraplusLrRatio() : 1.0,
-                c.logInterval().unit() == dev.finetune4j.engine.schedule.TimeUnit.BATCH ? (int) Math.max(1, c.logInterval().count()) : 1, true, false);
+        double eps = o.eps() == null ? Optimizers.DEFAULT_EPS : o.eps();
+        return TrainingSpec.builder(runDir, c.trainingDuration(), c.learningRate())
+                .runName(c.runName())
+                .batchSizes(c.microBatchSize(), c.globalBatchSize())
+                .evalBatchSize(c.evalBatchSize())
+                .optimizer(new TrainingSpec.OptimizerSpec(o.name(), o.beta1(), o.beta2(), o.weightDecay(), eps))
+                .scheduler(c.scheduler().toScheduler())
+                .gradientClipVal(c.gradientClipVal())
+                .intervals(c.evalInterval(), c.saveInterval())
+                .keepCheckpoints(c.saveNumCheckpointsToKeep())
+                .autoresume(c.autoresume())
+                .earlyStopping(c.earlyStopping())
+                .evalPrompts(c.evalPrompts())
+                .seed(c.seed())
+                .loraPlusRatio(c.lora() != null && c.lora().loraplusLrRatio() != null ? c.lora().loraplusLrRatio() : 1.0)
+                .logInterval((int) c.logInterval().count())
+                .export(true, false)
+                .build();
     }
 }

@@ -13,17 +13,19 @@ import dev.finetune4j.engine.model.ModelOptions;
 import dev.finetune4j.engine.train.Trainer;
 import dev.finetune4j.engine.train.TrainingResult;
 import dev.finetune4j.engine.train.TrainingSpec;
-import dev.finetune4j.run.EventType;
+import dev.finetune4j.engine.event.EventType;
 import dev.finetune4j.run.ModelMetadata;
 import dev.finetune4j.run.Registry;
-import dev.finetune4j.run.RunEvent;
-import dev.finetune4j.run.RunListener;
-import dev.finetune4j.run.TrainingListenerAdapter;
+import dev.finetune4j.engine.event.RunEvent;
+import dev.finetune4j.engine.event.RunListener;
 import dev.finetune4j.tokenizer.HfTokenizer;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
+import dev.finetune4j.data.PreparationStoppedException;
+import dev.finetune4j.engine.model.StateDictCheck;
+import dev.finetune4j.engine.model.StateDictException;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,12 +39,14 @@ final class RunPipeline {
 
     private final RunConfig config;
     private final RunListener listener;
-    private final BooleanSupplier stopRequested;
+    private final StopRequest stopRequested;
+    private final Optional<Path> resumeFrom;
 
-    RunPipeline(RunConfig config, RunListener listener, BooleanSupplier stopRequested) {
+    RunPipeline(RunConfig config, RunListener listener, StopRequest stopRequested, Optional<Path> resumeFrom) {
         this.config = config;
         this.listener = listener;
         this.stopRequested = stopRequested;
+        this.resumeFrom = resumeFrom;
     }
 
     RunResult run() {
@@ -54,11 +58,20 @@ final class RunPipeline {
             HfModelFolder folder = in.folder();
             LlamaConfig modelConfig = in.modelConfig();
             int contextLength = in.contextLength();
+            PreparedData data;
             job.mainFirst(); // rank 0 fills the token cache, the other ranks then read it
-            PreparedData data = DatasetPreparer.prepare(
-                    RunOptions.data(config, contextLength, runDir.getParent().resolve(".token-cache"),
-                            modelConfig.modelType()), tokenizer);
+            try {
+                data = DatasetPreparer.prepare(
+                        RunOptions.data(config, contextLength, runDir.getParent().resolve(".token-cache"),
+                                modelConfig.modelType()), tokenizer, stopRequested);
+            } catch (PreparationStoppedException e) {
+                job.mainDone();
+                return endedBeforeTraining();
+            }
             job.mainDone();
+            if (job.agreedStop(stopRequested).getAsBoolean()) { // every rank ends here when any rank was asked to stop
+                return endedBeforeTraining();
+            }
             Map<String, Object> validated = new LinkedHashMap<>();
             validated.put("train_examples", data.trainStats().examples());
             validated.put("train_tokens", data.trainStats().tokens());
@@ -79,19 +92,22 @@ final class RunPipeline {
                         modelConfig.hiddenSize(), model.parameterCount(), device, modelOptions.precision(),
                         config.lora() != null ? ", LoRA r=" + config.lora().r() : "");
                 TrainingSpec spec = RunOptions.training(config, runDir);
-                AppCheckpointHooks hooks = new AppCheckpointHooks(config, folder, tokenizer, job.worldSize());
                 Trainer trainer = new Trainer(model, data.train(), data.eval().orElse(null), spec,
-                        new TrainingListenerAdapter(listener), hooks);
+                        listener, new RunExporter(config, folder, job.worldSize()),
+                        new ChatPromptSampler(tokenizer, folder.generationConfig(), config.seed()));
                 trainer.stopWhen(job.agreedStop(stopRequested));
                 trainer.distributeWith(job.dataParallel());
+                trainer.resumeFrom(resumeFrom);
                 TrainingResult result = trainer.run();
-                Path registered = register(result);
+                String reason = "stopped".equals(result.stopReason()) ? stopRequested.reason() : result.stopReason();
+                Path registered = TrainingResult.ALREADY_COMPLETE.equals(reason) ? null : register(result);
                 RunResult r = new RunResult(runDir, result.batches(), result.tokens(), result.lastLoss(),
-                        result.lastValLoss(), result.lastCheckpoint(), result.export(), registered,
-                        result.stopReason());
+                        result.lastValLoss(), result.lastCheckpoint(), result.export(), registered, reason);
                 Map<String, Object> done = new LinkedHashMap<>();
-                done.put("reason", result.stopReason());
-                done.put("train_loss", result.lastLoss());
+                done.put("reason", reason);
+                if (Double.isFinite(result.lastLoss())) {
+                    done.put("train_loss", result.lastLoss());
+                }
                 if (result.lastValLoss() != null) {
                     done.put("val_loss", result.lastValLoss());
                 }
@@ -107,9 +123,18 @@ final class RunPipeline {
         }
     }
 
+    /** A stop or cancel request arrived before the first step: nothing to save, the run ends here. */
+    private RunResult endedBeforeTraining() {
+        String reason = stopRequested.reason();
+        LOG.info("run {} {} during data preparation", config.runName(), reason);
+        listener.onEvent(RunEvent.now(EventType.COMPLETED, 0, Map.of("reason", reason, "phase",
+                "data_preparation")));
+        return new RunResult(config.runDir(), 0, 0, Double.NaN, null, null, null, null, reason);
+    }
+
     private CausalLm loadModel(HfModelFolder folder, LlamaConfig modelConfig, ModelOptions options) {
         CausalLm model;
-        if (folder.tensorNames().isEmpty()) {
+        if (folder.names().isEmpty()) {
             LOG.warn("{} holds no weights: starting from a random initialisation (initializer_range {}, seed {})",
                     folder.dir(), modelConfig.initializerRange(), options.seed());
             model = CausalLm.random(modelConfig, options);
@@ -118,7 +143,20 @@ final class RunPipeline {
         }
         if (config.customWeightsPath() != null) {
             LOG.info("loading weights from {}", config.customWeightsPath());
-            model.loadStateDict(ComposerCheckpoint.readWeightsOnly(config.customWeightsPath()), false);
+            var weights = ComposerCheckpoint.readWeightsOnly(config.customWeightsPath());
+            StateDictCheck check = StateDictCheck.of(model, weights);
+            if (!check.ok()) {
+                if (!config.allowPartialWeights()) {
+                    model.close();
+                    throw new StateDictException("custom_weights_path " + config.customWeightsPath()
+                            + " does not match the model" + check.describe()
+                            + "\n  set allow_partial_weights: true to load only the matching tensors");
+                }
+                LOG.warn("allow_partial_weights: loading only the matching tensors of {}; these stay at their "
+                        + "initial values (from {}):{}", config.customWeightsPath(), folder.dir(), check.describe());
+                weights = check.loadable(weights);
+            }
+            model.loadStateDict(weights, false);
         }
         return model;
     }

@@ -1,5 +1,6 @@
 package dev.finetune4j.cli;
 
+import dev.finetune4j.fetch.HubInputs;
 import dev.finetune4j.app.CheckpointExport;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -16,8 +17,8 @@ public final class ExportCommand implements Callable<Integer> {
     Path checkpoint;
 
     @Option(names = "--model", required = true, paramLabel = "BASE_DIR",
-            description = "The base Hugging Face model folder the run started from (config and tokenizer files).")
-    Path model;
+            description = "The base Hugging Face model folder the run started from (config and tokenizer files), or its Hub id.")
+    String model;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder (must not exist).")
     Path out;
@@ -31,7 +32,7 @@ public final class ExportCommand implements Callable<Integer> {
         if (java.nio.file.Files.exists(out)) {
             throw new IllegalArgumentException("--out " + out + " already exists; choose a new folder");
         }
-        CheckpointExport.Exported e = CheckpointExport.export(checkpoint, model, out, merge);
+        CheckpointExport.Exported e = CheckpointExport.export(checkpoint, HubInputs.modelFolder(model, false), out, merge);
         System.out.println("wrote " + e.kind() + " (" + e.tensors() + " tensors) to " + e.dir());
         return 0;
     }

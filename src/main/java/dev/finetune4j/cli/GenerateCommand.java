@@ -1,20 +1,15 @@
 package dev.finetune4j.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.finetune4j.checkpoint.hf.HfModelFolder;
-import dev.finetune4j.engine.device.Devices;
 import dev.finetune4j.engine.generate.GenerationOptions;
 import dev.finetune4j.engine.generate.Generator;
 import dev.finetune4j.engine.generate.StopTokens;
 import dev.finetune4j.engine.model.CausalLm;
-import dev.finetune4j.engine.model.DropoutOptions;
-import dev.finetune4j.engine.model.ModelOptions;
-import dev.finetune4j.engine.model.Precision;
 import dev.finetune4j.tokenizer.HfTokenizer;
-import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -27,8 +22,8 @@ import picocli.CommandLine.Spec;
         description = "Generates text from a prompt with a model folder.")
 public final class GenerateCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, description = "Hugging Face model folder (config.json, weights, tokenizer).")
-    Path model;
+    @Mixin
+    ModelFolderOptions modelFolder;
 
     @Option(names = "--prompt", required = true, description = "Prompt text (special tokens such as BOS are added).")
     String prompt;
@@ -54,24 +49,23 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--greedy", description = "Greedy decoding even if generation_config.json asks for sampling.")
     boolean greedy;
 
-    @Option(names = "--precision", defaultValue = "fp32", description = "fp32 or bf16 (default: ${DEFAULT-VALUE}).")
-    String precision;
-
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, cuda or cuda:N (default: ${DEFAULT-VALUE}).")
-    String device;
-
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
-        ModelOptions options = new ModelOptions(Devices.resolve(device), Precision.parse(precision),
-                DropoutOptions.NONE, null, false, 0);
-        try (HfTokenizer tokenizer = HfTokenizer.load(model);
-             HfModelFolder folder = HfModelFolder.open(model);
-             CausalLm lm = CausalLm.load(folder, options)) {
-            GenerationOptions g = options(folder.generationConfig(), lm, tokenizer);
+        try (ModelFolderOptions.Opened opened = modelFolder.open()) {
+            HfTokenizer tokenizer = opened.tokenizer();
+            CausalLm lm = opened.model();
+            GenerationOptions g = options(opened.folder().generationConfig(), lm, tokenizer);
             int[] ids = tokenizer.encode(prompt, true);
+            int positions = lm.config().maxPositionEmbeddings();
+            if (maxNewTokens < 1 || (long) ids.length + maxNewTokens > positions) {
+                throw new IllegalArgumentException("--max-new-tokens " + maxNewTokens + " is not allowed: the prompt "
+                        + "holds " + ids.length + " tokens and the model has " + positions
+                        + " positions (max_position_embeddings), so at most " + Math.max(0, positions - ids.length)
+                        + " new tokens fit");
+            }
             int[] out = new Generator(lm).generate(ids, g);
             spec.commandLine().getOut().println(tokenizer.decode(out, true));
             spec.commandLine().getOut().flush();

@@ -19,6 +19,10 @@ import picocli.CommandLine.Option;
             ScoreCommand.class,
             GenerateCommand.class,
             ExportCommand.class,
+            DownloadCommand.class,
+            RunsCommand.class,
+            CancelCommand.class,
+            EventsCommand.class,
         })
 public final class Main implements Runnable {
 
@@ -41,10 +45,25 @@ public final class Main implements Runnable {
         System.exit(execute(args));
     }
 
-    /** Runs the CLI and returns its exit code (2 for usage errors). */
+    /**
+     * Runs the CLI and returns its exit code (2 for usage errors, 1 for failures). No Throwable escapes: whatever
+     * reaches here (an OutOfMemoryError, a StackOverflowError, …) becomes one {@code error:} line.
+     */
     public static int execute(String... args) {
-        Offline.enforce();
-        CommandLine cl = new CommandLine(new Main());
+        return execute(new Main(), args);
+    }
+
+    static int execute(Object command, String... args) {
+        try {
+            Offline.enforce();
+            return commandLine(command).execute(args);
+        } catch (Throwable t) {
+            return ErrorHandler.reportEscaped(t, new java.io.PrintWriter(System.err, true), args);
+        }
+    }
+
+    private static CommandLine commandLine(Object command) {
+        CommandLine cl = new CommandLine(command);
         cl.setExecutionExceptionHandler(new ErrorHandler());
         cl.setParameterExceptionHandler((ex, a) -> {
             // usage errors: the message (with picocli's suggestions), then the usage of the command at fault; exit 2
@@ -54,6 +73,6 @@ public final class Main implements Runnable {
             at.usage(at.getErr());
             return 2;
         });
-        return cl.execute(args);
+        return cl;
     }
 }

@@ -3,6 +3,7 @@ package dev.finetune4j.cli;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.finetune4j.fetch.HubInputs;
 import dev.finetune4j.tokenizer.ChatTemplate;
 import dev.finetune4j.tokenizer.ChatTemplates;
 import dev.finetune4j.tokenizer.HfTokenizer;
@@ -39,8 +40,8 @@ public final class RenderChatCommand implements Callable<Integer> {
     TemplateSource source;
 
     static final class TemplateSource {
-        @Option(names = "--tokenizer", paramLabel = "DIR", description = "Tokenizer folder whose chat template is used.")
-        Path tokenizer;
+        @Option(names = "--tokenizer", paramLabel = "DIR", description = "Tokenizer folder (or Hub model id org/name[@rev]) whose chat template is used.")
+        String tokenizer;
 
         @Option(names = "--template", paramLabel = "FILE", description = "A Jinja chat template file.")
         Path template;
@@ -85,7 +86,7 @@ public final class RenderChatCommand implements Callable<Integer> {
             text = JinjaChatTemplate.compile(templateSource, source.template.getFileName().toString(), Map.of())
                     .withClock(clock).render(messages, addGenerationPrompt, extraContext);
         } else {
-            try (HfTokenizer tok = HfTokenizer.load(source.tokenizer)) {
+            try (HfTokenizer tok = HfTokenizer.load(HubInputs.modelFolder(source.tokenizer, true))) {
                 ChatTemplate template = ChatTemplates.resolve(tok, false);
                 if (template instanceof JinjaChatTemplate jinja) {
                     template = jinja.withClock(clock);

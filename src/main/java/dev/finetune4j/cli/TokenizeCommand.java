@@ -1,5 +1,6 @@
 package dev.finetune4j.cli;
 
+import dev.finetune4j.fetch.HubInputs;
 import dev.finetune4j.tokenizer.HfTokenizer;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -23,8 +24,8 @@ import picocli.CommandLine.Option;
 public final class TokenizeCommand implements Callable<Integer> {
 
     @Option(names = "--tokenizer", required = true, paramLabel = "DIR",
-            description = "Tokenizer folder (tokenizer.json, tokenizer_config.json, ...).")
-    Path tokenizer;
+            description = "Tokenizer folder (tokenizer.json, tokenizer_config.json, ...), or a Hub model id org/name[@rev].")
+    String tokenizer;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     TextSource source;
@@ -47,7 +48,7 @@ public final class TokenizeCommand implements Callable<Integer> {
     public Integer call() {
         String text = source.text != null ? source.text : readUtf8(source.textFile, "--text-file", spec);
         int[] ids;
-        try (HfTokenizer tok = HfTokenizer.load(tokenizer)) {
+        try (HfTokenizer tok = HfTokenizer.load(HubInputs.modelFolder(tokenizer, true))) {
             ids = tok.encode(text, !noSpecialTokens);
         }
         StringBuilder json = new StringBuilder("{\"ids\": [");

@@ -59,6 +59,21 @@ public final class TrainCommand implements Callable<Integer> {
             if (!TorchrunEnv.from(System.getenv()).map(TorchrunEnv::isMain).orElse(true)) {
                 return 0; // a rank other than 0 of a distributed job: rank 0 reports
             }
+            if ("already_complete".equals(r.stopReason())) {
+                System.out.println("run " + run.config().runName() + " is already complete: " + r.lastCheckpoint()
+                        + " is at batch " + r.batches() + ", the end of training_duration "
+                        + run.config().trainingDuration() + "; raise training_duration to train further");
+                System.out.println("  run folder:  " + r.runDir());
+                if (r.export() != null) {
+                    System.out.println("  export:      " + r.export());
+                }
+                return 0;
+            }
+            if (r.lastCheckpoint() == null) {
+                System.out.println("run " + run.config().runName() + " " + r.stopReason()
+                        + " before training began; nothing was saved");
+                return 0;
+            }
             System.out.printf("run %s finished (%s) after %d batches, %d tokens: train loss %.4f%s%n",
                     run.config().runName(), r.stopReason(), r.batches(), r.tokens(), r.trainLoss(),
                     r.valLoss() == null ? "" : String.format(", val loss %.4f", r.valLoss()));

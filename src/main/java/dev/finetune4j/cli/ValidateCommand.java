@@ -1,5 +1,6 @@
 package dev.finetune4j.cli;
 
+import dev.finetune4j.fetch.HubInputs;
 import dev.finetune4j.app.DataCheck;
 import dev.finetune4j.config.RunConfig;
 import java.nio.file.Path;
@@ -25,7 +26,7 @@ public final class ValidateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        RunConfig rc = RunConfig.load(config, overrides);
+        RunConfig rc = HubInputs.resolve(RunConfig.load(config, overrides));
         DataCheck.Report report = DataCheck.run(rc);
         System.out.print(report.text());
         return report.ok() ? 0 : 1;

@@ -1,9 +1,12 @@
 package dev.finetune4j.config;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.finetune4j.engine.model.DropoutOptions;
+import dev.finetune4j.engine.optim.Optimizers;
 import dev.finetune4j.engine.schedule.Schedulers;
 import dev.finetune4j.engine.schedule.Time;
 import dev.finetune4j.engine.schedule.TimeUnit;
+import dev.finetune4j.engine.train.TrainingSpec.EarlyStoppingSpec;
 import java.util.List;
 
 /** Binds the nested blocks of a run configuration: optimizer, scheduler, lora, early_stopping, dropout. */
@@ -29,8 +32,8 @@ final class ConfigBlocks {
         }
         double wd = s.number("weight_decay", 0, 0, false, Double.POSITIVE_INFINITY, false);
         Double eps = s.optionalNumber("eps", 0, true, Double.POSITIVE_INFINITY, false);
-        if (name.equals("adamw")) {
-            eps = eps == null ? 1e-8 : eps;
+        if (Optimizers.takesEps(name)) {
+            eps = eps == null ? Optimizers.DEFAULT_EPS : eps;
         } else if (eps != null) {
             throw s.error("eps", "applies only to adamw; decoupled_lionw has no epsilon");
         }
@@ -89,14 +92,14 @@ final class ConfigBlocks {
         return new LoraConfig(r, alpha, dropout, modules, rs, ratio);
     }
 
-    static EarlyStoppingConfig earlyStopping(Section top, ConfigOrigin origin) {
+    static EarlyStoppingSpec earlyStopping(Section top, ConfigOrigin origin) {
         Section s = sub(top, "early_stopping", RunConfigLoader.EARLY_STOPPING_KEYS, origin);
         if (s == null) {
             return null;
         }
         int patience = (int) s.integer("patience", 3, 1, Integer.MAX_VALUE);
         double minDelta = s.number("min_delta", 0, 0, false, Double.POSITIVE_INFINITY, false);
-        return new EarlyStoppingConfig(patience, minDelta);
+        return new EarlyStoppingSpec(patience, minDelta);
     }
 
     /** {@code fsdp.sharding}: {@code none} or {@code optimizer} (ZeRO-1: optimizer state sharded across ranks). */
@@ -105,12 +108,12 @@ final class ConfigBlocks {
         return s == null ? "none" : s.choice("sharding", List.of("none", "optimizer"), "none");
     }
 
-    static DropoutConfig dropout(Section top, ConfigOrigin origin) {
+    static DropoutOptions dropout(Section top, ConfigOrigin origin) {
         Section s = sub(top, "dropout", RunConfigLoader.DROPOUT_KEYS, origin);
         if (s == null) {
-            return DropoutConfig.NONE;
+            return DropoutOptions.NONE;
         }
-        return new DropoutConfig(s.number("hidden", 0, 0, false, 1, true), s.number("attention", 0, 0, false, 1,
+        return new DropoutOptions(s.number("hidden", 0, 0, false, 1, true), s.number("attention", 0, 0, false, 1,
                 true), s.number("ffn", 0, 0, false, 1, true));
     }
 }

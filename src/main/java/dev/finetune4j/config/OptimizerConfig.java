@@ -1,5 +1,6 @@
 package dev.finetune4j.config;
 
+import dev.finetune4j.engine.optim.Optimizers;
 import java.util.List;
 
 /**
@@ -7,13 +8,13 @@ import java.util.List;
  *
  * @param name        {@code decoupled_lionw} (default) or {@code adamw}
  * @param betas       (β1, β2), default [0.99, 0.95] — for Lion β1 interpolates the update direction and β2 is the
- *                    momentum decay (reference-behaviours.md §1)
+ *                    momentum decay (docs/training.md §3.1)
  * @param weightDecay decoupled weight decay, default 0
  * @param eps         AdamW's ε, default 1e-8; null for Lion, which has none
  */
 public record OptimizerConfig(String name, List<Double> betas, double weightDecay, Double eps) {
-    /** Allowed optimizer names. */
-    public static final List<String> NAMES = List.of("decoupled_lionw", "adamw");
+    /** Allowed optimizer names (the engine's registry). */
+    public static final List<String> NAMES = Optimizers.NAMES;
 
     /** Defensive copy of the betas. */
     public OptimizerConfig {

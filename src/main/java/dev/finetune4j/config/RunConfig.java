@@ -1,15 +1,17 @@
 package dev.finetune4j.config;
 
-import dev.finetune4j.engine.schedule.Interval;
-import dev.finetune4j.engine.schedule.ScheduleContext;
+import dev.finetune4j.data.TaskType;
+import dev.finetune4j.engine.model.DropoutOptions;
+import dev.finetune4j.engine.model.Precision;
 import dev.finetune4j.engine.schedule.Time;
+import dev.finetune4j.engine.train.TrainingSpec.EarlyStoppingSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
 /**
- * A resolved, validated run configuration (design.md "Run configuration"; keys in snake_case). Paths are absolute
+ * A resolved, validated run configuration (docs/configuration.md; keys in snake_case). Paths are absolute
  * (relative ones were resolved against the config file's folder); aliases are resolved; nullable components mean
  * "not set / decided at run time" as documented per component. Load with {@link #load(Path, List)}; write the
  * {@code run.yaml} with {@link #toYaml()}.
@@ -45,6 +47,8 @@ import java.util.Map;
  * @param targetResponses               llm-foundry target_responses: last (default) or all
  * @param saveInterval                  checkpoint interval, default {@code 1ep}
  * @param saveNumCheckpointsToKeep      -1 (default) keeps all
+ * @param allowPartialWeights           load custom_weights_path even when tensors are missing, unexpected or
+ *                                      mis-shaped (default false: such a checkpoint is refused, listing them)
  * @param autoresume                    resume from the run's latest checkpoint, default false (needs run_name)
  * @param maxTrainSamples               use at most this many training examples, null = all
  * @param maxValSamples                 use at most this many eval examples, null = all
@@ -56,6 +60,10 @@ import java.util.Map;
  * @param logInterval                   metrics/progress interval, default {@code 1ba}
  * @param progress                      progress display, default auto
  * @param preprocessingNumWorkers       tokenizer threads, null = number of CPUs
+ * @param hubReferences                 keys whose value is a Hugging Face Hub reference still to fetch
+ *                                      ({@code model}: {@code org/name[@rev]}; data keys: {@code hf://...}), key →
+ *                                      the reference as written; empty once {@link #withInputs} resolved them
+ *                                      (docs/hub.md "Hub references in a run configuration")
  * @param distTimeout                   seconds a rendezvous or collective of a distributed job may take, default 300
  * @param fsdpSharding                  {@code fsdp.sharding}: {@code none} (default) or {@code optimizer} (ZeRO-1)
  */
@@ -82,7 +90,7 @@ public record RunConfig(
         double gradientClipVal,
         LoraConfig lora,
         boolean int8Quantization,
-        DropoutConfig dropout,
+        DropoutOptions dropout,
         Precision precision,
         String device,
         boolean packing,
@@ -96,17 +104,20 @@ public record RunConfig(
         double validationSplitRatio,
         Long trainDataSplitSeed,
         double allowPercentageInvalidSamples,
-        EarlyStoppingConfig earlyStopping,
+        EarlyStoppingSpec earlyStopping,
         Time evalInterval,
         Time logInterval,
         ProgressMode progress,
         Integer preprocessingNumWorkers,
+        Map<String, String> hubReferences,
+        boolean allowPartialWeights,
         double distTimeout,
         String fsdpSharding) {
 
-    /** Defensive copy of the prompt list. */
+    /** Defensive copies. */
     public RunConfig {
         evalPrompts = List.copyOf(evalPrompts);
+        hubReferences = hubReferences == null ? Map.of() : Map.copyOf(hubReferences);
     }
 
     /**
@@ -144,6 +155,11 @@ public record RunConfig(
         return RunConfigLoader.fromMap(values, baseDir);
     }
 
+    /** Every configuration key, nested ones dotted ({@code optimizer.betas}), in documentation order. */
+    public static List<String> keys() {
+        return RunConfigLoader.ALL_DOTTED;
+    }
+
     /** The resolved configuration as YAML (the run folder's {@code run.yaml}); {@link #load} reads it back. */
     public String toYaml() {
         return RunConfigYaml.write(this);
@@ -175,30 +191,17 @@ public record RunConfig(
     }
 
     /**
-     * The scheduler context of this run: {@code training_duration} as max_duration and the number of optimizer
-     * steps per epoch (Composer's dataloader_len), needed to convert {@code dur}/{@code ep} times to batches.
-     */
-    public ScheduleContext scheduleContext(long batchesPerEpoch) {
-        return ScheduleContext.of(trainingDuration, batchesPerEpoch);
-    }
-
-    /** A fresh trigger for {@code save_interval}, also firing at the end of training (Composer's default). */
-    public Interval saveTrigger() {
-        return new Interval(saveInterval, true);
-    }
-
-    /** A fresh trigger for {@code eval_interval}, also firing at the end of training. */
-    public Interval evalTrigger() {
-        return new Interval(evalInterval, true);
-    }
-
-    /**
      * Checks that the inputs exist before any work starts: the model folder with its {@code config.json}, the
      * training data, and the eval data and custom weights when set.
      *
      * @throws ConfigException naming the key and the missing path
      */
     public void requireInputsExist() {
+        for (Map.Entry<String, String> e : hubReferences.entrySet()) {
+            if (e.getValue().startsWith("hf://")) {
+                throw new ConfigException(null, e.getKey(), "'" + e.getValue() + "' is a Hub path that was not fetched yet");
+            }
+        }
         if (!Files.isDirectory(model)) {
             throw new ConfigException(null, "model", "model folder " + model + " does not exist (expected a"
                     + " Hugging Face model folder with config.json)");
@@ -221,11 +224,6 @@ public record RunConfig(
     /** Whether adapters are trained (a {@code lora} block is present). */
     public boolean usesLora() {
         return lora != null;
-    }
-
-    /** Micro-batches per optimizer step: global / micro batch size. */
-    public int gradientAccumulationSteps() {
-        return globalBatchSize / microBatchSize;
     }
 
     /** The seed of the train/validation split ({@code train_data_split_seed}, else {@code seed}). */
@@ -260,6 +258,19 @@ public record RunConfig(
                 int8Quantization, dropout, precision, device, packing, targetPrompts, targetResponses, saveInterval,
                 saveNumCheckpointsToKeep, autoresume, maxTrainSamples, maxValSamples, validationSplitRatio,
                 trainDataSplitSeed, allowPercentageInvalidSamples, earlyStopping, evalInterval, logInterval,
-                progress, preprocessingNumWorkers, distTimeout, fsdpSharding);
+                progress, preprocessingNumWorkers, hubReferences, allowPartialWeights, distTimeout, fsdpSharding);
+    }
+
+    /** A copy with the Hub references resolved to these local paths (null = keep the configured one). */
+    public RunConfig withInputs(Path localModel, Path localTrain, Path localEval, Path localWeights) {
+        return new RunConfig(runName, localModel != null ? localModel : model, localTrain != null ? localTrain : trainDataPath,
+                taskType, localEval != null ? localEval : evalDataPath, evalPrompts,
+                localWeights != null ? localWeights : customWeightsPath,
+                trainingDuration, learningRate, contextLength, validateInputs, registerTo, experimentPath, seed,
+                microBatchSize, globalBatchSize, evalBatchSize, optimizer, scheduler, gradientClipVal, lora,
+                int8Quantization, dropout, precision, device, packing, targetPrompts, targetResponses, saveInterval,
+                saveNumCheckpointsToKeep, autoresume, maxTrainSamples, maxValSamples, validationSplitRatio,
+                trainDataSplitSeed, allowPercentageInvalidSamples, earlyStopping, evalInterval, logInterval,
+                progress, preprocessingNumWorkers, Map.of(), allowPartialWeights, distTimeout, fsdpSharding);
     }
 }

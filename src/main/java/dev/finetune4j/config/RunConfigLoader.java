@@ -8,8 +8,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.finetune4j.data.TaskType;
+import dev.finetune4j.engine.model.DropoutOptions;
+import dev.finetune4j.engine.model.Precision;
 import dev.finetune4j.engine.schedule.Time;
 import dev.finetune4j.engine.schedule.TimeUnit;
+import dev.finetune4j.engine.train.TrainingSpec.EarlyStoppingSpec;
+import dev.finetune4j.hub.HfUri;
+import dev.finetune4j.hub.RepoRef;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +39,7 @@ final class RunConfigLoader {
             "save_interval", "save_num_checkpoints_to_keep", "autoresume", "max_train_samples", "max_val_samples",
             "validation_split_ratio", "train_data_split_seed", "allow_percentage_invalid_samples",
             "early_stopping", "eval_interval", "log_interval", "progress", "preprocessing_num_workers",
-            "dist_timeout", "fsdp");
+            "allow_partial_weights", "dist_timeout", "fsdp");
     static final List<String> FSDP_KEYS = List.of("sharding");
     static final List<String> OPTIMIZER_KEYS = List.of("name", "betas", "weight_decay", "eps");
     static final List<String> SCHEDULER_KEYS = List.of("name", "t_warmup", "warmup_steps", "alpha_i", "alpha_f",
@@ -82,6 +88,9 @@ final class RunConfigLoader {
         String text;
         try {
             text = Files.readString(file);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new ConfigException(src, null, "the config file is not UTF-8 text (it holds bytes that are not "
+                    + "valid UTF-8); save it as UTF-8", e);
         } catch (IOException e) {
             throw new ConfigException(src, null, "cannot read the config file: " + e.getMessage(), e);
         }
@@ -96,12 +105,17 @@ final class RunConfigLoader {
                 .build() : yaml;
         JsonNode tree;
         try {
-            tree = text.isBlank() ? null : mapper.readTree(text);
+            tree = text.isBlank() ? null : mapper.readTree(text); // syntax and duplicate-key errors as Jackson words them
+            if (!json && tree != null) {
+                tree = YamlTree.read(text, yaml); // the same document with aliases resolved to their values
+            }
         } catch (JsonProcessingException e) {
             JsonLocation loc = e.getLocation();
             String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
             throw new ConfigException(src, null, "not valid " + (json ? "JSON" : "YAML") + where + ": "
                     + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new ConfigException(src, null, "not valid YAML: " + e.getMessage(), e);
         }
         if (tree == null || tree.isMissingNode() || tree.isNull()) {
             tree = mapper.createObjectNode();
@@ -151,12 +165,13 @@ final class RunConfigLoader {
         Section s = new Section(root, "", origin, TOP_KEYS, ALL_DOTTED);
         String runName = s.string("run_name", null);
         checkRunName(runName, s);
-        Path model = requirePath(s, "model", base);
-        Path train = requirePath(s, "train_data_path", base);
+        Map<String, String> hubRefs = new LinkedHashMap<>();
+        Path model = inputPath(s, "model", base, hubRefs, true);
+        Path train = inputPath(s, "train_data_path", base, hubRefs, true);
         TaskType taskType = s.enumValue("task_type", TaskType.class, TaskType.CHAT_COMPLETION);
-        Path evalData = s.path("eval_data_path", base);
+        Path evalData = inputPath(s, "eval_data_path", base, hubRefs, false);
         List<String> evalPrompts = s.strings("eval_prompts", List.of());
-        Path customWeights = s.path("custom_weights_path", base);
+        Path customWeights = inputPath(s, "custom_weights_path", base, hubRefs, false);
         Time duration = s.time("training_duration", "1ep", DURATION_UNITS, true);
         if (duration.value() <= 0) {
             throw s.error("training_duration", "must be positive, got " + duration);
@@ -187,9 +202,11 @@ final class RunConfigLoader {
             throw s.error("int8_quantization", "needs a 'lora' block: int8 base weights cannot be trained, only"
                     + " adapters on top of them");
         }
-        DropoutConfig dropout = ConfigBlocks.dropout(s, origin);
+        DropoutOptions dropout = ConfigBlocks.dropout(s, origin);
+        // amp_bf16: Composer's name; fp64 is a test-only engine precision, not a run setting
         Precision precision = "amp_bf16".equalsIgnoreCase(s.string("precision", "auto")) ? Precision.BF16
-                : s.enumValue("precision", Precision.class, Precision.AUTO); // amp_bf16: Composer's name
+                : Precision.valueOf(s.choice("precision", List.of("auto", "bf16", "fp32"), "auto")
+                        .toUpperCase(Locale.ROOT));
         String device = s.string("device", "auto").toLowerCase(Locale.ROOT);
         if (!DEVICE.matcher(device).matches()) {
             throw s.error("device", "'" + device + "' is not allowed; allowed values: auto, cpu, cuda, cuda:N");
@@ -216,22 +233,54 @@ final class RunConfigLoader {
         }
         Long splitSeed = s.optionalInteger("train_data_split_seed", Long.MIN_VALUE, Long.MAX_VALUE);
         double invalidPct = s.number("allow_percentage_invalid_samples", 0, 0, false, 100, false);
-        EarlyStoppingConfig early = ConfigBlocks.earlyStopping(s, origin);
+        EarlyStoppingSpec early = ConfigBlocks.earlyStopping(s, origin);
         if (early != null && evalData == null && split == 0) {
             throw s.error("early_stopping", "needs evaluation data: set eval_data_path or validation_split_ratio");
         }
         Time evalInterval = positiveInterval(s, "eval_interval", "1ep");
-        Time logInterval = positiveInterval(s, "log_interval", "1ba");
+        // metrics lines are counted in optimizer steps; other units would be silently ignored downstream
+        Time logInterval = s.time("log_interval", "1ba", EnumSet.of(TimeUnit.BATCH), false);
+        if (logInterval.value() < 1) {
+            throw s.error("log_interval", "must be at least 1ba, got " + logInterval);
+        }
         ProgressMode progress = s.enumValue("progress", ProgressMode.class, ProgressMode.AUTO);
         Long workers = s.optionalInteger("preprocessing_num_workers", 1, 1024);
+        boolean allowPartial = s.bool("allow_partial_weights", false);
+        if (allowPartial && customWeights == null) {
+            throw s.error("allow_partial_weights", "only applies to custom_weights_path, which is not set");
+        }
         double distTimeout = s.number("dist_timeout", 300, 0, true, 86_400, false); // seconds, Composer's default
         String fsdpSharding = ConfigBlocks.fsdpSharding(s, origin);
         return new RunConfig(runName, model, train, taskType, evalData, evalPrompts, customWeights, duration, lr,
                 contextLength, validateInputs, registerTo, experimentPath, seed, micro, global, evalBatch, optimizer,
                 scheduler, clip, lora, int8, dropout, precision, device, packing, targetPrompts, targetResponses,
                 saveInterval, keep, autoresume, maxTrain, maxVal, split, splitSeed, invalidPct, early, evalInterval,
-                logInterval, progress, workers == null ? null : workers.intValue(), distTimeout,
-                fsdpSharding);
+                logInterval, progress, workers == null ? null : workers.intValue(), hubRefs,
+                allowPartial, distTimeout, fsdpSharding);
+    }
+
+    /**
+     * An input path that may instead name the Hub (docs/hub.md): {@code hf://...} always does; {@code org/name[@rev]}
+     * does for {@code model} when no such local path exists (a local path wins).
+     * A Hub reference is recorded in {@code hubRefs} and fetched later (RunConfig#withInputs), never at load time.
+     */
+    private static Path inputPath(Section s, String key, Path base, Map<String, String> hubRefs, boolean required) {
+        String raw = s.string(key, null);
+        if (raw != null && HfUri.isHfUri(raw)) {
+            try {
+                HfUri.parse(raw);
+            } catch (IllegalArgumentException e) {
+                throw s.error(key, e.getMessage());
+            }
+            hubRefs.put(key, raw);
+            return null;
+        }
+        Path p = required ? requirePath(s, key, base) : s.path(key, base);
+        if (p != null && key.equals("model") && !Files.exists(p) && !raw.startsWith(".") && !Path.of(raw).isAbsolute()
+                && RepoRef.looksLikeRef(raw)) {
+            hubRefs.put(key, raw);
+        }
+        return p;
     }
 
     private static Path requirePath(Section s, String key, Path base) {

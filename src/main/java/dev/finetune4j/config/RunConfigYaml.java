@@ -100,6 +100,7 @@ final class RunConfigYaml {
         m.put("log_interval", c.logInterval().toString());
         m.put("progress", c.progress().name().toLowerCase(Locale.ROOT));
         m.put("preprocessing_num_workers", c.preprocessingNumWorkers());
+        m.put("allow_partial_weights", c.allowPartialWeights());
         m.put("dist_timeout", c.distTimeout());
         m.put("fsdp", Map.of("sharding", c.fsdpSharding()));
         return m;

@@ -2,6 +2,7 @@ package dev.finetune4j.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.finetune4j.data.TaskType;
 import dev.finetune4j.engine.schedule.Time;
 import dev.finetune4j.engine.schedule.TimeFormatException;
 import dev.finetune4j.engine.schedule.TimeUnit;

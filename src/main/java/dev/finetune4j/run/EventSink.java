@@ -1,5 +1,7 @@
 package dev.finetune4j.run;
 
+import dev.finetune4j.engine.event.RunEvent;
+import dev.finetune4j.engine.event.RunListener;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,6 +1,9 @@
 package dev.finetune4j.run;
 
 import dev.finetune4j.config.ProgressMode;
+import dev.finetune4j.engine.event.Metrics;
+import dev.finetune4j.engine.event.RunEvent;
+import dev.finetune4j.engine.event.RunListener;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Locale;

@@ -3,6 +3,7 @@ package dev.finetune4j.run;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.finetune4j.checkpoint.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -72,7 +73,7 @@ public final class Registry {
                 writeMetadata(tmp, name, version, modelFolder, metadata);
                 try {
                     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-                    AtomicFiles.fsyncDir(modelDir);
+                    AtomicFiles.fsyncDirectory(modelDir);
                     return new RegisteredModel(name, version, target);
                 } catch (IOException e) {
                     // rename(2) onto a version another registration just created fails (ENOTEMPTY/EEXIST, not
@@ -83,7 +84,7 @@ public final class Registry {
                 }
             }
             throw new RegistryException("Cannot register " + name + " in " + root + ": no free version number");
-        } catch (IOException e) {
+        } catch (IOException | UncheckedIOException e) {
             throw new RegistryException("Cannot register " + modelFolder + " as " + name + " in " + root + ": "
                     + e.getMessage(), e);
         } finally {

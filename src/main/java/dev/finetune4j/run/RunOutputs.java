@@ -1,6 +1,10 @@
 package dev.finetune4j.run;
 
+import dev.finetune4j.checkpoint.AtomicFiles;
 import dev.finetune4j.config.RunConfig;
+import dev.finetune4j.engine.event.Metrics;
+import dev.finetune4j.engine.event.RunEvent;
+import dev.finetune4j.engine.event.RunListener;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -76,8 +80,7 @@ public final class RunOutputs implements RunListener, Closeable {
     }
 
     private static long progressSteps(RunConfig config) {
-        return config.logInterval().unit() == dev.finetune4j.engine.schedule.TimeUnit.BATCH
-                ? Math.max(1, config.logInterval().count()) : Long.MAX_VALUE;
+        return config.logInterval().count(); // log_interval is validated to whole batches (ba) >= 1
     }
 
     /** The run folder. */

@@ -18,6 +18,7 @@ import dev.finetune4j.data.DatasetPreparer;
 import dev.finetune4j.data.PreparedData;
 import dev.finetune4j.engine.model.CausalLm;
 import dev.finetune4j.engine.model.ModelOptions;
+import dev.finetune4j.engine.train.PromptSampler;
 import dev.finetune4j.engine.train.Trainer;
 import dev.finetune4j.engine.train.TrainingResult;
 import dev.finetune4j.tokenizer.HfTokenizer;
@@ -30,7 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What a run exports reloads to the model it trained (reference-behaviours.md §4, §6): a LoRA run's PEFT adapter
+ * What a run exports reloads to the model it trained (docs/formats.md §4.2, §5): a LoRA run's PEFT adapter
  * ({@code huggingface/ba{N}/adapter_config.json + adapter_model.safetensors}) loaded onto the base folder gives the
  * trained model's logits, unmerged and merged; a full fine-tune's HF folder reloads via {@code HfModelFolder.open}
  * + {@code CausalLm.load} to identical logits.
@@ -46,7 +47,7 @@ class ExportRoundTripTest {
              HfModelFolder qs = HfModelFolder.openConfigOnly(c.model());
              CausalLm model = CausalLm.random(dev.finetune4j.engine.model.LlamaConfig.fromJson(qs.config()),
                      RunOptions.model(c, Device.cpu(), false))) {
-            return new AppCheckpointHooks(c, qs, tok).export(model, dir.resolve("base"), false);
+            return new RunExporter(c, qs).export(model, dir.resolve("base"), false);
         }
     }
 
@@ -85,7 +86,7 @@ class ExportRoundTripTest {
             try (CausalLm model = CausalLm.load(folder, options)) {
                 float[] before = logits(model, probe);
                 TrainingResult r = new Trainer(model, data.train(), null, RunOptions.training(c, c.runDir()), null,
-                        new AppCheckpointHooks(c, folder, tok)).run();
+                        new RunExporter(c, folder), PromptSampler.NONE).run();
                 return new Trained(r, logits(model, probe), before, probe);
             }
         }

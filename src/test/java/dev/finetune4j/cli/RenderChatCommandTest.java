@@ -2,7 +2,6 @@ package dev.finetune4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,7 +9,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -27,12 +25,7 @@ class RenderChatCommandTest {
     static Path tmp;
 
     private static Path conformance() {
-        Path dir = Paths.get(System.getProperty("conformance.dir", "../shared/conformance"));
-        if (!Files.isDirectory(dir)) {
-            System.out.println("SKIP: conformance folder not found at " + dir);
-        }
-        assumeTrue(Files.isDirectory(dir), "conformance folder not found at " + dir);
-        return dir;
+        return Conformance.dir();
     }
 
     @TestFactory
@@ -55,6 +48,17 @@ class RenderChatCommandTest {
             }));
         }
         return tests.stream();
+    }
+
+    @Test
+    void quickstartFolderTemplate() throws IOException {
+        Path input = tmp.resolve("quickstart.json");
+        Files.writeString(input, "{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"},"
+                + " {\"role\": \"assistant\", \"content\": \"Yo\"}], \"add_generation_prompt\": false}");
+        CliRun run = CliRun.of("render-chat", "--tokenizer", Path.of("..", "examples", "quickstart", "model").toString(),
+                "--input", input.toString());
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertEquals("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nYo<|im_end|>\n", run.out());
     }
 
     @Test

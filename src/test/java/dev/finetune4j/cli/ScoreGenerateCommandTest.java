@@ -2,7 +2,6 @@ package dev.finetune4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.ndarray.NDScope;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -24,7 +23,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** score/generate on a tiny random Llama saved with the GPT-2 tokenizer from the conformance bundle. */
+/** score/generate on a tiny random Llama saved with the quickstart's character tokenizer (in the repository). */
 class ScoreGenerateCommandTest {
 
     @TempDir
@@ -44,18 +43,16 @@ class ScoreGenerateCommandTest {
 
     @BeforeAll
     static void writeTinyModel() {
-        Path tok = Path.of(System.getProperty("conformance.dir", "../shared/conformance"), "tokenizers", "gpt2");
-        assumeTrue(Files.isRegularFile(tok.resolve("tokenizer.json")),
-                "skipped: conformance tokenizer folder " + tok + " is missing");
+        Path tok = Path.of("..", "examples", "quickstart", "model").toAbsolutePath().normalize();
         ObjectNode c = new ObjectMapper().createObjectNode();
         c.put("model_type", "llama");
-        c.put("vocab_size", 50257);
+        c.put("vocab_size", 101);
         c.put("hidden_size", 16);
         c.put("intermediate_size", 32);
         c.put("num_hidden_layers", 1);
         c.put("num_attention_heads", 2);
         c.put("max_position_embeddings", 16);   // forces windowed scoring
-        c.put("eos_token_id", 50256);
+        c.put("eos_token_id", 4);
         c.put("tie_word_embeddings", true);
         LlamaConfig config = LlamaConfig.fromJson(c);
         modelDir = tmp.resolve("tiny");
@@ -101,7 +98,7 @@ class ScoreGenerateCommandTest {
             }
         }
         assertEquals(sum / n, out.get("loss").asDouble(), 1e-5);
-        assertTrue(Math.abs(out.get("loss").asDouble() - Math.log(50257)) < 1.0, r.out());
+        assertTrue(Math.abs(out.get("loss").asDouble() - Math.log(101)) < 1.0, r.out());
     }
 
     @Test
@@ -116,6 +113,20 @@ class ScoreGenerateCommandTest {
                 "--top-k", "10", "--seed", "3", "--device", "cpu");
         assertEquals(0, s1.code(), s1.err());
         assertEquals(s1.out(), s2.out());
+        Result huge = run("generate", "--model", modelDir.toString(), "--prompt", "Hello", "--max-new-tokens",
+                "2000000000", "--device", "cpu");
+        assertEquals(1, huge.code());
+        assertTrue(huge.err().contains("16 positions (max_position_embeddings)") && huge.err().contains("at most"),
+                huge.err());
+    }
+
+    @Test
+    void aTextFileThatIsNotUtf8IsNamed() throws Exception {
+        Path bad = Files.write(tmp.resolve("latin1.txt"), new byte[] {'c', 'a', 'f', (byte) 0xE9, '\n'});
+        Result r = run("score", "--model", modelDir.toString(), "--text-file", bad.toString());
+        assertTrue(r.code() != 0);
+        assertTrue(r.err().contains("latin1.txt") && r.err().contains("not valid UTF-8"), r.err());
+        assertTrue(!r.err().contains("Input length"), r.err());
     }
 
     @Test

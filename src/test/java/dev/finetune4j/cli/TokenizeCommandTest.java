@@ -2,12 +2,10 @@ package dev.finetune4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,12 +13,17 @@ import org.junit.jupiter.api.io.TempDir;
 class TokenizeCommandTest {
 
     static Path tokenizers() {
-        Path dir = Paths.get(System.getProperty("conformance.dir", "../shared/conformance")).resolve("tokenizers");
-        if (!Files.isDirectory(dir)) {
-            System.out.println("SKIP: conformance tokenizers not found at " + dir);
-        }
-        assumeTrue(Files.isDirectory(dir), "conformance tokenizers not found at " + dir);
-        return dir;
+        return Conformance.path("tokenizers");
+    }
+
+    @Test
+    void quickstartCharacterTokenizer() {
+        String dir = Path.of("..", "examples", "quickstart", "model").toString();
+        CliRun with = CliRun.of("tokenize", "--tokenizer", dir, "--text", "ab 1");
+        assertEquals(0, with.exitCode(), with.stderr());
+        assertEquals("{\"ids\": [1, 71, 72, 6, 23]}\n", with.out());
+        CliRun without = CliRun.of("tokenize", "--tokenizer", dir, "--text", "ab 1", "--no-special-tokens");
+        assertEquals("{\"ids\": [71, 72, 6, 23]}\n", without.out());
     }
 
     @Test

@@ -25,6 +25,13 @@ class RunConfigErrorsTest {
     }
 
     @Test
+    void logIntervalCountsOptimizerSteps() throws IOException {
+        String e = error(MINIMAL + "log_interval: 100tok\n");
+        assertEquals(true, e.contains("log_interval") && e.contains("unit 'tok' is not allowed here; allowed units: ba"), e);
+        assertEquals(true, error(MINIMAL + "log_interval: 0ba\n").contains("must be at least 1ba"));
+    }
+
+    @Test
     void unknownKeysSuggestTheNearKey() throws IOException {
         assertEquals("key 'learing_rate': unknown key; did you mean 'learning_rate'? allowed keys: run_name, model,"
                 + " train_data_path, task_type, eval_data_path, eval_prompts, custom_weights_path, training_duration,"
@@ -33,7 +40,8 @@ class RunConfigErrorsTest {
                 + " lora, int8_quantization, dropout, precision, device, packing, target_prompts, target_responses,"
                 + " save_interval, save_num_checkpoints_to_keep, autoresume, max_train_samples, max_val_samples,"
                 + " validation_split_ratio, train_data_split_seed, allow_percentage_invalid_samples, early_stopping,"
-                + " eval_interval, log_interval, progress, preprocessing_num_workers, dist_timeout, fsdp",
+                + " eval_interval, log_interval, progress, preprocessing_num_workers, allow_partial_weights,"
+                + " dist_timeout, fsdp",
                 error(MINIMAL + "learing_rate: 1e-5\n"));
         assertEquals("key 'optimizer.betaz': unknown key; did you mean 'optimizer.betas'? allowed keys in"
                 + " 'optimizer': name, betas, weight_decay, eps", error(MINIMAL + "optimizer: {betaz: [0.9, 0.9]}\n"));

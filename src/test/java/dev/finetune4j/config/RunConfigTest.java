@@ -6,8 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.finetune4j.data.TaskType;
+import dev.finetune4j.engine.model.DropoutOptions;
+import dev.finetune4j.engine.model.Precision;
 import dev.finetune4j.engine.schedule.CosineWithWarmup;
 import dev.finetune4j.engine.schedule.Time;
+import dev.finetune4j.engine.train.TrainingSpec.EarlyStoppingSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +20,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class RunConfigTest {
-    private static final String MINIMAL = "model: models/tiny\ntrain_data_path: data/train.jsonl\n";
+    // "./": a bare org/name that does not exist locally would be a Hub model id (docs/hub.md)
+    private static final String MINIMAL = "model: ./models/tiny\ntrain_data_path: data/train.jsonl\n";
 
     @TempDir
     Path dir;
@@ -47,7 +52,7 @@ class RunConfigTest {
         assertEquals(new SchedulerConfig("linear_with_warmup", Time.parse("0.02dur"), 1.0, 0.0), c.scheduler());
         assertEquals(1.0, c.gradientClipVal());
         assertNull(c.lora());
-        assertEquals(DropoutConfig.NONE, c.dropout());
+        assertEquals(DropoutOptions.NONE, c.dropout());
         assertEquals(Precision.AUTO, c.precision());
         assertEquals("auto", c.device());
         assertTrue(c.packing());
@@ -132,7 +137,6 @@ class RunConfigTest {
         assertEquals(42, c.seed());
         assertEquals(2, c.microBatchSize());
         assertEquals(8, c.globalBatchSize());
-        assertEquals(4, c.gradientAccumulationSteps());
         assertEquals(4, c.evalBatchSize());
         assertEquals(new OptimizerConfig("adamw", List.of(0.9, 0.999), 0.01, 1e-6), c.optimizer());
         assertEquals(new SchedulerConfig("cosine_with_warmup", Time.parse("100ba"), 0.9, 0.1), c.scheduler());
@@ -141,7 +145,7 @@ class RunConfigTest {
         assertEquals(0.5, c.gradientClipVal());
         assertEquals(new LoraConfig(16, 32, 0.1, List.of("q_proj", "k_proj"), true, 16.0), c.lora());
         assertTrue(c.int8Quantization());
-        assertEquals(new DropoutConfig(0.1, 0.05, 0.2), c.dropout());
+        assertEquals(new DropoutOptions(0.1, 0.05, 0.2), c.dropout());
         assertEquals(Precision.FP32, c.precision());
         assertEquals("cuda:1", c.device());
         assertFalse(c.packing());
@@ -156,7 +160,7 @@ class RunConfigTest {
         assertEquals(7L, c.trainDataSplitSeed());
         assertEquals(7, c.effectiveSplitSeed());
         assertEquals(2.5, c.allowPercentageInvalidSamples());
-        assertEquals(new EarlyStoppingConfig(2, 0.01), c.earlyStopping());
+        assertEquals(new EarlyStoppingSpec(2, 0.01), c.earlyStopping());
         assertEquals(Time.parse("0.25dur"), c.evalInterval());
         assertEquals(Time.parse("10ba"), c.logInterval());
         assertEquals(ProgressMode.LOG, c.progress());
@@ -199,8 +203,8 @@ class RunConfigTest {
         assertEquals(List.of("a", "b"), c.evalPrompts());
         assertNull(c.contextLength());
         // an override replaces the file's value; an empty value removes it (back to the default)
-        assertEquals(4, load(MINIMAL + "micro_batch_size: 4\nglobal_batch_size: 8\n", "micro_batch_size=2")
-                .gradientAccumulationSteps());
+        assertEquals(2, load(MINIMAL + "micro_batch_size: 4\nglobal_batch_size: 8\n", "micro_batch_size=2")
+                .microBatchSize());
         assertEquals(1, load(MINIMAL + "seed: 3\n", "seed=1").seed());
         assertEquals(17, load(MINIMAL + "seed: 3\n", "seed=").seed());
     }
@@ -244,12 +248,13 @@ class RunConfigTest {
         assertEquals(Precision.BF16, auto.precision().resolve(true));
         assertEquals(Precision.FP32, auto.precision().resolve(false));
         assertEquals(Precision.FP32, Precision.FP32.resolve(true));
-        // 0.02dur of 2 epochs of 1000 batches: 40 warmup batches (reference-behaviours.md §2)
+        // 0.02dur of 2 epochs of 1000 batches: 40 warmup batches (docs/training.md §1.2)
         RunConfig twoEpochs = load(MINIMAL + "training_duration: 2ep\nsave_interval: 0.5dur\n");
         assertEquals(Time.parse("40ba"), dev.finetune4j.engine.schedule.TimeConverter.convert(
-                twoEpochs.scheduler().tWarmup(), twoEpochs.scheduleContext(1000)));
-        assertEquals(Time.parse("0.5dur"), twoEpochs.saveTrigger().interval());
-        assertEquals(Time.parse("1ep"), twoEpochs.evalTrigger().interval());
+                twoEpochs.scheduler().tWarmup(),
+                dev.finetune4j.engine.schedule.ScheduleContext.of(twoEpochs.trainingDuration(), 1000)));
+        assertEquals(Time.parse("0.5dur"), twoEpochs.saveInterval());
+        assertEquals(Time.parse("1ep"), twoEpochs.evalInterval());
     }
 
     @Test

@@ -2,6 +2,9 @@ package dev.finetune4j.run;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.finetune4j.engine.event.EventType;
+import dev.finetune4j.engine.event.Metrics;
+import dev.finetune4j.engine.event.RunEvent;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -3,7 +3,12 @@ package dev.finetune4j.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.finetune4j.checkpoint.AtomicFiles;
 import dev.finetune4j.config.RunConfig;
+import dev.finetune4j.engine.event.EventType;
+import dev.finetune4j.engine.event.Metrics;
+import dev.finetune4j.engine.event.RunEvent;
+import dev.finetune4j.engine.event.RunListener;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;

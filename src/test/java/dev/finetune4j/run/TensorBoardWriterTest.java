@@ -3,6 +3,7 @@ package dev.finetune4j.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.finetune4j.engine.event.Metrics;
 import java.io.File;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,12 +1,12 @@
 package dev.finetune4j.bench;
 
+import dev.finetune4j.checkpoint.composer.Timestamp;
 import dev.finetune4j.engine.schedule.CosineWithWarmup;
 import dev.finetune4j.engine.schedule.LinearWithWarmup;
 import dev.finetune4j.engine.schedule.LrSchedule;
 import dev.finetune4j.engine.schedule.ScheduleContext;
 import dev.finetune4j.engine.schedule.Scheduler;
 import dev.finetune4j.engine.schedule.Time;
-import dev.finetune4j.engine.schedule.Timestamp;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -14,7 +14,6 @@ import dev.finetune4j.data.Batch;
 import dev.finetune4j.engine.kernel.KernelLibrary;
 import dev.finetune4j.engine.kernel.ScalarType;
 import dev.finetune4j.engine.model.CausalLm;
-import dev.finetune4j.engine.model.DropoutOptions;
 import dev.finetune4j.engine.model.LlamaConfig;
 import dev.finetune4j.engine.model.ModelOptions;
 import dev.finetune4j.engine.model.Precision;
@@ -111,7 +110,7 @@ public class TrainStepBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         Precision p = Precision.valueOf(precision);
-        model = CausalLm.random(config(), new ModelOptions(Device.cpu(), p, DropoutOptions.NONE, null, false, 1));
+        model = CausalLm.random(config(), ModelOptions.cpu().withPrecision(p).withSeed(1));
         batch = randomBatch(model.config().vocabSize());
         probeManager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
         kernels = KernelLibrary.on(Device.cpu());

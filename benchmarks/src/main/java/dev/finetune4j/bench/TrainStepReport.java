@@ -2,9 +2,7 @@ package dev.finetune4j.bench;
 
 import dev.finetune4j.data.Batch;
 import dev.finetune4j.engine.model.CausalLm;
-import dev.finetune4j.engine.model.DropoutOptions;
 import dev.finetune4j.engine.model.ModelOptions;
-import dev.finetune4j.engine.model.Precision;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,7 +68,7 @@ public final class TrainStepReport {
         System.out.printf("memory check: %d steps, %d layers, batch %d x %d%n", steps, layers,
                 TrainStepBenchmark.ROWS, TrainStepBenchmark.SEQ);
         try (CausalLm model = CausalLm.random(TrainStepBenchmark.config(layers),
-                new ModelOptions(ai.djl.Device.cpu(), Precision.FP32, DropoutOptions.NONE, null, false, 1))) {
+                ModelOptions.cpu().withSeed(1))) {
             Batch batch = TrainStepBenchmark.randomBatch(model.config().vocabSize());
             long first = 0;
             for (int i = 1; i <= steps; i++) {

@@ -107,6 +107,13 @@ public final class AtomicFiles {
         }
     }
 
+    /** fsyncs a regular file's content (e.g. after a copy that is published by a later rename). */
+    public static void fsyncFile(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+    }
+
     /** Deletes a file tree if it exists (used for our own temporary folders). */
     public static void deleteTree(Path root) throws IOException {
         if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
@@ -117,5 +124,34 @@ public final class AtomicFiles {
                 Files.deleteIfExists(p);
             }
         }
+    }
+
+    /**
+     * Deletes the entries of {@code folder} (files or folder trees, not followed through links) whose whole name
+     * matches {@code ownTempNames}: for a writer's own stale temporaries, named so nothing else can match.
+     *
+     * @return the names removed (empty when the folder does not exist)
+     */
+    public static java.util.List<String> removeMatching(Path folder, java.util.regex.Pattern ownTempNames) {
+        java.util.List<String> removed = new java.util.ArrayList<>();
+        if (!Files.isDirectory(folder, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return removed;
+        }
+        try (Stream<Path> s = Files.list(folder)) {
+            for (Path p : s.toList()) {
+                String name = p.getFileName().toString();
+                if (ownTempNames.matcher(name).matches()) {
+                    if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        deleteTree(p);
+                    } else {
+                        Files.deleteIfExists(p);
+                    }
+                    removed.add(name);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove stale temporary files in " + folder + ": " + e.getMessage(), e);
+        }
+        return removed;
     }
 }

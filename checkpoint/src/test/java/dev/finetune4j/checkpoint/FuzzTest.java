@@ -5,15 +5,18 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.finetune4j.checkpoint.composer.ComposerCheckpoint;
 import dev.finetune4j.checkpoint.safetensors.SafetensorsFile;
+import dev.finetune4j.checkpoint.safetensors.SafetensorsWriter;
 import dev.finetune4j.checkpoint.torch.TorchFile;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Random byte flips and truncations of real fixtures (a few thousand cases, fixed seed): every mutant either loads
@@ -72,7 +75,13 @@ class FuzzTest {
         return new Outcome(loaded, rejected);
     }
 
-    private static List<Path> torchFiles() {
+    /** The module's own torch fixtures, fuzzed on every build. */
+    private static List<Path> fixtureTorchFiles() {
+        return List.of(Fixtures.path("composer_like.pt"), Fixtures.path("hf_bin/pytorch_model.bin"));
+    }
+
+    /** The conformance suite's torch files (legacy formats, protocols, shared storages). */
+    private static List<Path> conformanceTorchFiles() {
         Path root = Conformance.checkpoints().resolve("pytorch");
         List<Path> l = new ArrayList<>();
         for (String f : List.of("burn-reader/checkpoint.pt", "burn-reader/complex_structure.pt",
@@ -81,16 +90,24 @@ class FuzzTest {
                 "gopickle/tensor_int64_proto5_zip.pt", "burn-modules/complex_nested/complex_nested.pt")) {
             l.add(root.resolve(f));
         }
-        l.add(Fixtures.path("composer_like.pt"));
         return l;
     }
 
     @Test
     void torchReaderOnlyEverRaisesItsFormatException() throws Exception {
+        fuzzTorch(fixtureTorchFiles(), 1);
+    }
+
+    @Test
+    void torchReaderOnConformanceFilesOnlyEverRaisesItsFormatException() throws Exception {
+        fuzzTorch(conformanceTorchFiles(), 11);
+    }
+
+    private static void fuzzTorch(List<Path> files, long firstSeed) throws Exception {
         int loaded = 0;
         int rejected = 0;
-        long seed = 1;
-        for (Path f : torchFiles()) {
+        long seed = firstSeed;
+        for (Path f : files) {
             Outcome o = fuzz(f, seed++, b -> TorchFile.read(b, "fuzz"));
             loaded += o.loaded;
             rejected += o.rejected;
@@ -108,8 +125,21 @@ class FuzzTest {
     }
 
     @Test
-    void safetensorsReaderOnlyEverRaisesItsFormatException() throws Exception {
-        Path f = Conformance.checkpoints().resolve("safetensors/burn/multi_layer.safetensors");
+    void safetensorsReaderOnlyEverRaisesItsFormatException(@TempDir Path tmp) throws Exception {
+        LinkedHashMap<String, StoredTensor> m = new LinkedHashMap<>();
+        m.put("layer.weight", StoredTensor.ofFloats(new long[] {3, 4}, new float[12]));
+        m.put("layer.bias", StoredTensor.ofFloats(new long[] {4}, new float[] {1, 2, 3, 4}));
+        Path f = tmp.resolve("small.safetensors");
+        SafetensorsWriter.write(f, m, SafetensorsWriter.PT_METADATA);
+        fuzzSafetensors(f);
+    }
+
+    @Test
+    void safetensorsReaderOnConformanceFileOnlyEverRaisesItsFormatException() throws Exception {
+        fuzzSafetensors(Conformance.checkpoints().resolve("safetensors/burn/multi_layer.safetensors"));
+    }
+
+    private static void fuzzSafetensors(Path f) throws Exception {
         Outcome o = fuzz(f, 7, b -> SafetensorsFile.parse(b, "fuzz"));
         Outcome o2 = fuzz(f, 8, b -> SafetensorsFile.parse(b, "fuzz"));
         System.out.println("safetensors fuzz: " + (o.loaded + o.rejected + o2.loaded + o2.rejected) + " mutants, "

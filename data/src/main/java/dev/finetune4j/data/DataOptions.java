@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * Everything the data path needs from a run configuration (keys of design.md "Run configuration", snake_case there).
+ * Everything the data path needs from a run configuration (keys of docs/configuration.md §8, snake_case there).
  * Build with {@link #defaults(TaskType, Path, int)} or {@link #builder(TaskType, Path, int)}.
  *
  * @param taskType                      which reader parses the files
@@ -94,7 +94,7 @@ public record DataOptions(TaskType taskType, Path trainDataPath, Path evalDataPa
 
     /**
      * Whether chat data for a model of this {@code config.json} {@code model_type} may contain system messages:
-     * false for the Mistral family (Databricks rule, reference-behaviours §5), true otherwise.
+     * false for the Mistral family (Databricks rule, docs/training.md §4.6), true otherwise.
      */
     public static boolean systemAllowedFor(String modelType) {
         String t = modelType == null ? "" : modelType.toLowerCase(java.util.Locale.ROOT);

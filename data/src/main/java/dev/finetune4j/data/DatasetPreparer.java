@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 /**
  * The data path end to end: read and validate the train (and eval) files, encode them (or load them from the token
@@ -36,7 +37,16 @@ public final class DatasetPreparer {
      * @throws DataValidationException when too many samples are invalid or nothing trainable is left
      */
     public static PreparedData prepare(DataOptions options, TextTokenizer tokenizer) {
-        return run(options, tokenizer, true);
+        return run(options, tokenizer, true, () -> false);
+    }
+
+    /**
+     * Like {@link #prepare}, polling {@code stop} between records (a run's Ctrl-C / cancel request).
+     *
+     * @throws PreparationStoppedException soon after {@code stop} turns true; nothing half-written is left
+     */
+    public static PreparedData prepare(DataOptions options, TextTokenizer tokenizer, BooleanSupplier stop) {
+        return run(options, tokenizer, true, stop);
     }
 
     /**
@@ -46,11 +56,12 @@ public final class DatasetPreparer {
      * @throws DataFormatException when a data path cannot be read at all
      */
     public static PreparedData validate(DataOptions options, TextTokenizer tokenizer) {
-        return run(options, tokenizer, false);
+        return run(options, tokenizer, false, () -> false);
     }
 
-    private static PreparedData run(DataOptions options, TextTokenizer tokenizer, boolean enforce) {
-        Session session = new Session(options, tokenizer);
+    private static PreparedData run(DataOptions options, TextTokenizer tokenizer, boolean enforce,
+                                    BooleanSupplier stop) {
+        Session session = new Session(options, tokenizer, stop);
         List<String> failures = new ArrayList<>();
         EncodedSource train = session.load(options.trainDataPath());
         checkInvalidShare(options, train, enforce, failures);
@@ -95,7 +106,7 @@ public final class DatasetPreparer {
 
     /** Reads, validates and encodes one data path (through the cache when {@code cacheDir} is set). */
     public static EncodedSource encode(Path dataPath, DataOptions options, TextTokenizer tokenizer) {
-        return new Session(options, tokenizer).load(dataPath);
+        return new Session(options, tokenizer, () -> false).load(dataPath);
     }
 
     /**
@@ -124,9 +135,11 @@ public final class DatasetPreparer {
         final boolean allowSystem;
         final String dateString;
         final ExampleEncoder encoder;
+        final BooleanSupplier stop;
         int cacheHits;
 
-        Session(DataOptions options, TextTokenizer tokenizer) {
+        Session(DataOptions options, TextTokenizer tokenizer, BooleanSupplier stop) {
+            this.stop = stop;
             this.options = options;
             this.tokenizer = tokenizer;
             boolean chat = options.taskType() == TaskType.CHAT_COMPLETION;
@@ -134,7 +147,7 @@ public final class DatasetPreparer {
                     : templateAcceptsSystem(tokenizer));
             this.dateString = options.chatDateString() != null ? options.chatDateString()
                     : LocalDate.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("dd MMM yyyy", Locale.ENGLISH));
-            // without a template of its own the tokenizer gets llm-foundry's ChatML default (§5)
+            // without a template of its own the tokenizer gets llm-foundry's ChatML default (docs/training.md §4.1)
             ChatTurnSlicer slicer = chat ? new ChatTurnSlicer(ChatTemplates.resolve(tokenizer, true),
                     Map.of("date_string", dateString)) : null;
             this.encoder = new ExampleEncoder(tokenizer, slicer, options.targetPrompts(), options.targetResponses());
@@ -152,8 +165,9 @@ public final class DatasetPreparer {
                     }
                 }
                 TokenCache cache = new TokenCache(options.cacheDir());
+                cache.removeStaleTemps();
                 String key = cache.key(dataPath, options, tokenizer, allowSystem, dateString);
-                Optional<EncodedSource> hit = cache.load(key);
+                Optional<EncodedSource> hit = cache.loadOrDiscard(key);
                 if (hit.isPresent()) {
                     cacheHits++;
                     return hit.get();
@@ -167,7 +181,7 @@ public final class DatasetPreparer {
         EncodedSource encodeInto(Path dataPath, CorpusWriter writer) throws IOException {
             try (SampleReader reader = SampleReader.open(dataPath, options.taskType(), options.validateInputs(), allowSystem)) {
                 SplitBuilder builder = new SplitBuilder(options.contextLength(), tokenizer.eosTokenId(), writer);
-                EncodingPipeline.run(reader, encoder, builder, options.preprocessingNumWorkers());
+                EncodingPipeline.run(reader, encoder, builder, options.preprocessingNumWorkers(), stop);
                 List<Problem> notes = new java.util.ArrayList<>(reader.notes());
                 if (options.taskType() == TaskType.CHAT_COMPLETION && tokenizer.chatTemplate().isEmpty()) {
                     notes.add(0, new Problem(dataPath, 0, "the tokenizer has no chat template; the ChatML default "

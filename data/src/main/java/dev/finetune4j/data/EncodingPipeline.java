@@ -7,6 +7,7 @@ import dev.finetune4j.data.source.SampleReader;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -24,9 +25,11 @@ final class EncodingPipeline {
     private EncodingPipeline() {
     }
 
-    static void run(SampleReader reader, ExampleEncoder encoder, SplitBuilder sink, int workers) throws IOException {
+    static void run(SampleReader reader, ExampleEncoder encoder, SplitBuilder sink, int workers,
+                    BooleanSupplier stop) throws IOException {
         if (workers <= 1) {
             while (reader.hasNext()) {
+                checkStop(stop);
                 ReadSample s = reader.next();
                 sink.accept(s, s.valid() ? encoder.encode(s.example()) : null);
             }
@@ -41,6 +44,7 @@ final class EncodingPipeline {
             List<ReadSample> block = readBlock(reader);
             List<Future<EncodeResult[]>> running = submit(pool, encoder, block, workers);
             while (!block.isEmpty()) {
+                checkStop(stop);
                 List<ReadSample> nextBlock = readBlock(reader);
                 List<Future<EncodeResult[]>> nextRunning = submit(pool, encoder, nextBlock, workers);
                 int i = 0;
@@ -54,6 +58,12 @@ final class EncodingPipeline {
             }
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    private static void checkStop(BooleanSupplier stop) {
+        if (stop.getAsBoolean()) {
+            throw new PreparationStoppedException("data preparation stopped on request");
         }
     }
 

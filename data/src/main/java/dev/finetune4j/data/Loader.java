@@ -71,11 +71,6 @@ public final class Loader {
         return dataset.batchesPerEpoch(microBatchSize);
     }
 
-    /** Micro-batches already handed out in this epoch. */
-    public int batchesDone() {
-        return (int) ((position + microBatchSize - 1) / microBatchSize);
-    }
-
     /** Where the loader is now. */
     public LoaderState state() {
         return new LoaderState(epoch, position);

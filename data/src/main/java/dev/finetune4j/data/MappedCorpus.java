@@ -35,12 +35,24 @@ public final class MappedCorpus implements TokenCorpus {
              FileChannel lo = FileChannel.open(dir.resolve("loss.bin"));
              FileChannel id = FileChannel.open(dir.resolve("ids.bin"));
              FileChannel tr = FileChannel.open(dir.resolve("trained.bin"))) {
+            if (off.size() < 8 || off.size() % 8 != 0 || lo.size() % 4 != 0) {
+                throw new IOException("cache files in " + dir + " are truncated (offsets.bin " + off.size()
+                        + " bytes, loss.bin " + lo.size() + " bytes)");
+            }
             offsets = map(off, 0, off.size()).asLongBuffer();
             loss = map(lo, 0, lo.size()).asIntBuffer();
             size = offsets.capacity() - 1;
             long tokens = offsets.get(size);
             if (id.size() != tokens * 4 || tr.size() != tokens || loss.capacity() != size) {
                 throw new IOException("cache files in " + dir + " do not agree in size");
+            }
+            long previous = 0;
+            for (int i = 0; i <= size; i++) { // offsets run from 0 up to the token count, never backwards
+                long o = offsets.get(i);
+                if (o < previous || (i == 0 && o != 0)) {
+                    throw new IOException("cache file " + dir.resolve("offsets.bin") + " is corrupt at entry " + i);
+                }
+                previous = o;
             }
             for (long start = 0; start < tokens; start += segmentTokens) {
                 long n = Math.min(segmentTokens, tokens - start);

@@ -147,7 +147,7 @@ public final class PackedDataset {
             int len = corpus.length(ex);
             corpus.readIds(ex, ids, at);
             corpus.readLabels(ex, labels, at);
-            labels[at] = Batch.IGNORE_INDEX; // §5 _combine_in_place: a document's first token is never a target
+            labels[at] = Batch.IGNORE_INDEX; // docs/training.md §5: a document's first token is never a target
             for (int t = 0; t < len; t++) {
                 pos[at + t] = t; // positions restart per document
             }

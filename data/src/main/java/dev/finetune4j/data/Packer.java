@@ -1,8 +1,8 @@
 package dev.finetune4j.data;
 
 /**
- * Packs examples into rows of at most {@code capacity} tokens by first-fit-decreasing (reference-behaviours §5
- * "Packing": sort by size descending, put each into the first row where it fits, else open a new row). The whole
+ * Packs examples into rows of at most {@code capacity} tokens by first-fit-decreasing (docs/training.md §5: sort by
+ * size descending, put each into the first row where it fits, else open a new row). The whole
  * split is packed at once; ties keep input order, so the plan is deterministic. A max-tree over the rows' free
  * space finds the first fitting row in O(log rows).
  */

@@ -12,8 +12,8 @@ import java.util.OptionalInt;
 
 /**
  * Collects encoded samples in input order: right-truncates examples to the context length and drops those left
- * without a trained token (§5 "Length handling"); for continued pretraining concatenates documents with EOS and
- * cuts context-length windows, dropping the final shorter remainder (§5 "Continued-pretraining text"). Counts
+ * without a trained token (docs/training.md §4.5); for continued pretraining concatenates documents with EOS and
+ * cuts context-length windows, dropping the final shorter remainder (docs/training.md §4.4). Counts
  * every invalid and dropped sample for the report.
  */
 final class SplitBuilder {
@@ -82,7 +82,7 @@ final class SplitBuilder {
 
     private void addExample(ReadSample sample, EncodedExample e) throws IOException {
         int len = e.length();
-        int kept = Math.min(len, contextLength); // right-truncation keeps the beginning (§5)
+        int kept = Math.min(len, contextLength); // right-truncation keeps the beginning (docs/training.md §4.5)
         int trained = 0;
         for (int t = 1; t < kept; t++) {
             if (e.labels()[t] != Batch.IGNORE_INDEX) {
@@ -109,7 +109,7 @@ final class SplitBuilder {
         if (chunk.last()) {
             samples++;
             if (eos.isPresent()) {
-                pendingDoc.add(eos.getAsInt()); // §5: buffer += tokens + eos per document
+                pendingDoc.add(eos.getAsInt()); // docs/training.md §4.4: buffer += tokens + eos per document
             }
         }
         if (chunk.last() || pendingDoc.size() > MAX_PENDING_TOKENS) {

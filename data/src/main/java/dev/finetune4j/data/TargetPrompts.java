@@ -1,7 +1,7 @@
 package dev.finetune4j.data;
 
 /**
- * Which prompt tokens are trained ({@code target_prompts}, reference-behaviours §5 "Label construction"):
+ * Which prompt tokens are trained ({@code target_prompts}, docs/training.md §4.3):
  * {@code none} (default), {@code all}, or {@code length>=N} (a prompt is trained when it has at least N tokens).
  *
  * @param minLength 0 = all prompts, {@link Integer#MAX_VALUE} = none, otherwise the {@code length>=N} cut-off

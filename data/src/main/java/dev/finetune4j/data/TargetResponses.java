@@ -2,7 +2,7 @@ package dev.finetune4j.data;
 
 import java.util.Locale;
 
-/** Which assistant responses are trained ({@code target_responses}, reference-behaviours §5): the last one (default) or all. */
+/** Which assistant responses are trained ({@code target_responses}, docs/training.md §4.3): the last one (default) or all. */
 public enum TargetResponses {
     LAST, ALL;
 

@@ -14,7 +14,6 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -38,6 +37,8 @@ import java.util.stream.Stream;
 final class TokenCache {
 
     static final String FORMAT = "finetune4j-token-cache-v1";
+    private static final String TMP_PREFIX = ".tmp-";
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TokenCache.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Path root;
 
@@ -111,11 +112,60 @@ final class TokenCache {
         return HexFormat.of().formatHex(md.digest());
     }
 
+    /**
+     * The cached source for a key, if complete; an entry that does not read (truncated or corrupt files) is moved
+     * aside and deleted with a note on stderr, so the caller rebuilds it.
+     */
+    Optional<EncodedSource> loadOrDiscard(String key) throws IOException {
+        try {
+            return load(key);
+        } catch (IOException | RuntimeException e) {
+            Path dir = root.resolve(key);
+            // rename first: a concurrent run sees either the whole bad entry or none, never a half-deleted one
+            Path aside = root.resolve(TMP_PREFIX + key + "-" + ProcessHandle.current().pid() + "-discarded");
+            LOG.warn("note: token cache entry {} is corrupt ({}); discarding it and tokenizing again", dir,
+                    e.getMessage());
+            try {
+                Files.move(dir, aside, StandardCopyOption.ATOMIC_MOVE);
+                deleteTree(aside);
+            } catch (java.nio.file.NoSuchFileException gone) {
+                // another run discarded it first
+            }
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Removes temporary entry folders ({@code .tmp-<key>-<pid>-…}) whose writing process is no longer alive on this
+     * host: what a killed run left. Entries of live processes (another run sharing experiment_path) stay.
+     */
+    void removeStaleTemps() {
+        if (!Files.isDirectory(root)) {
+            return;
+        }
+        java.util.regex.Pattern own = java.util.regex.Pattern.compile(
+                java.util.regex.Pattern.quote(TMP_PREFIX) + "[0-9a-f]{32}-(\\d+)-.*");
+        try (Stream<Path> s = Files.list(root)) {
+            for (Path p : s.toList()) {
+                java.util.regex.Matcher m = own.matcher(p.getFileName().toString());
+                if (m.matches() && ProcessHandle.of(Long.parseLong(m.group(1))).map(h -> !h.isAlive()).orElse(true)) {
+                    deleteTree(p);
+                    LOG.warn("note: removed {}, left by an interrupted tokenization", p);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("note: could not clean {}: {}", root, e.getMessage());
+        }
+    }
+
     /** The cached source for a key, if complete. */
     Optional<EncodedSource> load(String key) throws IOException {
         Path dir = root.resolve(key);
         Path meta = dir.resolve("meta.json");
         if (!Files.isRegularFile(meta)) {
+            if (Files.exists(dir)) { // entries are published whole, with meta.json: this one was damaged since
+                throw new IOException("its meta.json is missing");
+            }
             return Optional.empty();
         }
         JsonNode m = JSON.readTree(meta.toFile());
@@ -125,6 +175,9 @@ final class TokenCache {
         List<Path> files = new ArrayList<>();
         m.path("files").forEach(f -> files.add(Path.of(f.asText())));
         TokenCorpus corpus = MappedCorpus.open(dir);
+        if (Files.size(dir.resolve("lengths.bin")) != 4L * corpus.size()) {
+            throw new IOException("lengths.bin does not hold one length per example");
+        }
         ByteBuffer lengthBytes = ByteBuffer.wrap(Files.readAllBytes(dir.resolve("lengths.bin"))).order(ByteOrder.LITTLE_ENDIAN);
         int[] lengths = new int[corpus.size()];
         lengthBytes.asIntBuffer().get(lengths);
@@ -134,7 +187,7 @@ final class TokenCache {
     /** Builds the entry in a temporary folder and renames it into place. */
     EncodedSource store(String key, Builder builder) throws IOException {
         Files.createDirectories(root);
-        Path tmp = Files.createTempDirectory(root, ".tmp-" + key + "-");
+        Path tmp = Files.createTempDirectory(root, TMP_PREFIX + key + "-" + ProcessHandle.current().pid() + "-");
         try {
             EncodedSource source = builder.build(tmp);
             ByteBuffer lengths = ByteBuffer.allocate(4 * source.originalLengths().length).order(ByteOrder.LITTLE_ENDIAN);
@@ -151,10 +204,15 @@ final class TokenCache {
             }
             try {
                 Files.move(tmp, root.resolve(key), StandardCopyOption.ATOMIC_MOVE);
-            } catch (FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException e) {
-                deleteTree(tmp); // another run stored the same key first; its content is identical
             } catch (AtomicMoveNotSupportedException e) {
                 throw new IOException("cache_dir " + root + " does not support atomic renames", e);
+            } catch (java.nio.file.FileSystemException e) {
+                // rename(2) onto a non-empty folder fails (ENOTEMPTY surfaces as a plain FileSystemException):
+                // another run published the same key first, with the same content; ours is dropped
+                if (!Files.isDirectory(root.resolve(key))) {
+                    throw e;
+                }
+                deleteTree(tmp); // the mapped buffers of `source` stay valid after the unlink
             }
             return source;
         } catch (IOException | RuntimeException e) {

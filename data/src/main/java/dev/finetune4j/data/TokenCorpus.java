@@ -2,7 +2,7 @@ package dev.finetune4j.data;
 
 /**
  * Encoded examples: token ids and, per token, whether its label is trained. Labels are the ids where trained and
- * {@link Batch#IGNORE_INDEX} elsewhere (every policy of §5 keeps or masks a token's own id), and the first token of
+ * {@link Batch#IGNORE_INDEX} elsewhere (every policy of docs/training.md §4.3 keeps or masks a token's own id), and the first token of
  * every example is never trained (it would be predicted from the previous packed document).
  */
 public interface TokenCorpus {

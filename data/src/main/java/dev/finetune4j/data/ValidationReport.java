@@ -13,7 +13,7 @@ import java.util.Locale;
  * @param invalidSamples samples with at least one problem (each counted once)
  * @param problemCount   all problems found (a sample may have several)
  * @param problems       the first problems
- * @param droppedCount   valid samples dropped because nothing was left to train on (llm-foundry's filter, §5)
+ * @param droppedCount   valid samples dropped because nothing was left to train on (llm-foundry's filter, docs/training.md §4.5)
  * @param dropped        the first of those, with the reason
  * @param notes          things that were skipped but are not samples (blank lines, non-.txt files)
  */

@@ -189,9 +189,12 @@ class BadInputSuiteTest {
         Path missing = dir.resolve("nope.jsonl");
         assertFormatError(missing, TaskType.CHAT_COMPLETION, missing + ": does not exist");
         Path emptyDir = Files.createDirectories(dir.resolve("empty-folder"));
-        assertFormatError(emptyDir, TaskType.CONTINUED_PRETRAIN, emptyDir + ": folder holds no .json / .jsonl / .txt file");
-        Path csv = TestFiles.write(dir, "data.csv", "prompt,response");
-        assertFormatError(csv, TaskType.INSTRUCTION_FINETUNE, csv + ": a INSTRUCTION_FINETUNE data file must end in .json / .jsonl, found '.csv'");
+        assertFormatError(emptyDir, TaskType.CONTINUED_PRETRAIN, emptyDir + ": folder holds no .csv / .json / .jsonl / .parquet / .txt file");
+        Path tsv = TestFiles.write(dir, "data.tsv", "prompt\tresponse");
+        assertFormatError(tsv, TaskType.INSTRUCTION_FINETUNE,
+                tsv + ": a INSTRUCTION_FINETUNE data file must end in .csv / .json / .jsonl / .parquet, found '.tsv'");
+        Path headerOnly = TestFiles.write(dir, "data.csv", "prompt,response");
+        assertFormatError(headerOnly, TaskType.INSTRUCTION_FINETUNE, headerOnly + ": holds no rows");
         Path notArray = TestFiles.write(dir, "scalar.json", "42");
         assertFormatError(notArray, TaskType.INSTRUCTION_FINETUNE, notArray + ": a .json data file must hold one array of records or JSON lines");
         Path brokenArray = TestFiles.write(dir, "broken.json", "[", PR_OK + ",", "{\"prompt\": ");

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,7 +12,6 @@ import dev.finetune4j.tokenizer.HfTokenizer;
 import dev.finetune4j.tokenizer.TextTokenizer;
 import dev.finetune4j.tokenizer.template.JinjaChatTemplate;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,11 +51,7 @@ class ChatGoldenMasksTest {
 
     @BeforeAll
     static void load() {
-        Path root = TestFiles.conformance().resolve("tokenizers");
-        if (!Files.isDirectory(root)) {
-            System.out.println("SKIP ChatGoldenMasksTest: no conformance tokenizers at " + root);
-        }
-        assumeTrue(Files.isDirectory(root), "conformance tokenizers missing");
+        Path root = Conformance.path("tokenizers");
         llama = HfTokenizer.load(root.resolve("llama3.2"));
         qwen = HfTokenizer.load(root.resolve("qwen2.5"));
         mistral = HfTokenizer.load(root.resolve("mistral-7b-v0.1"));
@@ -74,7 +68,7 @@ class ChatGoldenMasksTest {
 
     /** The Mistral-7B-Instruct-v0.1 template from the chat-templates conformance suite. */
     static ChatTemplate mistralInstructTemplate() throws IOException {
-        JsonNode cases = new ObjectMapper().readTree(TestFiles.conformance().resolve("chat-templates/cases.json").toFile());
+        JsonNode cases = new ObjectMapper().readTree(Conformance.path("chat-templates/cases.json").toFile());
         for (JsonNode c : cases.path("cases")) {
             if (c.path("id").asText().endsWith("TheBloke/Mistral-7B-Instruct-v0.1-GPTQ")) {
                 return JinjaChatTemplate.compile(c.path("template").asText(), "Mistral-7B-Instruct-v0.1",
@@ -148,7 +142,7 @@ class ChatGoldenMasksTest {
                 + header + "assistant<|end_header_id|>\n\nParis.<|eot_id|>"
                 + header + "user<|end_header_id|>\n\nAnd of Italy?<|eot_id|>"
                 + header + "assistant<|end_header_id|>\n\nRome, since 1871.<|eot_id|>";
-        // <|eot_id|> is the tokenizer's EOS, so nothing is appended (§5)
+        // <|eot_id|> is the tokenizer's EOS, so nothing is appended (docs/training.md §4.3)
         assertGolden(llama, CHAT_WITH_SYSTEM, rendered, List.of("Paris.<|eot_id|>", "Rome, since 1871.<|eot_id|>"));
         PackedRow row = prepareOne(llama, CHAT_WITH_SYSTEM, TargetResponses.ALL);
         assertEquals(128000, row.inputIds()[0]);
@@ -166,7 +160,7 @@ class ChatGoldenMasksTest {
                 + "<|im_start|>assistant\nParis.<|im_end|>\n"
                 + "<|im_start|>user\nAnd of Italy?<|im_end|>\n"
                 + "<|im_start|>assistant\nRome, since 1871.<|im_end|>\n";
-        // the last response ends in "\n", not in EOS <|im_end|>, so llm-foundry appends EOS (§5)
+        // the last response ends in "\n", not in EOS <|im_end|>, so llm-foundry appends EOS (docs/training.md §4.3)
         assertGolden(qwen, CHAT_WITH_SYSTEM, rendered,
                 List.of("Paris.<|im_end|>\n", "Rome, since 1871.<|im_end|>\n<|im_end|>"));
         PackedRow row = prepareOne(qwen, CHAT, TargetResponses.ALL);

@@ -21,14 +21,13 @@ import org.junit.jupiter.api.io.TempDir;
 /** The preparer end to end: conformance datasets, splits, sampling, packing modes, cache and worker determinism. */
 class DatasetPreparerTest {
 
-    static final Path DOLLY = TestFiles.conformance().resolve("datasets/dolly_hhrlhf_train_small.head300.jsonl");
-
     @TempDir
     Path dir;
 
     @Test
     void dollyConformanceDatasetReadsAsInstructionData() {
-        DataOptions o = DataOptions.defaults(TaskType.INSTRUCTION_FINETUNE, DOLLY, 512);
+        Path dolly = Conformance.path("datasets/dolly_hhrlhf_train_small.head300.jsonl");
+        DataOptions o = DataOptions.defaults(TaskType.INSTRUCTION_FINETUNE, dolly, 512);
         PreparedData d = DatasetPreparer.prepare(o, FakeTokenizer.plain());
         assertEquals(300, d.report().samples());
         assertEquals(0, d.report().invalidSamples(), d.report().format());
@@ -50,11 +49,11 @@ class DatasetPreparerTest {
 
     @Test
     void conformanceShareGptAndAlpacaFilesAreRejectedWithHints() {
-        Path chat = TestFiles.conformance().resolve("datasets/chat_tiny.json");
+        Path chat = Conformance.path("datasets/chat_tiny.json");
         DataValidationException e = assertThrows(DataValidationException.class,
                 () -> DatasetPreparer.prepare(DataOptions.defaults(TaskType.CHAT_COMPLETION, chat, 64), FakeTokenizer.plain()));
         assertTrue(e.getMessage().contains(chat + ":2: ShareGPT-style 'conversations'"), e.getMessage());
-        Path instruct = TestFiles.conformance().resolve("datasets/instruct_tiny.json");
+        Path instruct = Conformance.path("datasets/instruct_tiny.json");
         e = assertThrows(DataValidationException.class,
                 () -> DatasetPreparer.prepare(DataOptions.defaults(TaskType.INSTRUCTION_FINETUNE, instruct, 64), FakeTokenizer.plain()));
         assertTrue(e.getMessage().contains(instruct + ":2: keys [instruction, response] look like an Alpaca-style record"), e.getMessage());
@@ -84,6 +83,16 @@ class DatasetPreparerTest {
             lines.add("{\"prompt\": \"p" + i + "\", \"response\": \"r" + "x".repeat(i % 7) + "\"}");
         }
         return TestFiles.write(dir, "n" + n + ".jsonl", lines.toArray(String[]::new));
+    }
+
+    /** Prompt/response records of varied length, some longer than 256 characters (an in-repo stand-in for Dolly). */
+    private Path variedFile(int n) {
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            lines.add("{\"prompt\": \"question " + i + " " + "about things ".repeat(i % 23) + "\", \"response\": \"answer "
+                    + i + " " + "words ".repeat(i * 7 % 61) + "\"}");
+        }
+        return TestFiles.write(dir, "varied" + n + ".jsonl", lines.toArray(String[]::new));
     }
 
     private static Set<Integer> exampleIds(PackedDataset ds) {
@@ -156,7 +165,7 @@ class DatasetPreparerTest {
 
     @Test
     void workersDoNotChangeTheOutput() {
-        DataOptions one = DataOptions.defaults(TaskType.INSTRUCTION_FINETUNE, DOLLY, 256);
+        DataOptions one = DataOptions.defaults(TaskType.INSTRUCTION_FINETUNE, variedFile(300), 256);
         List<int[]> a = allRows(DatasetPreparer.prepare(one, FakeTokenizer.plain()).train());
         List<int[]> b = allRows(DatasetPreparer.prepare(one.toBuilder().preprocessingNumWorkers(3).build(), FakeTokenizer.plain()).train());
         assertEquals(a.size(), b.size());
@@ -167,7 +176,7 @@ class DatasetPreparerTest {
 
     @Test
     void tokenCacheIsReusedAndInvalidatedByContentAndOptions() throws IOException {
-        Path data = Files.copy(DOLLY, dir.resolve("dolly.jsonl"));
+        Path data = variedFile(300);
         Path cache = dir.resolve("cache");
         DataOptions o = DataOptions.builder(TaskType.INSTRUCTION_FINETUNE, data, 256).cacheDir(cache).build();
         CountingTokenizer tok = new CountingTokenizer();

@@ -21,7 +21,7 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Chat slicing and label construction (§5) with a toy tokenizer whose ids can be written down by hand. */
+/** Chat slicing and label construction (docs/training.md §4.1, §4.3) with a toy tokenizer whose ids can be written down by hand. */
 class EncodingTest {
 
     @TempDir

@@ -37,8 +37,4 @@ final class TestFiles {
             throw new UncheckedIOException(e);
         }
     }
-
-    static Path conformance() {
-        return Path.of(System.getProperty("conformance.dir", "../../shared/conformance"));
-    }
 }

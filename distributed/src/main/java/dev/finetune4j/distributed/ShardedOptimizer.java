@@ -87,6 +87,16 @@ final class ShardedOptimizer implements Optimizer {
     }
 
     @Override
+    public String composerName() {
+        return inner.composerName(); // the sharded optimizer is saved as the optimizer it wraps
+    }
+
+    @Override
+    public Map<String, Object> groupDefaults() {
+        return inner.groupDefaults();
+    }
+
+    @Override
     public void step() {
         inner.step();
         boolean was = JniUtils.isGradMode();

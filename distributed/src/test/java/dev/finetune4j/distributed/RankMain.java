@@ -9,18 +9,18 @@ import dev.finetune4j.data.Batch;
 import dev.finetune4j.data.MemoryCorpus;
 import dev.finetune4j.data.PackPlan;
 import dev.finetune4j.data.PackedDataset;
+import dev.finetune4j.engine.event.Metrics;
+import dev.finetune4j.engine.event.RunListener;
 import dev.finetune4j.engine.model.CausalLm;
-import dev.finetune4j.engine.model.DropoutOptions;
 import dev.finetune4j.engine.model.LlamaConfig;
 import dev.finetune4j.engine.model.ModelOptions;
 import dev.finetune4j.engine.model.Precision;
 import dev.finetune4j.engine.schedule.Constant;
-import dev.finetune4j.engine.schedule.Interval;
 import dev.finetune4j.engine.schedule.Time;
-import dev.finetune4j.engine.train.CheckpointHooks;
 import dev.finetune4j.engine.train.DataParallel;
+import dev.finetune4j.engine.train.ModelExporter;
+import dev.finetune4j.engine.train.PromptSampler;
 import dev.finetune4j.engine.train.Trainer;
-import dev.finetune4j.engine.train.TrainingListener;
 import dev.finetune4j.engine.train.TrainingSpec;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -28,7 +28,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
@@ -64,26 +63,28 @@ public final class RankMain {
     static void train(int rank, int world, int port, Path runDir, Path out, String duration, boolean autoresume,
                       long haltAfter, boolean zero) throws IOException {
         TreeMap<Long, Double> losses = new TreeMap<>();
-        TrainingListener listener = new TrainingListener() {
+        RunListener listener = new RunListener() {
             @Override
-            public void onMetrics(long batch, Map<String, Double> m) {
-                if (m.containsKey("loss")) {
-                    losses.put(batch, m.get("loss"));
+            public void onMetrics(Metrics m) {
+                long batch = m.step();
+                if (m.values().containsKey(Metrics.LOSS)) {
+                    losses.put(batch, m.get(Metrics.LOSS));
                 }
                 if (rank == 1 && haltAfter > 0 && batch == haltAfter) {
                     Runtime.getRuntime().halt(17); // a rank dying mid-job
                 }
             }
         };
-        TrainingSpec spec = new TrainingSpec(runDir, "dp-test", 2, GLOBAL, Time.parse(duration), 1e-3,
-                new TrainingSpec.OptimizerSpec("adamw", 0.9, 0.95, 0.0, 1e-8), Constant.one(), 1.0,
-                Interval.parse("1ba", true), Interval.parse("1ba", true), -1, autoresume, null, List.of(), 17, 1.0, 1,
-                false, false);
+        TrainingSpec spec = TrainingSpec.builder(runDir, Time.parse(duration), 1e-3).runName("dp-test")
+                .batchSizes(2, GLOBAL).optimizer(new TrainingSpec.OptimizerSpec("adamw", 0.9, 0.95, 0.0, 1e-8))
+                .scheduler(Constant.one()).gradientClipVal(1.0).intervals(Time.parse("1ba"), Time.parse("1ba"))
+                .autoresume(autoresume).seed(17).build();
         ProcessGroup group = world == 1 ? null : ProcessGroup.gloo(rank, world, "127.0.0.1", port,
                 "host:127.0.0.1", Duration.ofSeconds(20), 1);
-        try (CausalLm model = CausalLm.random(tinyLlama(), new ModelOptions(Device.cpu(), Precision.FP32,
-                DropoutOptions.NONE, null, false, 5))) {
-            Trainer trainer = new Trainer(model, dataset(), dataset(), spec, listener, noHooks());
+        try (CausalLm model = CausalLm.random(tinyLlama(), ModelOptions.on(Device.cpu())
+                .withPrecision(Precision.FP32).withSeed(5))) {
+            Trainer trainer = new Trainer(model, dataset(), dataset(), spec, listener, noExport(),
+                    PromptSampler.NONE);
             trainer.distributeWith(group == null ? DataParallel.SINGLE : new GlooDataParallel(group, 4096, zero));
             trainer.run();
             if (rank == 0) {
@@ -158,8 +159,8 @@ public final class RankMain {
         return new PackedDataset(corpus, new PackPlan(rowStart, members), 16, 0, false);
     }
 
-    private static CheckpointHooks noHooks() {
-        return new CheckpointHooks() {
+    private static ModelExporter noExport() {
+        return new ModelExporter() {
             @Override
             public Map<String, Object> integrations(CausalLm model) {
                 return Map.of();
@@ -173,11 +174,6 @@ public final class RankMain {
             @Override
             public Path export(CausalLm model, Path dir, boolean mergeLora) {
                 throw new AssertionError("no export in this test");
-            }
-
-            @Override
-            public List<Map<String, String>> samplePrompts(CausalLm model, List<String> prompts) {
-                return List.of();
             }
         };
     }

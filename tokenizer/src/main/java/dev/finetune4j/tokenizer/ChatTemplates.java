@@ -7,7 +7,7 @@ import java.util.Map;
 public final class ChatTemplates {
     /**
      * transformers' former class-level default (ChatML), which llm-foundry uses when a tokenizer has no chat template
-     * (reference-behaviours.md §5 "Chat template application").
+     * (docs/training.md §4.1).
      */
     public static final String CHATML = "{% for message in messages %}"
             + "{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}"

@@ -170,6 +170,25 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
             throw new IllegalArgumentException("text to encode is null");
         }
         ensureOpen();
+        if (text.length() > LongTexts.CHUNK_CHARS && !addSpecialTokens && longTexts().chunkable()) {
+            return longTexts().encode(text, t -> encodeWhole(t, false));
+        }
+        return encodeWhole(text, addSpecialTokens);
+    }
+
+    private volatile LongTexts longTexts;
+
+    /** Whether and how long texts are tokenized in pieces (decided once per tokenizer by a probe). */
+    private LongTexts longTexts() {
+        LongTexts l = longTexts;
+        if (l == null) {
+            l = LongTexts.probe(t -> encodeWhole(t, false));
+            longTexts = l;
+        }
+        return l;
+    }
+
+    private int[] encodeWhole(String text, boolean addSpecialTokens) {
         try {
             long encoding = TokenizersLibrary.LIB.encode(handle, text, addSpecialTokens);
             try {

@@ -146,6 +146,8 @@ public record TokenizerFolderConfig(SpecialTokens specialTokens, Boolean addBosT
     private static String readText(Path file) {
         try {
             return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new TokenizerLoadException(file + " is not UTF-8 text (it holds bytes that are not valid UTF-8)", e);
         } catch (IOException e) {
             throw new TokenizerLoadException("cannot read " + file + " as UTF-8 text: " + e.getMessage(), e);
         }

@@ -21,7 +21,7 @@ class ChatTemplatesTest {
             Map.of("role", "assistant", "content", "Hello!"));
 
     private static HfTokenizer tokenizer(String name) {
-        return TokenizerCasesTest.tokenizer(Conformance.dir().resolve("tokenizers").resolve(name));
+        return TokenizerCasesTest.tokenizer(Conformance.path("tokenizers/" + name));
     }
 
     @Test

@@ -15,11 +15,36 @@ import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Loading real tokenizer folders from the conformance bundle, and the folder-config rules. */
+/**
+ * Loading tokenizer folders and the folder-config rules: the quickstart's character tokenizer (in the repository)
+ * for the rules, the real tokenizers of the conformance bundle for vocabularies and special tokens.
+ */
 class HfTokenizerTest {
+    /** The quickstart's character-level BPE folder: 101 ids, {@code <|bos|>}=1, {@code <|eos|>}=2, model_max_length 256. */
+    static final Path QUICKSTART = Path.of("..", "examples", "quickstart", "model").toAbsolutePath().normalize();
 
     private static Path folder(String name) {
-        return Conformance.dir().resolve("tokenizers").resolve(name);
+        return Conformance.path("tokenizers/" + name);
+    }
+
+    @Test
+    void quickstartFolderLoadsEncodesAndRendersItsTemplate() {
+        try (HfTokenizer tok = HfTokenizer.load(QUICKSTART)) {
+            assertEquals(101, tok.vocabSize());
+            assertEquals(OptionalInt.of(1), tok.bosTokenId());
+            assertEquals(OptionalInt.of(4), tok.eosTokenId(), "eos_token of tokenizer_config.json is <|im_end|>");
+            assertEquals(OptionalInt.of(0), tok.padTokenId());
+            assertArrayEquals(new int[] {71, 72, 6, 23}, tok.encode("ab 1", false));
+            assertArrayEquals(new int[] {1, 71, 72, 6, 23}, tok.encode("ab 1", true));
+            assertArrayEquals(new int[] {3, 71, 4}, tok.encode("<|im_start|>a<|im_end|>", false));
+            assertEquals("<|bos|>ab 1", tok.decode(new int[] {1, 71, 72, 6, 23}, false));
+            assertEquals("ab 1", tok.decode(new int[] {1, 71, 72, 6, 23}, true));
+            assertTrue(tok.isSpecialToken(4));
+            assertFalse(tok.isSpecialToken(71));
+            assertEquals(List.of(2, 1), tok.encodeBatch(List.of("ab", "a"), false, 2).stream().map(x -> x.length).toList());
+            assertEquals("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n", tok.chatTemplate().orElseThrow()
+                    .render(List.of(java.util.Map.of("role", "user", "content", "Hi")), true, null));
+        }
     }
 
     @Test
@@ -57,26 +82,26 @@ class HfTokenizerTest {
 
     @Test
     void noImplicitTruncation() {
-        HfTokenizer tok = TokenizerCasesTest.tokenizer(folder("gpt2"));
-        String text = " word".repeat(3000);
-        assertEquals(3000, tok.encode(text, true).length, "gpt2's model_max_length 1024 must not truncate");
+        HfTokenizer tok = TokenizerCasesTest.tokenizer(QUICKSTART);
+        String text = "word".repeat(3000);
+        assertEquals(12001, tok.encode(text, true).length, "model_max_length 256 must not truncate");
     }
 
     @Test
     void truncationAndPaddingInTokenizerJsonAreIgnored(@TempDir Path tmp) throws IOException {
         com.fasterxml.jackson.databind.ObjectMapper json = Conformance.mapper();
         com.fasterxml.jackson.databind.node.ObjectNode tree = (com.fasterxml.jackson.databind.node.ObjectNode)
-                json.readTree(folder("gpt2").resolve("tokenizer.json").toFile());
+                json.readTree(QUICKSTART.resolve("tokenizer.json").toFile());
         tree.set("truncation", json.readTree("{\"direction\": \"Right\", \"max_length\": 4, \"strategy\": "
                 + "\"LongestFirst\", \"stride\": 0}"));
         tree.set("padding", json.readTree("{\"strategy\": {\"Fixed\": 16}, \"direction\": \"Right\", "
-                + "\"pad_to_multiple_of\": null, \"pad_id\": 50256, \"pad_type_id\": 0, "
-                + "\"pad_token\": \"<|endoftext|>\"}"));
+                + "\"pad_to_multiple_of\": null, \"pad_id\": 0, \"pad_type_id\": 0, "
+                + "\"pad_token\": \"<|pad|>\"}"));
         json.writeValue(tmp.resolve("tokenizer.json").toFile(), tree);
         try (HfTokenizer tok = HfTokenizer.load(tmp)) {
-            assertEquals(8, tok.encode(" a b c d e f g h", true).length);
-            assertEquals(1, tok.encode(" a", true).length);
-            assertEquals(List.of(8, 1), tok.encodeBatch(List.of(" a b c d e f g h", " a"), true, 2).stream()
+            assertEquals(9, tok.encode("abcdefgh", true).length);
+            assertEquals(2, tok.encode("a", true).length);
+            assertEquals(List.of(9, 2), tok.encodeBatch(List.of("abcdefgh", "a"), true, 2).stream()
                     .map(x -> x.length).toList());
         }
     }
@@ -129,7 +154,7 @@ class HfTokenizerTest {
 
     @Test
     void malformedConfigNamesFileAndKey(@TempDir Path tmp) throws IOException {
-        Files.copy(folder("gpt2").resolve("tokenizer.json"), tmp.resolve("tokenizer.json"));
+        Files.copy(QUICKSTART.resolve("tokenizer.json"), tmp.resolve("tokenizer.json"));
         Files.writeString(tmp.resolve("tokenizer_config.json"), "{\"chat_template\": 42}");
         TokenizerLoadException e = assertThrows(TokenizerLoadException.class, () -> HfTokenizer.load(tmp));
         assertTrue(e.getMessage().contains("tokenizer_config.json") && e.getMessage().contains("chat_template"),
@@ -144,16 +169,16 @@ class HfTokenizerTest {
 
     @Test
     void folderConfigPrecedence(@TempDir Path tmp) throws IOException {
-        Files.copy(folder("gpt2").resolve("tokenizer.json"), tmp.resolve("tokenizer.json"));
-        Files.writeString(tmp.resolve("tokenizer_config.json"), "{\"eos_token\": \"<|endoftext|>\", \"pad_token\": null,"
+        Files.copy(QUICKSTART.resolve("tokenizer.json"), tmp.resolve("tokenizer.json"));
+        Files.writeString(tmp.resolve("tokenizer_config.json"), "{\"eos_token\": \"<|eos|>\", \"pad_token\": null,"
                 + "\"chat_template\": [{\"name\": \"default\", \"template\": \"D{{ eos_token }}\"},"
                 + "{\"name\": \"tool_use\", \"template\": \"T\"}]}");
         Files.writeString(tmp.resolve("special_tokens_map.json"),
-                "{\"pad_token\": {\"content\": \"<|endoftext|>\", \"lstrip\": false}}");
+                "{\"pad_token\": {\"content\": \"<|eos|>\", \"lstrip\": false}}");
         try (HfTokenizer tok = HfTokenizer.load(tmp)) {
-            assertEquals(OptionalInt.of(50256), tok.padTokenId(), "special_tokens_map.json overrides the config");
+            assertEquals(OptionalInt.of(2), tok.padTokenId(), "special_tokens_map.json overrides the config");
             assertEquals(List.of("default", "tool_use"), tok.chatTemplateNames());
-            assertEquals("D<|endoftext|>", tok.chatTemplate().orElseThrow().render(List.of(), null, null));
+            assertEquals("D<|eos|>", tok.chatTemplate().orElseThrow().render(List.of(), null, null));
             assertEquals("T", tok.chatTemplate("tool_use").render(List.of(), null, null));
             assertThrows(ChatTemplateException.class, () -> tok.chatTemplate("nope"));
         }
@@ -197,15 +222,15 @@ class HfTokenizerTest {
 
     @Test
     void addedTokensDecoderEntriesMissingFromTokenizerJsonAreAdded(@TempDir Path tmp) throws IOException {
-        Files.copy(folder("gpt2").resolve("tokenizer.json"), tmp.resolve("tokenizer.json"));
+        Files.copy(QUICKSTART.resolve("tokenizer.json"), tmp.resolve("tokenizer.json"));
         Files.writeString(tmp.resolve("tokenizer_config.json"), "{\"added_tokens_decoder\": {"
-                + "\"50256\": {\"content\": \"<|endoftext|>\", \"special\": true},"
-                + "\"50257\": {\"content\": \"<|im_start|>\", \"special\": true}}}");
+                + "\"2\": {\"content\": \"<|eos|>\", \"special\": true},"
+                + "\"101\": {\"content\": \"<|tool|>\", \"special\": true}}}");
         try (HfTokenizer tok = HfTokenizer.load(tmp)) {
-            assertEquals(50258, tok.vocabSize());
-            assertEquals(OptionalInt.of(50257), tok.tokenToId("<|im_start|>"));
-            int[] ids = tok.encode("<|im_start|>hi", false);
-            assertEquals(50257, ids[0]);
+            assertEquals(102, tok.vocabSize());
+            assertEquals(OptionalInt.of(101), tok.tokenToId("<|tool|>"));
+            int[] ids = tok.encode("<|tool|>hi", false);
+            assertEquals(101, ids[0]);
             assertEquals("hi", tok.decode(ids, true), "a special added token is skipped when decoding");
         }
         Files.writeString(tmp.resolve("tokenizer_config.json"),

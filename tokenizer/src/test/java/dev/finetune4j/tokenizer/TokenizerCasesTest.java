@@ -38,7 +38,7 @@ class TokenizerCasesTest {
     Stream<DynamicTest> everyVectorEncodesExactly() throws IOException {
         Path dir = Conformance.dir();
         List<DynamicTest> tests = new ArrayList<>();
-        try (Stream<Path> files = Files.list(dir.resolve("tokenizer-cases"))) {
+        try (Stream<Path> files = Files.list(Conformance.path("tokenizer-cases"))) {
             for (Path file : files.filter(p -> p.toString().endsWith(".json")).sorted().toList()) {
                 JsonNode suite = Conformance.json(file);
                 Path folder = dir.resolve(suite.get("tokenizers_in_bundle").get(0).asText());

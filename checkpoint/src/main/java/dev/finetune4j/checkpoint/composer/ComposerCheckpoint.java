@@ -3,6 +3,7 @@ package dev.finetune4j.checkpoint.composer;
 import dev.finetune4j.checkpoint.CheckpointFormatException;
 import dev.finetune4j.checkpoint.DType;
 import dev.finetune4j.checkpoint.StoredTensor;
+import dev.finetune4j.checkpoint.TensorSource;
 import dev.finetune4j.checkpoint.torch.PyTuple;
 import dev.finetune4j.checkpoint.torch.TorchFile;
 import java.nio.ByteBuffer;
@@ -14,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A Composer checkpoint (reference-behaviours §3): {@code {'state': {model, optimizers, schedulers, timestamp,
+ * A Composer checkpoint (docs/formats.md §3.1): {@code {'state': {model, optimizers, schedulers, timestamp,
  * rank_zero_seed, run_name, integrations, metadata, ...}, 'rng': [per-rank dict]}}. Model weights and optimizer
  * state are keyed by HF parameter name here; the file stores them under the FQN {@code model.<hf name>}.
  *
@@ -32,7 +33,7 @@ import java.util.Map;
 public record ComposerCheckpoint(LinkedHashMap<String, StoredTensor> model, OptimizerState optimizer,
                                  SchedulerState scheduler, Timestamp timestamp, Long rankZeroSeed, String runName,
                                  List<Map<String, Object>> rng, Map<String, Object> integrations,
-                                 Map<String, Object> metadata, Map<String, Object> extraState) {
+                                 Map<String, Object> metadata, Map<String, Object> extraState) implements TensorSource.InMemory {
     /** The FQN prefix of the HF model inside Composer's HuggingFaceModel wrapper. */
     public static final String MODEL_PREFIX = "model.";
 
@@ -42,6 +43,17 @@ public record ComposerCheckpoint(LinkedHashMap<String, StoredTensor> model, Opti
         integrations = integrations == null ? Map.of() : new LinkedHashMap<>(integrations);
         metadata = metadata == null ? Map.of() : new LinkedHashMap<>(metadata);
         extraState = extraState == null ? Map.of() : new LinkedHashMap<>(extraState);
+    }
+
+    /** The model weights by HF name, in file order (the {@code model.} FQN prefix removed). */
+    @Override
+    public Map<String, StoredTensor> tensorMap() {
+        return model;
+    }
+
+    @Override
+    public String describe() {
+        return "Composer checkpoint" + (runName == null ? "" : " of run " + runName);
     }
 
     /** A weights-only checkpoint ({@code {'state': {'model', 'integrations', 'metadata'}}}). */

@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * A folder of Composer checkpoints as the Trainer keeps it (reference-behaviours §3): files
+ * A folder of Composer checkpoints as the Trainer keeps it (docs/formats.md §3.5): files
  * {@code ep{epoch}-ba{batch}-rank0.pt}, a relative symlink {@code latest-rank0.pt} to the newest (replaced
  * atomically: a temporary link renamed over the old one), optional retention of the newest N, and remote-style
  * {@code *.symlink} text files.
@@ -38,7 +38,7 @@ public final class ComposerCheckpoints {
      * {@code latest-rank0.pt} at it and deletes all but the newest {@code keepNewest} checkpoints (-1 keeps all).
      */
     public static Path save(Path folder, ComposerCheckpoint checkpoint, int keepNewest) {
-        Timestamp ts = checkpoint.timestamp() == null ? Timestamp.zero() : checkpoint.timestamp();
+        Timestamp ts = checkpoint.timestamp() == null ? Timestamp.ZERO : checkpoint.timestamp();
         Path file = folder.resolve(fileName(ts.epoch(), ts.batch()));
         checkpoint.write(file);
         updateLatest(folder, file.getFileName().toString());
@@ -78,6 +78,103 @@ public final class ComposerCheckpoints {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * The checkpoint {@code autoresume} continues from: {@code latest-rank0.pt} when it resolves to a checkpoint that
+     * reads completely; otherwise (dangling, pointing to itself, a directory, a truncated or unreadable file) the
+     * newest {@code ep*-ba*-rank0.pt} that reads completely, with a note naming what was wrong with latest. Empty
+     * when the folder holds neither a latest link nor checkpoint files.
+     *
+     * @param notes receives one line when it falls back
+     * @throws CheckpointFormatException when checkpoints exist but none reads completely (nothing is changed)
+     */
+    public static Optional<Path> resumePoint(Path folder, java.util.function.Consumer<String> notes) {
+        Path link = folder.resolve(LATEST);
+        boolean hasLink = Files.isSymbolicLink(link) || Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        List<Path> all = list(folder);
+        if (!hasLink && all.isEmpty()) {
+            return Optional.empty();
+        }
+        String latestProblem = hasLink ? problemOfLatest(link) : "it does not exist";
+        if (latestProblem == null) {
+            try {
+                return Optional.of(link.toRealPath());
+            } catch (IOException e) {
+                latestProblem = "it does not resolve: " + e.getMessage();
+            }
+        }
+        List<String> tried = new ArrayList<>();
+        for (int i = all.size() - 1; i >= 0; i--) {
+            Path p = all.get(i);
+            String problem = problemOf(p);
+            if (problem == null) {
+                notes.accept("note: " + link + " is unusable (" + latestProblem + "); resuming from " + p
+                        + ", the newest checkpoint that reads completely");
+                return Optional.of(p);
+            }
+            tried.add(p.getFileName() + ": " + problem);
+        }
+        throw CheckpointFormatException.of(folder, "autoresume found no checkpoint that reads completely ("
+                + LATEST + ": " + latestProblem + (tried.isEmpty() ? "" : "; " + String.join("; ", tried))
+                + "); nothing was changed. Restore a checkpoint, or start afresh with another run_name");
+    }
+
+    /** Why {@code latest-rank0.pt} cannot be resumed from, or null when it can. */
+    private static String problemOfLatest(Path link) {
+        try {
+            if (Files.isSymbolicLink(link)) {
+                Path target = Files.readSymbolicLink(link);
+                Path resolved = link.resolveSibling(target);
+                if (resolved.normalize().equals(link.normalize())) {
+                    return "it points to itself";
+                }
+                if (!Files.exists(resolved, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    return "it points to " + target + ", which does not exist";
+                }
+            }
+            Path real = link.toRealPath();
+            if (Files.isDirectory(real)) {
+                return "it is a directory";
+            }
+            return problemOf(real);
+        } catch (java.nio.file.FileSystemException e) {
+            String reason = e.getReason() == null ? e.getMessage() : e.getReason();
+            return reason.contains("symbolic links") ? "it points to itself (a symlink loop)" : reason;
+        } catch (IOException e) {
+            return e.getMessage();
+        }
+    }
+
+    /** Why a checkpoint file does not read completely (model tensors and timestamp), or null when it does. */
+    private static String problemOf(Path file) {
+        if (!Files.isRegularFile(file)) {
+            return Files.isDirectory(file) ? "it is a directory" : "not a regular file";
+        }
+        try {
+            ComposerCheckpoint cp = ComposerCheckpoint.read(file);
+            if (cp.timestamp() == null) {
+                return "it holds no timestamp (weights-only)";
+            }
+            for (var t : cp.model().values()) {
+                if (t.data().remaining() != t.byteSize()) {
+                    return "a tensor is shorter than its shape";
+                }
+            }
+            return null;
+        } catch (RuntimeException e) {
+            return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        }
+    }
+
+    /**
+     * Removes this folder's temporary files of the names {@link #save} and {@link #updateLatest} create
+     * ({@code .ep*-ba*-rank0.pt.<n>.tmp}, {@code .latest-rank0.pt.tmp-<pid>-<n>}), left by a killed process; for a
+     * run that holds its folder's lock. Returns the names removed.
+     */
+    public static List<String> removeStaleTemps(Path folder) {
+        return AtomicFiles.removeMatching(folder,
+                Pattern.compile("\\.(ep\\d+-ba\\d+-rank0\\.pt\\.\\d+\\.tmp|latest-rank0\\.pt\\.tmp-\\d+-\\d+)"));
     }
 
     /** Checkpoint files in the folder, oldest first (by batch, then epoch). */
@@ -139,7 +236,8 @@ public final class ComposerCheckpoints {
             throw CheckpointFormatException.of(symlinkFile, "the .symlink file is empty");
         }
         if (target.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*") && !target.startsWith("file://")) {
-            throw CheckpointFormatException.of(symlinkFile, "points to remote object '" + target
+            throw CheckpointFormatException.of(symlinkFile, "points to remote object '"
+                    + (target.length() > 200 ? target.substring(0, 200) + "…" : target)
                     + "'; download it first (only local paths are supported)");
         }
         if (target.startsWith("file://")) {

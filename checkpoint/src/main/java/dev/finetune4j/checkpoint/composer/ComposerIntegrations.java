@@ -14,7 +14,7 @@ import java.util.Map;
 
 /**
  * Builders for the {@code state['integrations']} and {@code state['metadata']} entries Composer writes
- * (reference-behaviours §3), so that llm-foundry's {@code convert_composer_to_hf} can rebuild the HF folder.
+ * (docs/formats.md §3.1), so that llm-foundry's {@code convert_composer_to_hf} can rebuild the HF folder.
  */
 public final class ComposerIntegrations {
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -20,7 +20,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A torch.distributed.checkpoint folder as Composer writes sharded checkpoints (reference-behaviours §3): the
+ * A torch.distributed.checkpoint folder as Composer writes sharded checkpoints (docs/formats.md §3.6): the
  * {@code .metadata} pickle lists every flattened key with its chunks, {@code storage_data} says in which
  * {@code __N_0.distcp} file and at which (offset, length) each chunk is, and every tensor chunk there is a complete
  * torch.save archive. Chunks are assembled into whole tensors.

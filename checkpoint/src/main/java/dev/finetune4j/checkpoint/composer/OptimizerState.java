@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * An optimizer's state as Composer saves it ({@code state['optimizers'][name]}, reference-behaviours §1): per
+ * An optimizer's state as Composer saves it ({@code state['optimizers'][name]}, docs/formats.md §3.3): per
  * parameter tensors (e.g. {@code exp_avg}) and the param groups.
  *
  * @param name {@code type(optimizer).__qualname__}, e.g. "DecoupledLionW"

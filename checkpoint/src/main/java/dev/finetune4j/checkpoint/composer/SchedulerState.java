@@ -8,7 +8,7 @@ import java.util.Map;
 
 /**
  * The state of the {@code torch.optim.lr_scheduler.LambdaLR} that wraps a Composer scheduler
- * ({@code state['schedulers']['LambdaLR']}, reference-behaviours §2). {@code lr_lambdas} are plain functions and are
+ * ({@code state['schedulers']['LambdaLR']}, docs/formats.md §3.4). {@code lr_lambdas} are plain functions and are
  * stored as None.
  *
  * @param baseLrs initial lr per param group

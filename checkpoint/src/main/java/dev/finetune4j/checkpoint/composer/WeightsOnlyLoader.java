@@ -11,7 +11,7 @@ import java.util.Map;
 
 /**
  * Loads only the model weights of a Composer checkpoint, as {@code load_weights_only=True} does
- * (reference-behaviours §3): from a monolithic {@code .pt} file, from a remote-style {@code *.symlink} text file
+ * (docs/formats.md §3.7): from a monolithic {@code .pt} file, from a remote-style {@code *.symlink} text file
  * naming one, or from a sharded folder of {@code __N_0.distcp} files plus {@code .metadata}.
  */
 final class WeightsOnlyLoader {
@@ -39,9 +39,19 @@ final class WeightsOnlyLoader {
         return ComposerCheckpoint.modelWeights(state, p.toString());
     }
 
+    /** The most a {@code *.symlink} file may hold: one path (PATH_MAX on Linux); a bigger file is not one. */
+    static final int MAX_SYMLINK_BYTES = 4096;
+
     static String readText(Path p) {
         try {
+            long size = Files.size(p);
+            if (size > MAX_SYMLINK_BYTES) {
+                throw CheckpointFormatException.of(p, "is " + size + " bytes; a .symlink file holds one path of at "
+                        + "most " + MAX_SYMLINK_BYTES + " bytes");
+            }
             return Files.readString(p).trim();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw CheckpointFormatException.of(p, "not UTF-8 text (it holds bytes that are not valid UTF-8)", e);
         } catch (IOException e) {
             throw CheckpointFormatException.of(p, "cannot read: " + e.getMessage(), e);
         }

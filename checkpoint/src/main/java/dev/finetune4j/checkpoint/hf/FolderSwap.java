@@ -53,4 +53,12 @@ public final class FolderSwap {
             }
         }
     }
+
+    /**
+     * Removes the temporary ({@code .<name>.tmp-<n>}) and moved-aside ({@code .<name>.old-<n>}) folders a killed
+     * {@link #create} left in {@code parent}; for the owner of that folder. Returns the names removed.
+     */
+    public static java.util.List<String> removeStaleTemps(Path parent) {
+        return AtomicFiles.removeMatching(parent, java.util.regex.Pattern.compile("\\..+\\.(tmp|old)-\\d+"));
+    }
 }

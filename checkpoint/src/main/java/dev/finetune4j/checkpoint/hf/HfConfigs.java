@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * Normalises {@code config.json} to the transformers v4 spelling (reference-behaviours §8): v5's
+ * Normalises {@code config.json} to the transformers v4 spelling (docs/formats.md §4.1): v5's
  * {@code rope_parameters} becomes {@code rope_theta} + {@code rope_scaling} (null for the default rope type),
  * v5's {@code dtype} becomes {@code torch_dtype}, and an old {@code rope_scaling.type} is copied to
  * {@code rope_type}.

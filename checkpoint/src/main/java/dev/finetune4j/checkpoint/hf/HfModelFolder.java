@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.finetune4j.checkpoint.CheckpointFormatException;
 import dev.finetune4j.checkpoint.StoredTensor;
+import dev.finetune4j.checkpoint.TensorSource;
 import dev.finetune4j.checkpoint.safetensors.SafetensorsCheckpoint;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,7 +20,7 @@ import java.util.Optional;
  * order {@code model.safetensors.index.json}, {@code model.safetensors}, {@code pytorch_model.bin.index.json},
  * {@code pytorch_model.bin}. Safetensors weights are memory-mapped, never copied onto the heap.
  */
-public final class HfModelFolder implements AutoCloseable {
+public final class HfModelFolder implements TensorSource {
     /** Tokenizer files a model folder may carry (copied by {@link HfModelWriter}). */
     public static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json",
             "special_tokens_map.json", "tokenizer.model", "chat_template.jinja", "chat_template.json", "vocab.json",
@@ -31,14 +32,17 @@ public final class HfModelFolder implements AutoCloseable {
     private final ObjectNode rawConfig;
     private final ObjectNode config;
     private final ObjectNode generationConfig;
-    private final WeightSource weights;
+    private final TensorSource weights;
+    private final Path weightsPath;
 
-    private HfModelFolder(Path dir, ObjectNode rawConfig, ObjectNode generationConfig, WeightSource weights) {
+    private HfModelFolder(Path dir, ObjectNode rawConfig, ObjectNode generationConfig, TensorSource weights,
+                          Path weightsPath) {
         this.dir = dir;
         this.rawConfig = rawConfig;
         this.config = HfConfigs.normalize(rawConfig);
         this.generationConfig = generationConfig;
         this.weights = weights;
+        this.weightsPath = weightsPath;
     }
 
     /** Opens a model folder; errors name the missing or malformed file. */
@@ -57,7 +61,12 @@ public final class HfModelFolder implements AutoCloseable {
         ObjectNode raw = readObject(cfg);
         Path gen = dir.resolve("generation_config.json");
         ObjectNode genCfg = Files.isRegularFile(gen) ? readObject(gen) : null;
-        return new HfModelFolder(dir, raw, genCfg, withWeights ? WeightSource.open(dir) : WeightSource.none());
+        if (!withWeights) {
+            return new HfModelFolder(dir, raw, genCfg, TensorSource.of(List.of(), name -> false, name -> {
+                throw new IllegalArgumentException("no tensor '" + name + "': the folder was opened without weights");
+            }), null);
+        }
+        return new HfModelFolder(dir, raw, genCfg, openWeights(dir), weightsFile(dir));
     }
 
     /** Whether {@code dir} holds weights (safetensors, sharded or single, or pytorch_model*.bin). */
@@ -81,6 +90,8 @@ public final class HfModelFolder implements AutoCloseable {
         JsonNode n;
         try {
             n = JSON.readTree(Files.readString(file));
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw CheckpointFormatException.of(file, "not UTF-8 text (it holds bytes that are not valid UTF-8)", e);
         } catch (IOException e) {
             throw CheckpointFormatException.of(file, "not valid JSON: " + e.getMessage(), e);
         }
@@ -123,19 +134,22 @@ public final class HfModelFolder implements AutoCloseable {
 
     /** The weight file or index the tensors come from. */
     public Path weightsPath() {
-        return weights.path();
+        return weightsPath;
     }
 
     /** Tensor names in file order. */
-    public List<String> tensorNames() {
+    @Override
+    public List<String> names() {
         return weights.names();
     }
 
-    public boolean hasTensor(String name) {
+    @Override
+    public boolean contains(String name) {
         return weights.contains(name);
     }
 
     /** The named tensor: mmap-backed for safetensors. */
+    @Override
     public StoredTensor tensor(String name) {
         return weights.tensor(name);
     }
@@ -145,78 +159,32 @@ public final class HfModelFolder implements AutoCloseable {
         weights.close();
     }
 
-    /** Where the weights come from: safetensors (mmap) or torch .bin files. */
-    interface WeightSource extends AutoCloseable {
-        Path path();
-
-        List<String> names();
-
-        boolean contains(String name);
-
-        StoredTensor tensor(String name);
-
-        @Override
-        void close();
-
-        static WeightSource none() {
-            return new WeightSource() {
-                public Path path() {
-                    return null;
-                }
-
-                public List<String> names() {
-                    return List.of();
-                }
-
-                public boolean contains(String name) {
-                    return false;
-                }
-
-                public StoredTensor tensor(String name) {
-                    throw new IllegalArgumentException("no tensor '" + name + "': the folder was opened without weights");
-                }
-
-                public void close() {
-                }
-            };
-        }
-
-        static WeightSource open(Path dir) {
-            for (String f : List.of("model.safetensors.index.json", "model.safetensors")) {
-                Path p = dir.resolve(f);
-                if (Files.isRegularFile(p)) {
-                    SafetensorsCheckpoint c = SafetensorsCheckpoint.open(p);
-                    return new WeightSource() {
-                        public Path path() {
-                            return p;
-                        }
-
-                        public List<String> names() {
-                            return c.names();
-                        }
-
-                        public boolean contains(String name) {
-                            return c.contains(name);
-                        }
-
-                        public StoredTensor tensor(String name) {
-                            return c.tensor(name);
-                        }
-
-                        public void close() {
-                            c.close();
-                        }
-                    };
-                }
+    /** Opens the folder's weights: safetensors (memory-mapped, single or sharded) or torch .bin files. */
+    private static TensorSource openWeights(Path dir) {
+        for (String f : List.of("model.safetensors.index.json", "model.safetensors")) {
+            Path p = dir.resolve(f);
+            if (Files.isRegularFile(p)) {
+                return SafetensorsCheckpoint.open(p);
             }
-            for (String f : List.of("pytorch_model.bin.index.json", "pytorch_model.bin")) {
-                Path p = dir.resolve(f);
-                if (Files.isRegularFile(p)) {
-                    return TorchBinWeights.open(p);
-                }
-            }
-            throw CheckpointFormatException.of(dir, "no weights found: looked for model.safetensors.index.json, "
-                    + "model.safetensors, pytorch_model.bin.index.json and pytorch_model.bin");
         }
+        for (String f : List.of("pytorch_model.bin.index.json", "pytorch_model.bin")) {
+            Path p = dir.resolve(f);
+            if (Files.isRegularFile(p)) {
+                return TorchBinWeights.open(p);
+            }
+        }
+        throw CheckpointFormatException.of(dir, "no weights found: looked for model.safetensors.index.json, "
+                + "model.safetensors, pytorch_model.bin.index.json and pytorch_model.bin");
+    }
+
+    /** The file the weights were found in (the index for sharded weights). */
+    private static Path weightsFile(Path dir) {
+        for (String f : List.of("model.safetensors.index.json", "model.safetensors", "pytorch_model.bin.index.json",
+                "pytorch_model.bin")) {
+            if (Files.isRegularFile(dir.resolve(f))) {
+                return dir.resolve(f);
+            }
+        }
+        return null;
     }
 }

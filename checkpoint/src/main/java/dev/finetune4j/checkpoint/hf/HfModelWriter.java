@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * Writes a Hugging Face model folder as llm-foundry's HuggingFaceCheckpointer does (reference-behaviours §4):
+ * Writes a Hugging Face model folder as llm-foundry's HuggingFaceCheckpointer does (docs/formats.md §4.2):
  * {@code config.json} with {@code torch_dtype} set to the written precision, {@code generation_config.json},
  * {@code model.safetensors} or 1 GB shards plus index (metadata {"format":"pt"}), tied {@code lm_head.weight} left
  * out, tokenizer files copied. The whole folder appears at once (built in a temporary sibling, then renamed).

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune4j.checkpoint.CheckpointFormatException;
 import dev.finetune4j.checkpoint.StoredTensor;
+import dev.finetune4j.checkpoint.TensorSource;
 import dev.finetune4j.checkpoint.torch.TorchFile;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,7 +12,6 @@ import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -19,7 +19,7 @@ import java.util.Set;
  * {@code pytorch_model.bin} (or the shards of {@code pytorch_model.bin.index.json}) read through the weights-only
  * torch reader. Each file must hold a flat dict of tensors; contiguous tensors stay memory-mapped.
  */
-final class TorchBinWeights implements HfModelFolder.WeightSource {
+final class TorchBinWeights implements TensorSource.InMemory {
     private final Path path;
     private final Map<String, StoredTensor> tensors;
 
@@ -34,6 +34,8 @@ final class TorchBinWeights implements HfModelFolder.WeightSource {
             JsonNode root;
             try {
                 root = new ObjectMapper().readTree(Files.readString(p));
+            } catch (java.nio.charset.CharacterCodingException e) {
+                throw CheckpointFormatException.of(p, "not UTF-8 text (it holds bytes that are not valid UTF-8)", e);
             } catch (IOException e) {
                 throw CheckpointFormatException.of(p, "cannot read the index: " + e.getMessage(), e);
             }
@@ -79,28 +81,19 @@ final class TorchBinWeights implements HfModelFolder.WeightSource {
         return out;
     }
 
-    @Override
+    /** The {@code .bin} file or its index. */
     public Path path() {
         return path;
     }
 
     @Override
-    public List<String> names() {
-        return List.copyOf(tensors.keySet());
+    public Map<String, StoredTensor> tensorMap() {
+        return tensors;
     }
 
     @Override
-    public boolean contains(String name) {
-        return tensors.containsKey(name);
-    }
-
-    @Override
-    public StoredTensor tensor(String name) {
-        StoredTensor t = tensors.get(name);
-        if (t == null) {
-            throw CheckpointFormatException.of(path, "no tensor named '" + name + "'");
-        }
-        return t;
+    public String describe() {
+        return path.toString();
     }
 
     @Override

@@ -55,7 +55,7 @@ public final class CheckpointInspector {
             PeftAdapter.read(dir).tensors().forEach((k, v) -> out.accept(summary(k, v)));
         } else if (Files.isRegularFile(dir.resolve("config.json"))) {
             try (HfModelFolder f = HfModelFolder.open(dir)) {
-                for (String n : f.tensorNames()) {
+                for (String n : f.names()) {
                     out.accept(summary(n, f.tensor(n)));
                 }
             }

@@ -8,6 +8,7 @@ import dev.finetune4j.checkpoint.DType;
 import dev.finetune4j.checkpoint.PythonJson;
 import dev.finetune4j.checkpoint.StoredTensor;
 import dev.finetune4j.checkpoint.TensorConversions;
+import dev.finetune4j.checkpoint.TensorSource;
 import dev.finetune4j.checkpoint.hf.FolderSwap;
 import dev.finetune4j.checkpoint.safetensors.SafetensorsFile;
 import dev.finetune4j.checkpoint.safetensors.SafetensorsWriter;
@@ -16,17 +17,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A PEFT LoRA adapter folder: {@code adapter_config.json} + {@code adapter_model.safetensors} (metadata
- * {"format":"pt"}) with PEFT's saved keys {@code base_model.model.<hf module>.lora_A.weight} (reference-behaviours
- * §6). Writing accepts HF module keys ({@code model.layers.0.self_attn.q_proj.lora_A.weight}), in-memory keys with
+ * {"format":"pt"}) with PEFT's saved keys {@code base_model.model.<hf module>.lora_A.weight} (docs/formats.md §5).
+ * Writing accepts HF module keys ({@code model.layers.0.self_attn.q_proj.lora_A.weight}), in-memory keys with
  * the adapter name ({@code ...lora_A.default.weight}) or saved keys, and normalises them to the saved form.
  *
  * @param config the LoRA config
  * @param tensors adapter weights by saved key, in file order
  */
-public record PeftAdapter(PeftConfig config, LinkedHashMap<String, StoredTensor> tensors) {
+public record PeftAdapter(PeftConfig config, LinkedHashMap<String, StoredTensor> tensors) implements TensorSource.InMemory {
     /** Prefix of saved keys. */
     public static final String PREFIX = "base_model.model.";
     public static final String CONFIG_FILE = "adapter_config.json";
@@ -34,6 +36,17 @@ public record PeftAdapter(PeftConfig config, LinkedHashMap<String, StoredTensor>
 
     public PeftAdapter {
         tensors = new LinkedHashMap<>(tensors);
+    }
+
+    /** The adapter tensors by saved key ({@code base_model.model.<module>.lora_A.weight}), in file order. */
+    @Override
+    public Map<String, StoredTensor> tensorMap() {
+        return tensors;
+    }
+
+    @Override
+    public String describe() {
+        return "PEFT adapter";
     }
 
     /** Writes the adapter folder atomically (as a whole), keeping tensor dtypes. */
@@ -87,6 +100,8 @@ public record PeftAdapter(PeftConfig config, LinkedHashMap<String, StoredTensor>
         JsonNode n;
         try {
             n = new ObjectMapper().readTree(Files.readString(cfg));
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw CheckpointFormatException.of(cfg, "not UTF-8 text (it holds bytes that are not valid UTF-8)", e);
         } catch (IOException e) {
             throw CheckpointFormatException.of(cfg, "not valid JSON: " + e.getMessage(), e);
         }

@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A PEFT {@code LoraConfig} (reference-behaviours §6).
+ * A PEFT {@code LoraConfig} (docs/formats.md §5).
  *
  * @param r LoRA rank
  * @param loraAlpha alpha; scaling = alpha / r (alpha / sqrt(r) with rsLoRA)

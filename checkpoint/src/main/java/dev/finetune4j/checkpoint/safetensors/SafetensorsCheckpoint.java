@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune4j.checkpoint.CheckpointFormatException;
 import dev.finetune4j.checkpoint.StoredTensor;
+import dev.finetune4j.checkpoint.TensorSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +20,7 @@ import java.util.Map;
  * {@code *.safetensors.index.json}. Every shard named in the index is opened and validated; a tensor listed in the
  * weight map but missing from its shard, or present in a shard but not listed, is an error.
  */
-public final class SafetensorsCheckpoint implements AutoCloseable {
+public final class SafetensorsCheckpoint implements TensorSource {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path source;
@@ -52,6 +53,8 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
         JsonNode root;
         try {
             root = JSON.readTree(Files.readString(index));
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw CheckpointFormatException.of(index, "not UTF-8 text (it holds bytes that are not valid UTF-8)", e);
         } catch (IOException e) {
             throw CheckpointFormatException.of(index, "cannot read the index: " + e.getMessage(), e);
         }

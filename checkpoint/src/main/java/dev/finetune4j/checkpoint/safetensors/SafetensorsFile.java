@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.finetune4j.checkpoint.CheckpointFormatException;
 import dev.finetune4j.checkpoint.DType;
 import dev.finetune4j.checkpoint.StoredTensor;
+import dev.finetune4j.checkpoint.TensorSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -26,12 +27,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A safetensors file, validated and memory-mapped (reference-behaviours §7b). The header must be at most 100 MB of
+ * A safetensors file, validated and memory-mapped (docs/formats.md §2.2). The header must be at most 100 MB of
  * UTF-8 JSON starting with '{'; every tensor needs a known dtype, a non-negative shape and
  * {@code data_offsets} whose length matches; the tensors must cover the data buffer with no hole or overlap and the
  * file must end exactly where the buffer does. Tensors are slices of the mapping: nothing is copied onto the heap.
  */
-public final class SafetensorsFile implements AutoCloseable {
+public final class SafetensorsFile implements TensorSource {
     /** Largest header accepted, as in the reference implementation. */
     public static final long MAX_HEADER_BYTES = 100_000_000L;
 

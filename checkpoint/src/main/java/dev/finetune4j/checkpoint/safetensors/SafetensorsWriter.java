@@ -21,7 +21,7 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * Writes safetensors files as the reference implementation does (§7b): tensors ordered by dtype (widest first, the
+ * Writes safetensors files as the reference implementation does (docs/formats.md §2.3): tensors ordered by dtype (widest first, the
  * reference enum order descending) then by name, a compact JSON header with {@code __metadata__} first, padded with
  * spaces so the data starts 8-byte aligned. Files are written atomically (temp name, fsync, rename).
  */

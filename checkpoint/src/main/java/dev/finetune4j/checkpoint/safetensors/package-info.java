@@ -1,5 +1,5 @@
 /**
- * The safetensors format (reference-behaviours §7b): a memory-mapped, validating reader, an atomic writer with the
+ * The safetensors format (docs/formats.md §2): a memory-mapped, validating reader, an atomic writer with the
  * reference layout, and sharded Hugging Face checkpoints ({@code model-0000i-of-0000N.safetensors} plus
  * {@code model.safetensors.index.json}).
  */

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Pickles the Java value model with protocol 2 as torch.save does (reference-behaviours §7a): tensors as
+ * Pickles the Java value model with protocol 2 as torch.save does (docs/formats.md §1.2): tensors as
  * {@code _rebuild_tensor_v2} with a {@code ('storage', <Class>Storage, key, 'cpu', numel)} persistent id, bytes as
  * {@code _codecs.encode(latin1, 'latin1')}, timedelta and numpy arrays as their own reducers. Only globals that
  * {@code torch.load(weights_only=True)} (plus Composer's additions) accepts are emitted. A StoredTensor object that

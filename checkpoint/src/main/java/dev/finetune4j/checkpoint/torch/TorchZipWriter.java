@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.zip.CRC32;
 
 /**
- * Writes a zip archive as torch's PyTorchStreamWriter (miniz) does (reference-behaviours §7a): every record
+ * Writes a zip archive as torch's PyTorchStreamWriter (miniz) does (docs/formats.md §1.1): every record
  * STORED, its data starting at a multiple of 64 bytes thanks to an {@code FB} padding extra field, zip64 extras and
  * records when sizes or offsets need them.
  */

@@ -62,6 +62,7 @@ final class Unpickler {
                         throw fail(stack.isEmpty() ? "unpickling stack underflow at STOP"
                                 : "STOP with " + stack.size() + " values on the stack");
                     }
+                    PickleGraph.check(stack.get(0), source);
                     return stack.get(0);
                 }
                 step(op);
@@ -144,10 +145,10 @@ final class Unpickler {
             }
             case 'a': { Object v = pop(); asList(top()).add(v); break; }
             case 'e': { List<Object> items = popMark(); asList(top()).addAll(items); break; }
-            case 's': { Object v = pop(); Object k = pop(); asMap(top()).put(k, v); break; }
+            case 's': { Object v = pop(); Object k = pop(); asMap(top()).put(checkKey(k), v); break; }
             case 'u': { List<Object> items = popMark(); putPairs(asMap(top()), items); break; }
-            case 0x90: { List<Object> items = popMark(); asSet(top()).addAll(items); break; }
-            case 0x91: push(Set.copyOf(new LinkedHashSet<>(popMark()))); break;
+            case 0x90: { List<Object> items = popMark(); asSet(top()).addAll(checkKeys(items)); break; }
+            case 0x91: push(Set.copyOf(new LinkedHashSet<>(checkKeys(popMark())))); break;
             case '0': pop(); break;
             case '1': popMark(); break;
             case '2': push(top()); break;
@@ -269,11 +270,17 @@ final class Unpickler {
         }
     }
 
+    /** Java hashes keys recursively: a key must be Python-hashable and small (see {@link PickleGraph}). */
     private Object checkKey(Object k) {
-        if (k instanceof List || k instanceof Map || k instanceof Set) {
-            throw fail("unhashable dict key of type " + k.getClass().getSimpleName());
-        }
+        PickleGraph.checkHashable(k, source, opcodeStart);
         return k;
+    }
+
+    private List<Object> checkKeys(List<Object> items) {
+        for (Object item : items) {
+            checkKey(item);
+        }
+        return items;
     }
 
     @SuppressWarnings("unchecked")

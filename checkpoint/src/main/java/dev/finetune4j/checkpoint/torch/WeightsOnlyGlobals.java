@@ -13,7 +13,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The allow-list of {@code torch.load(weights_only=True)} plus what Composer adds (reference-behaviours §3, §7a):
+ * The allow-list of {@code torch.load(weights_only=True)} plus what Composer adds (docs/formats.md §1.3):
  * OrderedDict (its {@code _metadata} BUILD ignored), {@code _rebuild_tensor_v2/_v3}, {@code _rebuild_parameter},
  * storage classes, torch dtypes, {@code torch.Size}, {@code datetime.timedelta}, {@code TorchVersion}, numpy's
  * {@code _reconstruct}/{@code ndarray}/{@code dtype}, {@code _codecs.encode}, set/frozenset/bytearray. With

@@ -71,7 +71,7 @@ class ComposerCheckpointTest {
         group.put("params", List.copyOf(model.keySet()));
         OptimizerState opt = new OptimizerState("DecoupledLionW", state, List.of(group));
         SchedulerState sched = new SchedulerState(List.of(5e-5), 10, 11, List.of(2.5e-5));
-        Timestamp ts = Timestamp.zero().toNextBatch(8, 1000, Duration.ofMillis(1500))
+        Timestamp ts = Timestamp.ZERO.toNextBatch(8, 1000, Duration.ofMillis(1500))
                 .toNextBatch(8, 900, Duration.ofMillis(1400)).toNextEpoch();
         ObjectNode cfg = new ObjectMapper().createObjectNode().put("model_type", "llama").put("vocab_size", 3);
         Map<String, Object> rngEntry = new LinkedHashMap<>();

@@ -70,7 +70,7 @@ class HfModelFolderTest {
         try (HfModelFolder f = HfModelFolder.open(out)) {
             assertEquals("bfloat16", f.config().get("torch_dtype").asText());
             assertEquals(0.6, f.generationConfig().orElseThrow().get("temperature").asDouble());
-            assertEquals(List.of("model.embed_tokens.weight", "model.norm.weight"), f.tensorNames());
+            assertEquals(List.of("model.embed_tokens.weight", "model.norm.weight"), f.names());
             StoredTensor e = f.tensor("model.embed_tokens.weight");
             assertEquals(DType.BFLOAT16, e.dtype());
             // 1.00390625 = 1 + 2^-8 is a tie between bf16 1.0 and 1.0078125; ties to even -> 1.0
@@ -81,7 +81,7 @@ class HfModelFolderTest {
         // overwrite in place: the old folder is replaced as a whole
         HfModelWriter.write(out, cfg, List.copyOf(w.keySet()), w::get, HfWriteOptions.defaults());
         try (HfModelFolder f = HfModelFolder.open(out)) {
-            assertEquals(3, f.tensorNames().size());
+            assertEquals(3, f.names().size());
             assertEquals(DType.FLOAT32, f.tensor("lm_head.weight").dtype());
             assertTrue(f.generationConfig().isEmpty());
             assertTrue(f.tokenizerFiles().isEmpty());
@@ -93,7 +93,7 @@ class HfModelFolderTest {
     void readsPytorchModelBinWithSharedStorageAndViews() throws IOException {
         try (HfModelFolder f = HfModelFolder.open(dev.finetune4j.checkpoint.Fixtures.path("hf_bin"))) {
             java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
-            for (String n : f.tensorNames()) {
+            for (String n : f.names()) {
                 m.put(n, f.tensor(n));
             }
             dev.finetune4j.checkpoint.PythonCheck.assertSame(

@@ -9,7 +9,7 @@ import java.util.Map;
 
 /**
  * Cuts a rendered conversation into (prompt, response) text per assistant message, exactly as llm-foundry's
- * {@code _slice_chat_formatted_example} (reference-behaviours §5 "Chat template application"): for the assistant
+ * {@code _slice_chat_formatted_example} (docs/training.md §4.1): for the assistant
  * message i, {@code full = render(messages[:i+1])} and {@code promptWithHistory = render(messages[:i],
  * add_generation_prompt=True)}; the text before is the conversation through the previous turn, and the three must
  * be prefixes of each other.

@@ -15,7 +15,7 @@ import java.util.OptionalInt;
  * Encodes one parsed example (thread-safe when the tokenizer and template are): chat turns via
  * {@link ChatTurnSlicer} tokenized without special tokens (they come from the template), prompt/response with the
  * tokenizer's special tokens and the response's BOS removed, text pieces with BOS on a document's first piece only
- * (reference-behaviours §5).
+ * (docs/training.md §4.1–§4.4).
  */
 public final class ExampleEncoder {
 
@@ -77,7 +77,7 @@ public final class ExampleEncoder {
         int[] prompt = tokenizer.encode(pr.prompt(), true);
         int[] response = tokenizer.encode(pr.response(), true);
         if (bos.isPresent() && response.length > 0 && response[0] == bos.getAsInt()) {
-            response = java.util.Arrays.copyOfRange(response, 1, response.length); // no BOS in mid-sequence (§5)
+            response = java.util.Arrays.copyOfRange(response, 1, response.length); // no BOS in mid-sequence (docs/training.md §4.2)
         }
         if (prompt.length == 0 || response.length == 0) {
             return EncodeResult.dropped("the " + (prompt.length == 0 ? "prompt" : "response") + " tokenizes to nothing");

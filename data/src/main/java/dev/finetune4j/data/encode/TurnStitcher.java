@@ -8,7 +8,7 @@ import java.util.OptionalInt;
 
 /**
  * Concatenates turns into one example with labels (llm-foundry {@code stitch_turns_decoder_only},
- * reference-behaviours §5 "Label construction"): prompts and responses are targets per the policies, and on the
+ * docs/training.md §4.3): prompts and responses are targets per the policies, and on the
  * last turn EOS is appended to the response unless it already ends with it.
  */
 public final class TurnStitcher {
@@ -42,6 +42,9 @@ public final class TurnStitcher {
             if (last && eosId.isPresent() && (response.length == 0 || response[response.length - 1] != eosId.getAsInt())) {
                 at = put(new int[] {eosId.getAsInt()}, targetResponses.trains(true), ids, labels, at);
             }
+        }
+        if (at == ids.length) { // EOS appended: the arrays are full, no copy (a long example is not held twice)
+            return new EncodedExample(ids, labels);
         }
         return new EncodedExample(java.util.Arrays.copyOf(ids, at), java.util.Arrays.copyOf(labels, at));
     }

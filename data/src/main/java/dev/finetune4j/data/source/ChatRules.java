@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The conversation rules checked when {@code validate_inputs} is on (Databricks rules, reference-behaviours §5):
+ * The conversation rules checked when {@code validate_inputs} is on (Databricks rules, docs/training.md §4.6):
  * roles system/user/assistant, system only as the first message (and not at all for Mistral-family templates),
  * user/assistant alternation starting with user, the last message from the assistant, non-empty string content.
  */

@@ -20,7 +20,8 @@ public final class InputFiles {
 
     /** Extensions each task type reads. */
     public static Set<String> extensions(TaskType taskType) {
-        return taskType == TaskType.CONTINUED_PRETRAIN ? Set.of("txt", "jsonl", "json") : Set.of("jsonl", "json");
+        return taskType == TaskType.CONTINUED_PRETRAIN ? Set.of("txt", "jsonl", "json", "parquet", "csv")
+                : Set.of("jsonl", "json", "parquet", "csv");
     }
 
     /**

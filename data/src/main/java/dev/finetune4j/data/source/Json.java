@@ -17,9 +17,9 @@ import java.util.TreeSet;
 final class Json {
 
     static final ObjectMapper MAPPER = JsonMapper.builder(com.fasterxml.jackson.core.JsonFactory.builder()
-                    // a continued-pretraining {"text"} line may hold a whole book
+                    // a continued-pretraining {"text"} line may hold a whole book, up to the maximum record size
                     .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
-                            .maxStringLength(Integer.MAX_VALUE / 2).build())
+                            .maxStringLength(SampleReader.MAX_RECORD_BYTES).build())
                     .build())
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)

@@ -19,9 +19,17 @@ final class LineReader implements Closeable {
     private int lineLength;
     private long lineNumber;
     private boolean eof;
+    private final int maxLineBytes;
+    private long fullLength;
 
     LineReader(InputStream in) throws IOException {
+        this(in, Integer.MAX_VALUE - 16);
+    }
+
+    /** A reader that keeps at most {@code maxLineBytes} of a line: a longer one is skipped, see {@link #tooLong()}. */
+    LineReader(InputStream in, int maxLineBytes) throws IOException {
         this.in = in;
+        this.maxLineBytes = maxLineBytes;
         fill();
         if (limit >= 3 && (buf[0] & 0xFF) == 0xEF && (buf[1] & 0xFF) == 0xBB && (buf[2] & 0xFF) == 0xBF) {
             pos = 3;
@@ -46,6 +54,7 @@ final class LineReader implements Closeable {
     /** Reads the next line into {@link #bytes()}; false at end of input. */
     boolean next() throws IOException {
         lineLength = 0;
+        fullLength = 0;
         boolean any = false;
         while (true) {
             if (pos >= limit && !fill()) {
@@ -68,11 +77,19 @@ final class LineReader implements Closeable {
         if (lineLength > 0 && line[lineLength - 1] == '\r') {
             lineLength--;
         }
+        if (fullLength > maxLineBytes) {
+            lineLength = 0;
+        }
         lineNumber++;
         return true;
     }
 
     private void append(int from, int n) {
+        fullLength += n;
+        if (fullLength > maxLineBytes) {
+            lineLength = 0; // over the limit: the rest of the line is only counted, never buffered
+            return;
+        }
         if (lineLength + n > line.length) {
             line = Arrays.copyOf(line, Math.max(line.length * 2, lineLength + n));
         }
@@ -83,6 +100,24 @@ final class LineReader implements Closeable {
     /** The current line's bytes (valid up to {@link #length()}). */
     byte[] bytes() {
         return line;
+    }
+
+    /** Drops a large line buffer once its line has been parsed (the next line starts small again). */
+    void release() {
+        if (line.length > (1 << 20)) {
+            line = new byte[256];
+            lineLength = 0;
+        }
+    }
+
+    /** Whether the current line was longer than the limit (its bytes were dropped; see {@link #fullLength()}). */
+    boolean tooLong() {
+        return fullLength > maxLineBytes;
+    }
+
+    /** The current line's length in the file, including what was dropped of a line that is too long. */
+    long fullLength() {
+        return fullLength;
     }
 
     /** Length of the current line in bytes. */

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.Set;
 
-/** Parses an INSTRUCTION_FINETUNE record: exactly {@code prompt} plus {@code response} or {@code completion} (§5). */
+/** Parses an INSTRUCTION_FINETUNE record: exactly {@code prompt} plus {@code response} or {@code completion} (docs/training.md §4.2). */
 final class PromptResponseParser {
 
     private PromptResponseParser() {

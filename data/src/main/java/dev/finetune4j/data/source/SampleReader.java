@@ -21,11 +21,17 @@ import java.util.NoSuchElementException;
 
 /**
  * Streams the samples of a data path one at a time (a 10 GB JSONL is never held whole): JSONL line by line,
- * a {@code .json} file holding an array of records element by element, .txt files in pieces. Invalid samples come
+ * a {@code .json} file holding an array of records element by element, .txt files in pieces, Parquet and CSV
+ * row by row ({@link TabularSamples}). Invalid samples come
  * out as {@link ReadSample}s with reasons; blank lines and ignored files become {@link #notes()}.
  * Files that cannot be read at all raise {@link DataFormatException}.
  */
 public final class SampleReader implements Iterator<ReadSample>, Closeable {
+    /**
+     * The maximum size of one record (a JSONL line; a string inside a {@code .json} array): 32 MiB. A longer JSONL
+     * line is an invalid sample named by file:line, skipped without being held in memory.
+     */
+    public static final int MAX_RECORD_BYTES = 32 << 20;
 
     private final List<Path> files;
     private final TaskType taskType;
@@ -130,6 +136,9 @@ public final class SampleReader implements Iterator<ReadSample>, Closeable {
         if (ext.equals("txt")) {
             return new TextFileSamples(file, parser.nextDocument(), validate);
         }
+        if (TabularSamples.FORMATS.contains(ext)) {
+            return new TabularSamples(file, ext, parser, taskType != TaskType.CONTINUED_PRETRAIN);
+        }
         InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
         in.mark(4096);
         int first = firstNonWhitespace(in);
@@ -168,27 +177,32 @@ public final class SampleReader implements Iterator<ReadSample>, Closeable {
 
         JsonLineSamples(Path file, InputStream in) throws IOException {
             this.file = file;
-            this.lines = new LineReader(in);
+            this.lines = new LineReader(in, MAX_RECORD_BYTES);
         }
 
         @Override
         public ReadSample next() throws IOException {
             while (lines.next()) {
                 long line = lines.lineNumber();
+                if (lines.tooLong()) {
+                    records++;
+                    return invalid(line, "the record is " + lines.fullLength() + " bytes; the maximum record size is "
+                            + MAX_RECORD_BYTES + " bytes (" + (MAX_RECORD_BYTES >> 20) + " MiB)");
+                }
                 if (lines.blank()) {
                     notes.add(new Problem(file, line, "blank line skipped"));
                     continue;
                 }
                 records++;
-                String text;
                 try {
-                    text = Utf8.decode(lines.bytes(), lines.length());
+                    Utf8.check(lines.bytes(), lines.length());
                 } catch (Utf8.InvalidUtf8 e) {
                     return invalid(line, e.getMessage());
                 }
                 JsonNode node;
                 try {
-                    node = Json.MAPPER.readTree(text);
+                    node = Json.MAPPER.readTree(lines.bytes(), 0, lines.length()); // no decoded copy of the line
+                    lines.release();
                 } catch (JsonProcessingException e) {
                     return invalid(line, "not valid JSON: " + e.getOriginalMessage());
                 }

@@ -12,7 +12,7 @@ import java.util.List;
 
 /**
  * One .txt file = one continued-pretraining document, read in pieces of about 1 MiB cut after a line end (as
- * llm-foundry's convert_text_to_mds reads files in chunks, §5), decoded strictly as UTF-8. A bad byte makes the
+ * llm-foundry's convert_text_to_mds reads files in chunks, docs/training.md §4.4), decoded strictly as UTF-8. A bad byte makes the
  * whole document invalid, reported with its line.
  */
 final class TextFileSamples implements SampleReader.FileSamples {

@@ -33,18 +33,30 @@ final class Utf8 {
 
     /** Decodes a whole line strictly. */
     static String decode(byte[] bytes, int length) throws InvalidUtf8 {
+        check(bytes, length);
+        return new String(bytes, 0, length, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Checks that the bytes are valid UTF-8, decoding through a small reused buffer so a long line costs no second
+     * copy of itself.
+     */
+    static void check(byte[] bytes, int length) throws InvalidUtf8 {
         CharsetDecoder dec = strictDecoder();
         ByteBuffer in = ByteBuffer.wrap(bytes, 0, length);
-        CharBuffer out = CharBuffer.allocate(length);
-        CoderResult r = dec.decode(in, out, true);
-        if (r.isError()) {
+        CharBuffer out = CharBuffer.allocate(Math.min(length + 1, 8192));
+        while (true) {
+            CoderResult r = dec.decode(in, out, true);
+            if (r.isError()) {
+                throw new InvalidUtf8(in.position());
+            }
+            out.clear();
+            if (r.isUnderflow()) {
+                break;
+            }
+        }
+        if (dec.flush(out).isError()) {
             throw new InvalidUtf8(in.position());
         }
-        r = dec.flush(out);
-        if (r.isError()) {
-            throw new InvalidUtf8(in.position());
-        }
-        out.flip();
-        return out.toString();
     }
 }

@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * finetune4j's doorway into DJL's package-private JNI call that runs a TorchScript method <em>with</em> an autograd
  * graph ({@code PyTorchLibrary.LIB.moduleRunMethod(handle, name, ivalues, isTrain, false)}); DJL's public
- * {@code IValueUtils.runMethod} runs in inference mode and would drop the graph (djl-notes.md, "The kernel library").
+ * {@code IValueUtils.runMethod} runs in inference mode and would drop the graph (docs/djl.md §2).
  *
  * <p>Arguments may be {@link PtNDArray}, {@code PtNDArray[]} / {@code List<PtNDArray>} (a TorchScript
  * {@code List[Tensor]}), {@link Boolean}, {@link Integer}/{@link Long} and {@link Double}. Only this class touches

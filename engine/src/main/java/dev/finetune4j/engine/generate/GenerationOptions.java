@@ -4,7 +4,7 @@ import dev.finetune4j.engine.model.ConfigException;
 import java.util.List;
 
 /**
- * Decoding settings with HF GenerationConfig semantics (reference-behaviours.md §9): warpers apply only when
+ * Decoding settings with HF GenerationConfig semantics (docs/training.md §11): warpers apply only when
  * {@code doSample}; {@code topK = 0} and {@code topP = 1} disable those warpers; HF's default top_k is 50.
  *
  * @param eosIds generation stops after any of these ids is produced (it is included in the output)

@@ -26,7 +26,7 @@ public final class Generator {
             throw new IllegalArgumentException("the prompt must hold at least one token");
         }
         SplittableRandom rnd = new SplittableRandom(options.seed());
-        int[] out = new int[options.maxNewTokens()];
+        int[] out = new int[Math.min(options.maxNewTokens(), 256)]; // grows as tokens come: a huge limit costs nothing
         int n = 0;
         try (KvCache cache = model.newCache()) {
             int[] next = prompt;
@@ -42,6 +42,9 @@ public final class Generator {
                 }
                 int token = options.doSample() ? sample(LogitsWarpers.distribution(scores, options), rnd)
                         : argmax(scores);
+                if (n == out.length) {
+                    out = java.util.Arrays.copyOf(out, (int) Math.min(options.maxNewTokens(), 2L * out.length));
+                }
                 out[n++] = token;
                 if (options.eosIds().contains(token)) {
                     break;

@@ -5,7 +5,7 @@ import java.util.Comparator;
 import java.util.stream.IntStream;
 
 /**
- * HF's sampling warpers on one row of scores (reference-behaviours.md §9), in place; removed entries become
+ * HF's sampling warpers on one row of scores (docs/training.md §11), in place; removed entries become
  * {@code -Infinity}. {@code min_tokens_to_keep} is 1.
  */
 public final class LogitsWarpers {

@@ -13,7 +13,7 @@ import java.util.zip.ZipOutputStream;
 
 /**
  * Writes a TorchScript archive that libtorch loads, from the source text of one module class with no parameters
- * (djl-notes.md, "The kernel library"): a zip with one top folder holding {@code data.pkl} (the pickled module
+ * (docs/djl.md §2): a zip with one top folder holding {@code data.pkl} (the pickled module
  * object), {@code code/__torch__.py} (the class source), {@code constants.pkl} and {@code version}.
  */
 public final class KernelArchive {

@@ -201,7 +201,7 @@ public final class KernelLibrary {
         call("copy_into", false, (PtNDManager) dst.getManager(), pt(dst), pt(src));
     }
 
-    /** PEFT merge (reference-behaviours.md §6): {@code weight += scaling * (B @ A)} in place. */
+    /** PEFT merge (docs/training.md §8): {@code weight += scaling * (B @ A)} in place. */
     public void mergeLora(NDArray weight, NDArray loraA, NDArray loraB, double scaling) {
         call("merge_lora", false, (PtNDManager) weight.getManager(), pt(weight), pt(loraA), pt(loraB), scaling);
     }
@@ -218,7 +218,7 @@ public final class KernelLibrary {
         return one("embedding", weight, pt(weight), pt(ids), paddingIdx);
     }
 
-    /** HF Llama RMSNorm (reference-behaviours.md §8): fp32 statistics, {@code weight * y.to(x.dtype)}. */
+    /** HF Llama RMSNorm (docs/training.md §12.2): fp32 statistics, {@code weight * y.to(x.dtype)}. */
     public NDArray rmsNorm(NDArray x, NDArray weight, double eps) {
         return one("rms_norm", x, pt(x), pt(weight), eps);
     }
@@ -228,7 +228,7 @@ public final class KernelLibrary {
         return one("linear", x, pt(x), pt(weight), pt(bias), bf16);
     }
 
-    /** PEFT LoRA Linear (reference-behaviours.md §6): {@code base(x) + B(A(dropout(x))) * scaling}. */
+    /** PEFT LoRA Linear (docs/training.md §8): {@code base(x) + B(A(dropout(x))) * scaling}. */
     public NDArray loraLinear(NDArray x, NDArray weight, NDArray bias, NDArray loraA, NDArray loraB, double scaling,
                               double dropout, boolean training, boolean bf16) {
         return one("lora_linear", x, pt(x), pt(weight), pt(bias), pt(loraA), pt(loraB), scaling, dropout, training,
@@ -257,7 +257,7 @@ public final class KernelLibrary {
 
     /**
      * RoPE tables {@code [cos, sin]}, each {@code [b, s, 2·len(invFreq)]}: {@code cat(f, f)} with
-     * {@code f = positions ⊗ invFreq}, computed in invFreq's dtype (reference-behaviours.md §8).
+     * {@code f = positions ⊗ invFreq}, computed in invFreq's dtype (docs/training.md §12.3).
      */
     public NDArray[] ropeTables(NDArray positions, NDArray invFreq) {
         return call("rope_tables", true, (PtNDManager) positions.getManager(), pt(positions), pt(invFreq));
@@ -334,7 +334,7 @@ public final class KernelLibrary {
         return call("clip_grad_norm", false, (PtNDManager) grads.get(0).getManager(), grads, maxNorm)[0];
     }
 
-    /** One DecoupledLionW update (reference-behaviours.md §1); {@code decay = 1 - (lr/initialLr)*wd}. */
+    /** One DecoupledLionW update (docs/training.md §3.1); {@code decay = 1 - (lr/initialLr)*wd}. */
     public void lionStep(List<? extends NDArray> params, List<? extends NDArray> grads,
                          List<? extends NDArray> expAvgs, double lr, double decay, double beta1, double beta2) {
         call("lion_step", false, (PtNDManager) params.get(0).getManager(), params, grads, expAvgs, lr, decay, beta1,

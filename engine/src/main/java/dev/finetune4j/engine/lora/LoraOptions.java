@@ -9,7 +9,7 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * LoRA settings (PEFT semantics, reference-behaviours.md §6).
+ * LoRA settings (PEFT semantics, docs/training.md §8).
  *
  * @param targetModules HF projection names ({@code q_proj ... down_proj}), normalised from the accepted spellings
  *                      {@code q,k,v,o,gate,up,down}, {@code *_proj} or {@code all-linear}

@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.finetune4j.checkpoint.DType;
 import dev.finetune4j.checkpoint.StoredTensor;
+import dev.finetune4j.checkpoint.TensorSource;
 import dev.finetune4j.checkpoint.hf.HfModelFolder;
 import dev.finetune4j.checkpoint.peft.PeftAdapter;
 import dev.finetune4j.checkpoint.peft.PeftConfig;
@@ -25,7 +26,7 @@ import java.util.Set;
 
 /**
  * A Llama-family causal language model (Llama 2/3/3.x, CodeLlama, Mistral, Qwen2) with HF semantics
- * (reference-behaviours.md §8), fp32 master parameters under their HF names, optional LoRA adapters (§6) and an
+ * (docs/training.md §12.2), fp32 master parameters under their HF names, optional LoRA adapters (§8) and an
  * optional int8 base.
  *
  * <h2>Driving a training step</h2>
@@ -65,6 +66,11 @@ public final class CausalLm implements AutoCloseable {
 
     // ---- construction -----------------------------------------------------------------------------------------
 
+    /** A model without weights, for checking names and shapes against its config.json ({@link StateDictCheck}). */
+    static CausalLm shell(LlamaConfig config) {
+        return new CausalLm(config, ModelOptions.cpu());
+    }
+
     /** A model with HF's initialisation: Linear/Embedding ~ N(0, initializer_range²), norms 1, biases 0. */
     public static CausalLm random(LlamaConfig config, ModelOptions options) {
         CausalLm m = new CausalLm(config, options);
@@ -99,9 +105,24 @@ public final class CausalLm implements AutoCloseable {
      * (memory-mapped) safetensors into fp32 master parameters (or int8), so no second full copy is held.
      */
     public static CausalLm load(HfModelFolder folder, ModelOptions options) {
-        LlamaConfig config = LlamaConfig.fromJson(folder.config());
-        Set<String> names = new LinkedHashSet<>(folder.tensorNames());
-        return fromWeights(config, WeightSource.of(names, folder::tensor), options);
+        LlamaConfig config = readConfig(folder);
+        return fromWeights(config, folder, options);
+    }
+
+    /**
+     * A folder's config.json, validated as a whole and, when the folder has weights, against their header shapes
+     * (nothing is read or allocated); a refusal names the file, the key, the value and what is allowed.
+     */
+    public static LlamaConfig readConfig(HfModelFolder folder) {
+        try {
+            LlamaConfig config = LlamaConfig.fromJson(folder.config());
+            if (!folder.names().isEmpty()) {
+                config.checkAgainst(folder);
+            }
+            return config;
+        } catch (ConfigException e) {
+            throw new ConfigException(folder.dir().resolve("config.json") + ": " + e.getMessage());
+        }
     }
 
     /**
@@ -110,8 +131,11 @@ public final class CausalLm implements AutoCloseable {
      * before the next is read.
      *
      * @throws StateDictException naming a missing, unexpected or mis-shaped tensor
+     * @throws ConfigException    when config.json's sizes do not match the weights' headers (checked first, before
+     *                            anything is allocated)
      */
-    public static CausalLm fromWeights(LlamaConfig config, WeightSource weights, ModelOptions options) {
+    public static CausalLm fromWeights(LlamaConfig config, TensorSource weights, ModelOptions options) {
+        ConfigWeightsCheck.check(config, weights);
         CausalLm m = new CausalLm(config, options);
         Engine.getEngine("PyTorch").setRandomSeed((int) options.seed());
         Set<String> expected = new LinkedHashSet<>(m.parameterNames(false));
@@ -123,7 +147,7 @@ public final class CausalLm implements AutoCloseable {
             }
         }
         for (String name : expected) {
-            if (!weights.names().contains(name)) {
+            if (!weights.contains(name)) {
                 throw new StateDictException("weights lack tensor '" + name + "' required by config.json ("
                         + config.modelType() + ", " + config.numHiddenLayers() + " layers)");
             }
@@ -186,7 +210,7 @@ public final class CausalLm implements AutoCloseable {
     }
 
     /** HF names of the base model's parameters in HF order ({@code lm_head} omitted when tied unless asked). */
-    private List<String> parameterNames(boolean includeTiedHead) {
+    List<String> parameterNames(boolean includeTiedHead) {
         List<String> names = new ArrayList<>();
         names.add("model.embed_tokens.weight");
         for (int i = 0; i < d.layers.size(); i++) {
@@ -209,7 +233,7 @@ public final class CausalLm implements AutoCloseable {
         return names;
     }
 
-    private long[] expectedShape(String name) {
+    long[] expectedShape(String name) {
         int h = config.hiddenSize();
         if (name.equals("model.embed_tokens.weight") || name.equals("lm_head.weight")) {
             return new long[] {config.vocabSize(), h};
@@ -329,13 +353,6 @@ public final class CausalLm implements AutoCloseable {
         NDArray labels = manager.create(toLongs(batch.labels()), new Shape(batch.rows(), batch.seqLen()));
         NDArray sum = kernels.crossEntropySum(logits, labels);
         return new StepLoss(sum, countLossTokens(batch));
-    }
-
-    /** Per-position losses {@code [rows, seqLen-1]} (position t scores label t+1; 0 where ignored). */
-    public NDArray tokenLosses(Batch batch) {
-        NDArray logits = computeLogits(batch, false);
-        NDArray labels = manager.create(toLongs(batch.labels()), new Shape(batch.rows(), batch.seqLen()));
-        return kernels.crossEntropyTokens(logits, labels);
     }
 
     static long countLossTokens(Batch b) {

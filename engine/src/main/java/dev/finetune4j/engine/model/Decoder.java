@@ -11,7 +11,7 @@ import java.util.Map;
 
 /**
  * The module tree of a Llama-family decoder (embedding, layers, final norm, LM head) and its forward pass
- * (reference-behaviours.md §8): pre-norm residual blocks, rotate-half RoPE, GQA attention that stays inside each
+ * (docs/training.md §12.2): pre-norm residual blocks, rotate-half RoPE, GQA attention that stays inside each
  * document, SiLU-gated MLP. Parameters are owned by {@link CausalLm}; this class only computes.
  */
 final class Decoder {

@@ -3,13 +3,14 @@ package dev.finetune4j.engine.model;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.finetune4j.checkpoint.TensorSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
 /**
  * The architecture of a Llama-family decoder (Llama 2/3/3.x, CodeLlama, Mistral, Qwen2) as read from a HF
- * {@code config.json}, with HF's defaults per model type (reference-behaviours.md §8).
+ * {@code config.json}, with HF's defaults per model type (docs/training.md §12.1).
  *
  * @param qkvBias          q/k/v projections have a bias (Qwen2, or Llama's {@code attention_bias})
  * @param oBias            o_proj has a bias (Llama's {@code attention_bias})
@@ -25,15 +26,86 @@ public record LlamaConfig(String modelType, int vocabSize, int hiddenSize, int i
                           double initializerRange, int padTokenId, int bosTokenId, List<Integer> eosTokenIds,
                           double attentionDropout) {
 
+    /**
+     * Validates the whole architecture before anything is allocated; each refusal names the config.json key, the
+     * value and the allowed range.
+     */
     public LlamaConfig {
         eosTokenIds = List.copyOf(eosTokenIds);
+        positive("vocab_size", vocabSize);
+        positive("hidden_size", hiddenSize);
+        positive("intermediate_size", intermediateSize);
+        positive("num_hidden_layers", numHiddenLayers);
+        positive("num_attention_heads", numAttentionHeads);
+        inRange("num_key_value_heads", numKeyValueHeads, 1, numAttentionHeads);
         if (numAttentionHeads % numKeyValueHeads != 0) {
-            throw new ConfigException("num_attention_heads (" + numAttentionHeads + ") must be a multiple of "
-                    + "num_key_value_heads (" + numKeyValueHeads + ")");
+            throw new ConfigException("config.json num_attention_heads (" + numAttentionHeads + ") must be a "
+                    + "multiple of num_key_value_heads (" + numKeyValueHeads + ")");
         }
+        positive("head_dim", headDim);
         if (headDim % 2 != 0) {
-            throw new ConfigException("head_dim must be even for rotary embeddings, got " + headDim);
+            throw new ConfigException("config.json head_dim must be even for rotary embeddings, got " + headDim);
         }
+        positive("max_position_embeddings", maxPositionEmbeddings);
+        if (!(rmsNormEps > 0 && rmsNormEps < 1)) {
+            throw new ConfigException("config.json rms_norm_eps = " + rmsNormEps + " is out of range; allowed: "
+                    + "0 < rms_norm_eps < 1");
+        }
+        if (!(ropeTheta > 0 && Double.isFinite(ropeTheta))) {
+            throw new ConfigException("config.json rope_theta = " + ropeTheta + " is out of range; allowed: a finite "
+                    + "number > 0");
+        }
+        if (!(initializerRange >= 0 && Double.isFinite(initializerRange))) {
+            throw new ConfigException("config.json initializer_range = " + initializerRange + " is out of range; "
+                    + "allowed: a finite number >= 0");
+        }
+        if (!(attentionDropout >= 0 && attentionDropout < 1)) {
+            throw new ConfigException("config.json attention_dropout = " + attentionDropout + " is out of range; "
+                    + "allowed: 0 <= attention_dropout < 1");
+        }
+        inRange("sliding_window", slidingWindow, 0, Integer.MAX_VALUE);
+        inRange("max_window_layers", maxWindowLayers, 0, Integer.MAX_VALUE);
+        tokenId("pad_token_id", padTokenId, vocabSize);
+        tokenId("bos_token_id", bosTokenId, vocabSize);
+        for (int eos : eosTokenIds) {
+            if (eos < 0 || eos >= vocabSize) {
+                throw new ConfigException("config.json eos_token_id " + (eosTokenIds.size() > 1 ? "list "
+                        + eosTokenIds + " holds " : "= ") + eos + ", outside the vocabulary; allowed: 0.."
+                        + (vocabSize - 1) + " (vocab_size " + vocabSize + ")");
+            }
+        }
+        if (ropeScaling != null) {
+            ropeScaling.validate();
+        }
+    }
+
+    private static void positive(String key, int value) {
+        inRange(key, value, 1, Integer.MAX_VALUE);
+    }
+
+    private static void inRange(String key, int value, int min, int max) {
+        if (value < min || value > max) {
+            throw new ConfigException("config.json " + key + " = " + value + " is out of range; allowed: " + min
+                    + (max == Integer.MAX_VALUE ? " or more" : ".." + max));
+        }
+    }
+
+    /** -1 means "none" (the key is absent or null). */
+    private static void tokenId(String key, int id, int vocabSize) {
+        if (id != -1 && (id < 0 || id >= vocabSize)) {
+            throw new ConfigException("config.json " + key + " = " + id + " is outside the vocabulary; allowed: 0.."
+                    + (vocabSize - 1) + " (vocab_size " + vocabSize + ") or null");
+        }
+    }
+
+    /**
+     * Checks this config against the weights' names and header shapes (layer count, vocabulary, hidden, heads,
+     * intermediate size) without reading or allocating anything; {@link CausalLm#fromWeights} does it first too.
+     *
+     * @throws ConfigException naming the key, the configured value and what the weights hold
+     */
+    public void checkAgainst(TensorSource weights) {
+        ConfigWeightsCheck.check(this, weights);
     }
 
     /** Model types this engine runs. */
@@ -65,10 +137,24 @@ public record LlamaConfig(String modelType, int vocabSize, int hiddenSize, int i
         int heads = intOf(json, "num_attention_heads", 32);
         int kv = json.hasNonNull("num_key_value_heads") ? intOf(json, "num_key_value_heads", heads)
                 : mistral ? 8 : heads;
+        if (heads <= 0) {
+            throw new ConfigException("config.json num_attention_heads = " + heads + " is out of range; allowed: 1 or "
+                    + "more");
+        }
+        if (!json.hasNonNull("head_dim") && hidden % heads != 0) {
+            throw new ConfigException("config.json hidden_size (" + hidden + ") must be divisible by "
+                    + "num_attention_heads (" + heads + ") when head_dim is not given");
+        }
         int headDim = json.hasNonNull("head_dim") ? intOf(json, "head_dim", 0) : hidden / heads;
         int maxPos = intOf(json, "max_position_embeddings", mistral ? 131072 : qwen ? 32768 : 2048);
         double eps = doubleOf(json, "rms_norm_eps", 1e-6);
         JsonNode ropeParams = json.get("rope_parameters");
+        for (String key : List.of("rope_parameters", "rope_scaling")) {
+            JsonNode n = json.get(key);
+            if (n != null && !n.isNull() && !n.isObject()) {
+                throw new ConfigException("config.json " + key + " must be an object or null, got " + n);
+            }
+        }
         double theta = json.hasNonNull("rope_theta") ? doubleOf(json, "rope_theta", 10000.0)
                 : ropeParams != null && ropeParams.hasNonNull("rope_theta")
                 ? doubleOf((ObjectNode) ropeParams, "rope_theta", 10000.0)
@@ -91,9 +177,19 @@ public record LlamaConfig(String modelType, int vocabSize, int hiddenSize, int i
         List<Integer> eos = new ArrayList<>();
         JsonNode eosNode = json.get("eos_token_id");
         if (eosNode == null) {
-            eos.add(qwen ? 151643 : 2);
+            // HF's default, unless a tiny test vocabulary cannot hold it (then the model has no EOS token)
+            int dflt = qwen ? 151643 : 2;
+            if (dflt < vocab) {
+                eos.add(dflt);
+            }
         } else if (eosNode.isArray()) {
-            eosNode.forEach(n -> eos.add(n.asInt()));
+            for (JsonNode n : eosNode) {
+                if (!n.isIntegralNumber() || !n.canConvertToInt()) {
+                    throw new ConfigException("config.json eos_token_id must be an integer or a list of integers, "
+                            + "got " + eosNode);
+                }
+                eos.add(n.asInt());
+            }
         } else if (eosNode.isIntegralNumber()) {
             eos.add(eosNode.asInt());
         } else if (!eosNode.isNull()) {
@@ -136,7 +232,8 @@ public record LlamaConfig(String modelType, int vocabSize, int hiddenSize, int i
             return dflt;
         }
         if (!n.canConvertToInt() || !n.isIntegralNumber()) {
-            throw new ConfigException("config.json " + key + " must be an integer, got " + n);
+            throw new ConfigException("config.json " + key + " must be an integer between " + Integer.MIN_VALUE
+                    + " and " + Integer.MAX_VALUE + ", got " + n);
         }
         return n.asInt();
     }

@@ -1,7 +1,7 @@
 package dev.finetune4j.engine.model;
 
 /**
- * Rotary position embedding frequencies (reference-behaviours.md §8): {@code inv_freq} per rope type (default,
+ * Rotary position embedding frequencies (docs/training.md §12.3): {@code inv_freq} per rope type (default,
  * linear, dynamic, llama3), computed in double. The cos/sin tables ({@code cat(f, f)}, {@code f = pos ⊗ inv_freq}, in
  * the parameters' dtype like HF's fp32) are built on the device by the {@code rope_tables} kernel.
  */
@@ -47,7 +47,7 @@ public final class Rope {
         }
     }
 
-    /** {@code _compute_llama3_parameters} (reference-behaviours.md §8, "Llama-3 scaling"). */
+    /** {@code _compute_llama3_parameters} (docs/training.md §12.3). */
     static double[] llama3(double[] inv, RopeScaling s) {
         double orig = s.originalMaxPositionEmbeddings();
         double lowWl = orig / s.lowFreqFactor();

@@ -2,7 +2,9 @@ package dev.finetune4j.engine.optim;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Composer's DecoupledAdamW: decay first, {@code p *= 1 - (lr/initial_lr)·wd} (not scaled by lr), then Adam with bias
@@ -26,6 +28,21 @@ public final class DecoupledAdamW extends FusedOptimizer {
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;
+    }
+
+    @Override
+    public String composerName() {
+        return "DecoupledAdamW";
+    }
+
+    /** {@code betas}, {@code eps} and torch's {@code amsgrad: False}. */
+    @Override
+    public Map<String, Object> groupDefaults() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("betas", List.of(beta1, beta2));
+        m.put("eps", eps);
+        m.put("amsgrad", false);
+        return m;
     }
 
     @Override

@@ -1,10 +1,12 @@
 package dev.finetune4j.engine.optim;
 
 import ai.djl.ndarray.NDArray;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * llm-foundry's DecoupledLionW (reference-behaviours.md §1): decay first, {@code p *= 1 - (lr/initial_lr)·wd};
+ * llm-foundry's DecoupledLionW (docs/training.md §3.1): decay first, {@code p *= 1 - (lr/initial_lr)·wd};
  * {@code p -= lr·sign(β1·m + (1-β1)·g)}; {@code m = β2·m + (1-β2)·g}. State: {@code exp_avg} only.
  */
 public final class DecoupledLionW extends FusedOptimizer {
@@ -19,6 +21,19 @@ public final class DecoupledLionW extends FusedOptimizer {
         }
         this.beta1 = beta1;
         this.beta2 = beta2;
+    }
+
+    @Override
+    public String composerName() {
+        return "DecoupledLionW";
+    }
+
+    /** {@code betas}: Lion has no eps. */
+    @Override
+    public Map<String, Object> groupDefaults() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("betas", List.of(beta1, beta2));
+        return m;
     }
 
     @Override

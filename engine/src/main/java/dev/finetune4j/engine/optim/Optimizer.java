@@ -10,6 +10,15 @@ import java.util.Map;
  */
 public interface Optimizer extends AutoCloseable {
 
+    /** The optimizer's class name, the key of its state in a Composer checkpoint ({@code state['optimizers']}). */
+    String composerName();
+
+    /**
+     * The constructor defaults every param group of a Composer checkpoint carries besides {@code lr} and
+     * {@code weight_decay}, in the optimizer's constructor order (docs/formats.md §3.3).
+     */
+    Map<String, Object> groupDefaults();
+
     /** Applies one update with each group's current learning rate. */
     void step();
 

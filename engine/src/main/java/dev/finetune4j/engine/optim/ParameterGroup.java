@@ -59,7 +59,7 @@ public final class ParameterGroup {
         return weightDecay;
     }
 
-    /** The multiplicative decay of this step: {@code 1 - (lr/initialLr)·wd} (reference-behaviours.md §1). */
+    /** The multiplicative decay of this step: {@code 1 - (lr/initialLr)·wd} (docs/training.md §3.1). */
     double decayFactor() {
         if (weightDecay == 0) {
             return 1.0;

@@ -16,7 +16,7 @@ public final class ParameterGroups {
     }
 
     /**
-     * LoRA+ (reference-behaviours.md §6): {@code lora_B} parameters get {@code lr · ratio}, everything else {@code lr}.
+     * LoRA+ (docs/training.md §8): {@code lora_B} parameters get {@code lr · ratio}, everything else {@code lr}.
      * A ratio of 1 (or no lora_B parameters) gives a single group.
      */
     public static List<ParameterGroup> loraPlus(List<TrainableParameter> params, double lr, double weightDecay,

@@ -1,5 +1,6 @@
 package dev.finetune4j.engine.schedule;
 
+import dev.finetune4j.checkpoint.composer.Timestamp;
 import java.util.Objects;
 
 /**
@@ -24,6 +25,6 @@ public record Constant(double alpha, Time tMax) implements Scheduler {
     @Override
     public double alpha(Timestamp ts, ScheduleContext ctx) {
         Time tm = TimeConverter.convert(tMax, ctx, ctx.ssr());
-        return ts.isBefore(tm) ? alpha : 1.0;
+        return tm.isAfter(ts) ? alpha : 1.0;
     }
 }

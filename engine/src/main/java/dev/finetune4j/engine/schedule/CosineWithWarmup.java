@@ -1,10 +1,11 @@
 package dev.finetune4j.engine.schedule;
 
+import dev.finetune4j.checkpoint.composer.Timestamp;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Composer's {@code CosineAnnealingWithWarmupScheduler} (reference-behaviours.md §2): linear warmup 0 → 1 while
+ * Composer's {@code CosineAnnealingWithWarmupScheduler} (docs/training.md §2.1): linear warmup 0 → 1 while
  * {@code t < t_w}, then {@code α = αf + (1 − αf) * (1 + cos(π τ)) / 2} with
  * {@code τ = clip((t − t_w) / (t_max − t_w), 0, 1)}.
  *
@@ -32,10 +33,10 @@ public record CosineWithWarmup(Time tWarmup, Time tMax, double alphaF, boolean s
         Time tm = TimeConverter.convert(tMax, ctx, ctx.ssr());
         WarmupChecks.requireSameUnit(tw, tm, tWarmup, tMax);
         WarmupChecks.requireCoversTraining(tm, ctx);
-        if (ts.isBefore(tw)) {
+        if (tw.isAfter(ts)) {
             return new LinearScheduler(0.0, 1.0, tWarmup).alpha(ts, ctx, scaleWarmup ? ctx.ssr() : 1.0);
         }
-        double t = ts.get(tw.unit());
+        double t = tw.unit().count(ts);
         double frac = tm.value() > tw.value() ? (t - tw.value()) / (tm.value() - tw.value()) : 0.0;
         frac = Math.min(1.0, frac);
         return cosineAnneal(frac, alphaF);

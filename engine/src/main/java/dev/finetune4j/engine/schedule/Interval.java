@@ -1,5 +1,6 @@
 package dev.finetune4j.engine.schedule;
 
+import dev.finetune4j.checkpoint.composer.Timestamp;
 import java.util.Objects;
 
 /**
@@ -72,8 +73,8 @@ public final class Interval {
         }
         Event intervalEvent = interval.unit() == TimeUnit.EPOCH ? Event.EPOCH_CHECKPOINT : Event.BATCH_CHECKPOINT;
         if (interval.unit() != TimeUnit.DURATION) {
-            long prev = previous.get(interval.unit());
-            long cur = current.get(interval.unit());
+            long prev = interval.unit().count(previous);
+            long cur = interval.unit().count(current);
             if (event == intervalEvent && crossed(prev, cur, interval.value())) {
                 lastBatchSeen = current.batch();
                 return true;
@@ -89,7 +90,7 @@ public final class Interval {
         boolean fire = switch (max.unit()) {
             case EPOCH -> current.batch() % everyBatches(Math.ceil(max.value() * interval.value() * len)) == 0;
             case BATCH -> current.batch() % everyBatches(Math.ceil(max.value() * interval.value())) == 0;
-            case SAMPLE, TOKEN -> crossed(previous.get(max.unit()), current.get(max.unit()),
+            case SAMPLE, TOKEN -> crossed(max.unit().count(previous), max.unit().count(current),
                     Math.ceil(max.value() * interval.value()));
             default -> false;
         };

@@ -1,5 +1,6 @@
 package dev.finetune4j.engine.schedule;
 
+import dev.finetune4j.checkpoint.composer.Timestamp;
 import java.util.Objects;
 
 /**
@@ -25,7 +26,7 @@ public record LinearScheduler(double alphaI, double alphaF, Time tMax) implement
     /** α with an explicit ssr (warmups pass 1.0 unless scale_warmup). */
     double alpha(Timestamp ts, ScheduleContext ctx, double ssr) {
         Time tMaxConv = TimeConverter.convert(tMax, ctx, ssr);
-        double t = ts.get(tMaxConv.unit());
+        double t = tMaxConv.unit().count(ts);
         double frac = Math.min(1.0, t / tMaxConv.value());
         return alphaI + frac * (alphaF - alphaI);
     }

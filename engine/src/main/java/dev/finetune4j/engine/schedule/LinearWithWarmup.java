@@ -1,10 +1,11 @@
 package dev.finetune4j.engine.schedule;
 
+import dev.finetune4j.checkpoint.composer.Timestamp;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Composer's {@code LinearWithWarmupScheduler} as the code computes it (reference-behaviours.md §2): a linear
+ * Composer's {@code LinearWithWarmupScheduler} as the code computes it (docs/training.md §2.1): a linear
  * warmup {@code α = alphaI * t / t_w} while {@code t < t_w}, then
  * {@code α = αi + min(1, (t − t_w) / (t_max − t_w)) * (αf − αi)} (0 progress when {@code t_max <= t_w}).
  * The warmup is not scaled by ssr unless {@code scaleWarmup}.
@@ -35,10 +36,10 @@ public record LinearWithWarmup(Time tWarmup, double alphaI, double alphaF, Time 
         Time tm = TimeConverter.convert(tMax, ctx, ctx.ssr());
         WarmupChecks.requireSameUnit(tw, tm, tWarmup, tMax);
         WarmupChecks.requireCoversTraining(tm, ctx);
-        if (ts.isBefore(tw)) {
+        if (tw.isAfter(ts)) {
             return new LinearScheduler(0.0, alphaI, tWarmup).alpha(ts, ctx, scaleWarmup ? ctx.ssr() : 1.0);
         }
-        double t = ts.get(tw.unit());
+        double t = tw.unit().count(ts);
         double frac = tm.value() > tw.value() ? (t - tw.value()) / (tm.value() - tw.value()) : 0.0;
         frac = Math.min(1.0, frac);
         return alphaI + frac * (alphaF - alphaI);

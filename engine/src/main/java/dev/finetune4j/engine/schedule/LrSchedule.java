@@ -1,5 +1,6 @@
 package dev.finetune4j.engine.schedule;
 
+import dev.finetune4j.checkpoint.composer.Timestamp;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -11,7 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Drives a {@link Scheduler} with the timing of Composer's {@code LambdaLR} wrapper (reference-behaviours.md §2
+ * Drives a {@link Scheduler} with the timing of Composer's {@code LambdaLR} wrapper (docs/training.md §2
  * "When the LR is evaluated"): the constructor step sets {@code lr = base_lr * α(timestamp at start)}; the trainer
  * calls {@link #step(Timestamp)} after each optimizer step and <em>before</em> advancing the timestamp. So the
  * batch with 0-based index k trains with {@code α(max(k − 1, 0))} — with a linear warmup batches 0 and 1 both

@@ -1,5 +1,6 @@
 package dev.finetune4j.engine.schedule;
 
+import dev.finetune4j.checkpoint.composer.Timestamp;
 import java.util.Objects;
 import java.util.OptionalLong;
 
@@ -54,11 +55,11 @@ public record ScheduleContext(Time maxDuration, OptionalLong dataloaderLen, doub
      * a fraction that reaches 1.0 when training is done.
      */
     public double elapsedFraction(Timestamp ts) {
-        return ts.get(maxDuration.unit()) / maxDuration.value();
+        return maxDuration.unit().count(ts) / maxDuration.value();
     }
 
     /** True once {@code timestamp >= max_duration} (the trainer stops after the batch that gets there). */
     public boolean isDone(Timestamp ts) {
-        return ts.get(maxDuration.unit()) >= maxDuration.value();
+        return maxDuration.unit().count(ts) >= maxDuration.value();
     }
 }

@@ -1,5 +1,6 @@
 package dev.finetune4j.engine.schedule;
 
+import dev.finetune4j.checkpoint.composer.Timestamp;
 import java.util.Optional;
 
 /**

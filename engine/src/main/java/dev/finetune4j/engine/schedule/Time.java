@@ -1,5 +1,6 @@
 package dev.finetune4j.engine.schedule;
 
+import dev.finetune4j.checkpoint.composer.Timestamp;
 import java.util.Objects;
 import java.util.OptionalDouble;
 import java.util.regex.Matcher;
@@ -15,7 +16,7 @@ import java.util.regex.Pattern;
  */
 public record Time(double value, TimeUnit unit) {
 
-    // reference-behaviours.md §2 "Time / TimeUnit": regex built from the units in enum order, IGNORECASE.
+    // docs/training.md §1.1: regex built from the units in enum order, IGNORECASE.
     private static final Pattern TIME_STRING = Pattern.compile(
             "^(.+)(iter|ep|ba|sp|tok|dur|sec)$",
             Pattern.CASE_INSENSITIVE | Pattern.UNIX_LINES);
@@ -133,5 +134,10 @@ public record Time(double value, TimeUnit unit) {
     public String toString() {
         String v = unit == TimeUnit.DURATION ? Double.toString(value) : Long.toString((long) value);
         return v + unit.symbol();
+    }
+
+    /** Whether {@code ts} has not reached this time yet: Composer's {@code timestamp < time} (same unit as here). */
+    public boolean isAfter(Timestamp ts) {
+        return unit.count(ts) < value;
     }
 }

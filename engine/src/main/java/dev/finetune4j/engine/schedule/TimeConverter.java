@@ -1,7 +1,7 @@
 package dev.finetune4j.engine.schedule;
 
 /**
- * Composer's {@code _convert_time(time, state, ssr)} (reference-behaviours.md §2 "Duration conversion"): turns a
+ * Composer's {@code _convert_time(time, state, ssr)} (docs/training.md §1.2): turns a
  * schedule time into a counter unit of this run, with Python's {@code int()} truncation.
  */
 public final class TimeConverter {

@@ -1,10 +1,11 @@
 package dev.finetune4j.engine.schedule;
 
+import dev.finetune4j.checkpoint.composer.Timestamp;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
-/** Units of training time, with Composer's symbols (reference-behaviours.md §2 "Time / TimeUnit"). */
+/** Units of training time, with Composer's symbols (docs/training.md §1.1). */
 public enum TimeUnit {
     /** Iterations (a group of epochs; always 0 here). */
     ITERATION("iter"),
@@ -25,6 +26,24 @@ public enum TimeUnit {
 
     TimeUnit(String symbol) {
         this.symbol = symbol;
+    }
+
+    /**
+     * The count of this unit in {@code ts}; {@code sec} is whole seconds of {@code total_wct}.
+     *
+     * @throws ScheduleException for {@code dur}, which is not a counter
+     */
+    public long count(Timestamp ts) {
+        return switch (this) {
+            case ITERATION -> ts.iteration();
+            case EPOCH -> ts.epoch();
+            case BATCH -> ts.batch();
+            case SAMPLE -> ts.sample();
+            case TOKEN -> ts.token();
+            case SECOND -> ts.totalWct().getSeconds();
+            case DURATION -> throw new ScheduleException(
+                    "A timestamp has no 'dur' counter; convert the time to a unit of the training duration first");
+        };
     }
 
     /** The unit's suffix in time strings, e.g. {@code "ba"}. */

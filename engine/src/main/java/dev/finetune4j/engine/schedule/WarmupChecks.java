@@ -1,6 +1,6 @@
 package dev.finetune4j.engine.schedule;
 
-/** The unit and length checks Composer runs on every warmup-scheduler call (§2 LinearWithWarmupScheduler). */
+/** The unit and length checks Composer runs on every warmup-scheduler call (docs/training.md §2.1). */
 final class WarmupChecks {
     private WarmupChecks() {
     }

@@ -5,12 +5,12 @@ import dev.finetune4j.checkpoint.composer.ComposerCheckpoint;
 import dev.finetune4j.checkpoint.composer.ComposerCheckpoints;
 import dev.finetune4j.checkpoint.composer.OptimizerState;
 import dev.finetune4j.checkpoint.composer.SchedulerState;
+import dev.finetune4j.checkpoint.composer.Timestamp;
 import dev.finetune4j.data.LoaderState;
 import dev.finetune4j.engine.model.CausalLm;
 import dev.finetune4j.engine.optim.Optimizer;
 import dev.finetune4j.engine.optim.ParameterGroup;
 import dev.finetune4j.engine.schedule.LrSchedule;
-import dev.finetune4j.engine.schedule.Timestamp;
 import dev.finetune4j.engine.model.TrainableParameter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,7 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Saves and restores a run in the Composer checkpoint layout (reference-behaviours.md §3): model weights under
+ * Saves and restores a run in the Composer checkpoint layout (docs/formats.md §3.1): model weights under
  * {@code model.<hf name>} (LoRA runs: only the adapter weights), the optimizer state keyed by parameter FQN with
  * its param groups, the LambdaLR state, the timestamp, {@code rank_zero_seed}, and our data-loader position and
  * early-stopping record under {@code state['dataset_state']} / {@code state['callbacks']}.
@@ -31,7 +31,7 @@ final class CheckpointIo {
     }
 
     static Path save(Path folder, int keep, String runName, long seed, CausalLm model, Optimizer optimizer,
-                     String optimizerName, Map<String, Object> groupDefaults, LrSchedule schedule,
+                     LrSchedule schedule,
                      TrainingState state, Map<String, Object> integrations, Map<String, Object> metadata,
                      int worldSize) {
         LinkedHashMap<String, StoredTensor> weights = new LinkedHashMap<>();
@@ -42,8 +42,9 @@ final class CheckpointIo {
         LinkedHashMap<String, Map<String, StoredTensor>> perParam = new LinkedHashMap<>();
         optimizer.state().forEach((name, slots) -> perParam.put(fqn(name), slots));
         List<Map<String, Object>> groups = new ArrayList<>();
+        Map<String, Object> groupDefaults = optimizer.groupDefaults();
         for (ParameterGroup g : optimizer.groups()) {
-            // torch's key order (§1 "In a Composer checkpoint"): the optimizer's defaults in constructor order
+            // torch's key order (docs/formats.md §3.3): the optimizer's defaults in constructor order
             // (lr, betas[, eps], weight_decay[, amsgrad]), then initial_lr, params last
             Map<String, Object> pg = new LinkedHashMap<>();
             pg.put("lr", g.lr());
@@ -65,8 +66,6 @@ final class CheckpointIo {
         Map<String, Object> sched = schedule.stateDict();
         SchedulerState ss = SchedulerState.fromStateDict(sched, "the LR schedule");
         Timestamp t = state.timestamp();
-        // both records carry Composer's Timestamp.state_dict(); the map is their common currency
-        var ts = dev.finetune4j.checkpoint.composer.Timestamp.fromStateDict(t.stateDict(), "the run's timestamp");
         Map<String, Object> extra = new LinkedHashMap<>();
         Map<String, Object> loader = new LinkedHashMap<>();
         loader.put("epoch", (long) state.loader().epoch());
@@ -77,22 +76,22 @@ final class CheckpointIo {
         early.put("wait", (long) state.evalsWithoutImprovement());
         extra.put("callbacks", Map.of("EarlyStopper", early));
         List<Map<String, Object>> rngs = new ArrayList<>();
-        for (int rank = 0; rank < worldSize; rank++) { // Composer: one entry per rank (distributed.md)
+        for (int rank = 0; rank < worldSize; rank++) { // Composer: one entry per rank (docs/distributed.md)
             Map<String, Object> rng = new LinkedHashMap<>();
             rng.put("finetune4j_seed", seed);
             rng.put("batch", t.batch());
             rng.put("rank", (long) rank);
             rngs.add(rng);
         }
-        ComposerCheckpoint cp = new ComposerCheckpoint(weights, new OptimizerState(optimizerName, perParam, groups),
-                ss, ts, seed, runName, rngs, integrations, metadata, extra);
+        ComposerCheckpoint cp = new ComposerCheckpoint(weights, new OptimizerState(optimizer.composerName(), perParam, groups),
+                ss, t, seed, runName, rngs, integrations, metadata, extra);
         return ComposerCheckpoints.save(folder, cp, keep);
     }
 
     /**
      * The name a trainable parameter has in a Composer checkpoint (below the {@code model.} prefix): HF names for
      * base weights; for LoRA adapters PEFT's module path with the adapter name kept, as Composer saves a PEFT model
-     * (§3 {@code state.model}: {@code base_model.model.model.layers.0.self_attn.q_proj.lora_A.default.weight}).
+     * (docs/formats.md §3.1, {@code state.model}: {@code base_model.model.model.layers.0.self_attn.q_proj.lora_A.default.weight}).
      */
     static String fqn(String engineName) {
         if (!engineName.contains(".lora_A.") && !engineName.contains(".lora_B.")) {
@@ -111,12 +110,13 @@ final class CheckpointIo {
                 .replace(".lora_B.default.", ".lora_B.");
     }
 
+    /** The resume point: latest, or the newest checkpoint that reads completely when latest is broken. */
     static Optional<Path> latest(Path folder) {
-        return ComposerCheckpoints.latest(folder);
+        return ComposerCheckpoints.resumePoint(folder, org.slf4j.LoggerFactory.getLogger(Trainer.class)::warn);
     }
 
     /** What a resumed run continues from. */
-    record Restored(TrainingState state, Map<String, Object> schedulerState, List<Double> groupLrs) {
+    record Restored(TrainingState state, Map<String, Object> schedulerState) {
     }
 
     static Restored restore(Path file, CausalLm model, Optimizer optimizer) {
@@ -131,11 +131,7 @@ final class CheckpointIo {
         LinkedHashMap<String, Map<String, StoredTensor>> optState = new LinkedHashMap<>();
         cp.optimizer().state().forEach((k, v) -> optState.put(engineName(k), v));
         optimizer.loadState(optState);
-        List<Double> lrs = new ArrayList<>();
-        for (Map<String, Object> g : cp.optimizer().paramGroups()) {
-            lrs.add(((Number) g.get("lr")).doubleValue());
-        }
-        Timestamp ts = Timestamp.fromStateDict(cp.timestamp().toStateDict());
+        Timestamp ts = cp.timestamp();
         LoaderState loader = new LoaderState(0, 0);
         if (cp.extraState().get("dataset_state") instanceof Map<?, ?> ds && ds.get("train") instanceof Map<?, ?> tr) {
             loader = new LoaderState(((Number) tr.get("epoch")).intValue(), ((Number) tr.get("position")).longValue());
@@ -146,6 +142,6 @@ final class CheckpointIo {
             best = ((Number) es.get("best")).doubleValue();
             wait = ((Number) es.get("wait")).intValue();
         }
-        return new Restored(new TrainingState(ts, loader, best, wait), cp.scheduler().toStateDict(), lrs);
+        return new Restored(new TrainingState(ts, loader, best, wait), cp.scheduler().toStateDict());
     }
 }

@@ -4,22 +4,25 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDScope;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
+import dev.finetune4j.checkpoint.composer.Timestamp;
 import dev.finetune4j.data.Batch;
 import dev.finetune4j.data.Loader;
 import dev.finetune4j.data.PackedDataset;
+import dev.finetune4j.engine.event.EventType;
+import dev.finetune4j.engine.event.Metrics;
+import dev.finetune4j.engine.event.RunEvent;
+import dev.finetune4j.engine.event.RunListener;
 import dev.finetune4j.engine.model.CausalLm;
 import dev.finetune4j.engine.model.StepLoss;
 import dev.finetune4j.engine.model.TrainableParameter;
-import dev.finetune4j.engine.optim.DecoupledAdamW;
-import dev.finetune4j.engine.optim.DecoupledLionW;
 import dev.finetune4j.engine.optim.GradientClipping;
 import dev.finetune4j.engine.optim.Optimizer;
+import dev.finetune4j.engine.optim.Optimizers;
 import dev.finetune4j.engine.optim.ParameterGroup;
 import dev.finetune4j.engine.optim.ParameterGroups;
 import dev.finetune4j.engine.schedule.Interval;
 import dev.finetune4j.engine.schedule.LrSchedule;
 import dev.finetune4j.engine.schedule.ScheduleContext;
-import dev.finetune4j.engine.schedule.Timestamp;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,9 +37,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The training loop. One optimizer step per global batch: its micro-batches run forward and backward with the
  * loss sum divided by the global batch's trained-token count, so the gradient is the exact token mean of the global
- * batch (reference-behaviours.md §2 "Gradient accumulation"); then global-norm clipping, a NaN/Inf check, the
+ * batch (docs/training.md §7); then global-norm clipping, a NaN/Inf check, the
  * optimizer step at the scheduled lr, {@code LambdaLR.step()} and only then the timestamp advance (Composer's order,
- * §2 "When the LR is evaluated"). Evaluation and checkpoints follow Composer's interval rules.
+ * docs/training.md §2).
+ * Evaluation and checkpoints follow Composer's interval rules.
  *
  * <p>Dropout randomness is re-seeded from (seed, batch) at every step, so a resumed run draws the same masks as an
  * uninterrupted one; data order comes from the loader's (seed, epoch) permutation and resumes in O(1).
@@ -48,26 +52,30 @@ public final class Trainer {
     private final PackedDataset train;
     private final PackedDataset eval;
     private final TrainingSpec spec;
-    private final TrainingListener listener;
-    private final CheckpointHooks hooks;
+    private final RunListener listener;
+    private final ModelExporter exporter;
+    private final PromptSampler sampler;
     private BooleanSupplier stopRequested = () -> false;
     private DataParallel dp = DataParallel.SINGLE; // data-parallel job (docs/distributed.md)
+    private Optional<Path> resumeFrom;
     private List<TrainableParameter> params;
 
     /**
      * @param model    the model, weights loaded (LoRA adapters attached if any)
      * @param train    packed training rows
      * @param eval     packed evaluation rows, or null
-     * @param hooks    what goes into checkpoints besides the training state, and the final export
+     * @param exporter what goes into checkpoints besides the training state, and the final export
+     * @param sampler  answers to the eval prompts at each evaluation ({@link PromptSampler#NONE} for none)
      */
     public Trainer(CausalLm model, PackedDataset train, PackedDataset eval, TrainingSpec spec,
-                   TrainingListener listener, CheckpointHooks hooks) {
+                   RunListener listener, ModelExporter exporter, PromptSampler sampler) {
         this.model = model;
         this.train = train;
         this.eval = eval;
         this.spec = spec;
-        this.listener = listener == null ? new TrainingListener() { } : listener;
-        this.hooks = hooks;
+        this.listener = listener == null ? new RunListener() { } : listener;
+        this.exporter = exporter;
+        this.sampler = sampler == null ? PromptSampler.NONE : sampler;
     }
 
     /** A flag polled between optimizer steps; when it returns true the run saves a checkpoint and stops. */
@@ -78,6 +86,15 @@ public final class Trainer {
     /** Trains as one rank of a data-parallel job: its shard of each batch, gradients summed, rank 0 writes. */
     public void distributeWith(DataParallel dataParallel) {
         this.dp = dataParallel;
+    }
+
+    /**
+     * The checkpoint to resume from, chosen by the caller (e.g. with
+     * {@link dev.finetune4j.checkpoint.composer.ComposerCheckpoints#resumePoint}); empty starts afresh. Without this
+     * call an {@code autoresume} run looks for the resume point itself.
+     */
+    public void resumeFrom(Optional<Path> checkpoint) {
+        this.resumeFrom = checkpoint;
     }
 
     /** Runs to the end of training_duration (or early stopping / a stop request) and returns the outcome. */
@@ -100,7 +117,8 @@ public final class Trainer {
         try (Optimizer optimizer = dp.optimizer(groups, this::newOptimizer)) {
             Timestamp ts = Timestamp.ZERO;
             LrSchedule schedule;
-            Optional<Path> latest = spec.autoresume() ? CheckpointIo.latest(checkpoints) : Optional.empty();
+            Optional<Path> latest = resumeFrom != null ? resumeFrom
+                    : spec.autoresume() ? CheckpointIo.latest(checkpoints) : Optional.empty();
             if (latest.isPresent()) {
                 CheckpointIo.Restored r = CheckpointIo.restore(latest.get(), model, optimizer);
                 ts = r.state().timestamp();
@@ -110,25 +128,31 @@ public final class Trainer {
                     early.restore(r.state().bestValLoss(), r.state().evalsWithoutImprovement());
                 }
                 LOG.info("resumed from {} at batch {} (epoch {})", latest.get(), ts.batch(), ts.epoch());
+                if (ctx.isDone(ts)) { // nothing left to do: report it rather than a NaN loss of zero steps
+                    Path hf = spec.runDir().resolve("huggingface").resolve("ba" + ts.batch());
+                    LOG.info("the run is already complete: {} is at batch {}, the end of training_duration {}",
+                            latest.get(), ts.batch(), spec.duration());
+                    return new TrainingResult(ts.batch(), ts.epoch(), ts.token(), Double.NaN, null, latest.get(),
+                            java.nio.file.Files.isDirectory(hf) ? hf : null, TrainingResult.ALREADY_COMPLETE);
+                }
             } else {
                 schedule = LrSchedule.start(spec.scheduler(), ctx, Timestamp.ZERO, baseLrs);
             }
             Map<String, Object> started = new LinkedHashMap<>();
-            started.put("batch", ts.batch());
             started.put("batches_per_epoch", batchesPerEpoch);
             started.put("parameters", model.parameterCount());
             started.put("trainable_parameters", count(params));
             started.put("duration", spec.duration().toString());
             latest.ifPresent(p -> started.put("resumed_from", p.toString()));
-            listener.onEvent("training_started", started);
+            listener.onEvent(RunEvent.now(EventType.TRAINING_STARTED, ts.batch(), started));
             return loop(loader, ctx, optimizer, schedule, ts, early, checkpoints);
         }
     }
 
     private TrainingResult loop(Loader loader, ScheduleContext ctx, Optimizer optimizer, LrSchedule schedule,
                                 Timestamp ts, EarlyStopping early, Path checkpoints) {
-        Interval evalEvery = spec.evalInterval();
-        Interval saveEvery = spec.saveInterval();
+        Interval evalEvery = spec.evalInterval() == null ? null : new Interval(spec.evalInterval(), true);
+        Interval saveEvery = spec.saveInterval() == null ? null : new Interval(spec.saveInterval(), true);
         Path lastSaved = null;
         long lastSavedBatch = -1;
         Double lastValLoss = null;
@@ -154,7 +178,7 @@ public final class Trainer {
                         + (lastSaved != null ? "; the last good checkpoint is " + lastSaved : "");
                 throw new TrainingException(reason);
             }
-            schedule.step(ts); // LambdaLR.step() before the timestamp advances (§2)
+            schedule.step(ts); // LambdaLR.step() before the timestamp advances (docs/training.md §2)
             double[] nextLrs = schedule.lrs();
             for (int g = 0; g < nextLrs.length; g++) {
                 optimizer.setLr(g, nextLrs[g]); // LambdaLR.step() also writes group['lr'], which checkpoints hold
@@ -177,7 +201,7 @@ public final class Trainer {
                 tokensSinceLog = 0;
                 logStart = System.nanoTime();
             }
-            listener.onMetrics(ts.batch(), m);
+            listener.onMetrics(Metrics.now(ts.batch(), m));
             boolean evalNow = false;
             boolean saveNow = false;
             if (eval != null && evalEvery != null) {
@@ -199,9 +223,12 @@ public final class Trainer {
             }
             boolean stopEarly = false;
             if (evalNow) {
-                lastValLoss = evaluate(ts);
-                if (early != null && early.update(lastValLoss)) {
-                    stopEarly = true;
+                double v = evaluate(ts);
+                if (!stopRequested.getAsBoolean()) { // an evaluation cut short by a stop request counts for nothing
+                    lastValLoss = v;
+                    if (early != null && early.update(lastValLoss)) {
+                        stopEarly = true;
+                    }
                 }
             }
             if (saveNow || stopEarly) {
@@ -215,18 +242,25 @@ public final class Trainer {
                 break;
             }
         }
-        if (eval != null && (lastValLoss == null || evalEvery == null)) {
+        if (eval != null && (lastValLoss == null || evalEvery == null) && !"stopped".equals(stopReason)) {
             lastValLoss = evaluate(ts);
         }
         if (lastSavedBatch != ts.batch()) {
             lastSaved = save(checkpoints, optimizer, schedule, ts, loader, early);
         }
         Path export = null;
+        if (spec.exportHuggingFace() && !"stopped".equals(stopReason) && stopRequested.getAsBoolean()) {
+            // a stop request after the last step: end now; the checkpoint is saved and `export` can write the folder
+            LOG.info("stop requested: skipping the final Hugging Face export (export {} later)", lastSaved);
+            stopReason = "stopped";
+        }
         if (spec.exportHuggingFace() && !"stopped".equals(stopReason) && dp.isMain()) {
-            export = hooks.export(model, spec.runDir().resolve("huggingface").resolve("ba" + ts.batch()),
+            export = exporter.export(model, spec.runDir().resolve("huggingface").resolve("ba" + ts.batch()),
                     spec.mergeLoraOnExport());
-            listener.onEvent("checkpoint_saved", Map.of("path", export.toString(), "batch", ts.batch(),
-                    "kind", "huggingface"));
+            Map<String, Object> saved = new LinkedHashMap<>();
+            saved.put("path", export.toString());
+            saved.put("kind", "huggingface");
+            listener.onEvent(RunEvent.now(EventType.CHECKPOINT_SAVED, ts.batch(), saved));
         }
         return new TrainingResult(ts.batch(), ts.epoch(), ts.token(), lastLoss, lastValLoss, lastSaved, export,
                 stopReason);
@@ -250,9 +284,9 @@ public final class Trainer {
     private StepOutcome step(Batch global, Optimizer optimizer, LrSchedule schedule, Timestamp ts) {
         // dropout masks depend on (seed, batch) only, so resume draws the same ones
         Engine.getEngine("PyTorch").setRandomSeed((int) (spec.seed() * 1_000_003L + ts.batch()
-                + 7919L * dp.rank())); // per rank (distributed.md)
+                + 7919L * dp.rank())); // per rank (docs/distributed.md)
         long lossTokens = 0;
-        Batch mine = dp.shard(global); // this rank's rows; the divisor below stays the global batch's (distributed.md)
+        Batch mine = dp.shard(global); // this rank's rows; the divisor stays the global batch's (docs/distributed.md)
         List<Batch> micro = mine == null ? List.of() : MicroBatches.split(mine, spec.microBatchSize());
         for (Batch b : dp.worldSize() == 1 ? micro : List.of(global)) {
             lossTokens += b.lossTokens();
@@ -294,8 +328,12 @@ public final class Trainer {
         boolean was = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
         try {
-            Loader l = eval.sequentialLoader(spec.microBatchSize());
+            Loader l = eval.sequentialLoader(spec.evalBatchSize());
             for (long i = 0; l.hasNext(); i++) {
+                if (stopRequested.getAsBoolean()) {
+                    LOG.info("evaluation at batch {} interrupted by a stop request", ts.batch());
+                    return Double.NaN;
+                }
                 Batch b = l.next();
                 if (i % dp.worldSize() != dp.rank()) {
                     continue; // eval batches are dealt round-robin to the ranks, sums reduced below
@@ -314,17 +352,16 @@ public final class Trainer {
         tokens = (long) job[1];
         double val = tokens == 0 ? Double.NaN : sum / tokens;
         Map<String, Object> fields = new LinkedHashMap<>();
-        fields.put("batch", ts.batch());
         fields.put("val_loss", val);
         fields.put("tokens", tokens);
         fields.put("seconds", (System.nanoTime() - t0) / 1e9);
-        List<Map<String, String>> samples = dp.isMain() ? hooks.samplePrompts(model, spec.evalPrompts())
+        List<Map<String, String>> samples = dp.isMain() ? sampler.sample(model, spec.evalPrompts())
                 : List.of(); // rank 0 reports the samples
         if (!samples.isEmpty()) {
             fields.put("samples", samples);
         }
-        listener.onEvent("eval", fields);
-        listener.onMetrics(ts.batch(), Map.of("val_loss", val));
+        listener.onEvent(RunEvent.now(EventType.EVAL, ts.batch(), fields));
+        listener.onMetrics(Metrics.now(ts.batch(), Map.of(Metrics.EVAL_LOSS, val)));
         return val;
     }
 
@@ -337,27 +374,20 @@ public final class Trainer {
         TrainingState state = new TrainingState(ts, loader.state(),
                 early == null ? Double.POSITIVE_INFINITY : early.best(),
                 early == null ? 0 : early.evaluationsWithoutImprovement());
-        boolean lion = optimizer instanceof DecoupledLionW;
-        Map<String, Object> defaults = new LinkedHashMap<>();
-        defaults.put("betas", List.of(spec.optimizer().beta1(), spec.optimizer().beta2()));
-        if (!lion) {
-            defaults.put("eps", spec.optimizer().eps());
-            defaults.put("amsgrad", false);
-        }
         Path p = CheckpointIo.save(folder, spec.keepCheckpoints(), spec.runName(), spec.seed(), model, optimizer,
-                lion ? "DecoupledLionW" : "DecoupledAdamW", defaults, schedule, state,
-                hooks.integrations(model), hooks.metadata(model), dp.worldSize());
-        listener.onEvent("checkpoint_saved", Map.of("path", p.toString(), "batch", ts.batch(), "epoch", ts.epoch(),
-                "kind", "composer"));
+                schedule, state,
+                exporter.integrations(model), exporter.metadata(model), dp.worldSize());
+        Map<String, Object> saved = new LinkedHashMap<>();
+        saved.put("path", p.toString());
+        saved.put("epoch", ts.epoch());
+        saved.put("kind", "composer");
+        listener.onEvent(RunEvent.now(EventType.CHECKPOINT_SAVED, ts.batch(), saved));
         return p;
     }
 
     private Optimizer newOptimizer(List<ParameterGroup> groups) {
         TrainingSpec.OptimizerSpec o = spec.optimizer();
-        if (o.name().equals("decoupled_lionw")) {
-            return new DecoupledLionW(groups, o.beta1(), o.beta2());
-        }
-        return new DecoupledAdamW(groups, o.beta1(), o.beta2(), o.eps());
+        return Optimizers.create(o.name(), groups, o.beta1(), o.beta2(), o.eps());
     }
 
     private static long count(List<TrainableParameter> params) {

@@ -12,8 +12,11 @@ import java.nio.file.Path;
  * @param lastValLoss    the last validation loss (null without eval data)
  * @param lastCheckpoint the newest Composer checkpoint
  * @param export         the Hugging Face folder or PEFT adapter written at the end (null if none)
- * @param stopReason     duration | early_stopping | stopped
+ * @param stopReason     duration | early_stopping | stopped | already_complete (a resumed run whose checkpoint is
+ *                       at the end of training_duration: nothing was trained, lastLoss is NaN)
  */
 public record TrainingResult(long batches, long epochs, long tokens, double lastLoss, Double lastValLoss,
                              Path lastCheckpoint, Path export, String stopReason) {
+    /** The stop reason of a resumed run that had nothing left to train. */
+    public static final String ALREADY_COMPLETE = "already_complete";
 }

@@ -1,7 +1,7 @@
 package dev.finetune4j.engine.train;
 
+import dev.finetune4j.checkpoint.composer.Timestamp;
 import dev.finetune4j.data.LoaderState;
-import dev.finetune4j.engine.schedule.Timestamp;
 
 /**
  * Where a run stands between optimizer steps, besides model, optimizer and schedule: the Composer timestamp, the

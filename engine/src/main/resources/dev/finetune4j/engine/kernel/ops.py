@@ -1,7 +1,7 @@
 # finetune4j kernel library: TorchScript in the "saved code" dialect (torch.X = aten::X, dtypes as ScalarType ints:
 # 1 int8, 4 int64, 6 float32, 7 float64, 15 bfloat16). Written into a TorchScript archive by KernelArchive and called
-# by name from KernelLibrary. A zero-element tensor stands for "no bias". Formulas: reference-behaviours.md §1 (Lion),
-# §6 (LoRA), §8 (RMSNorm, RoPE, attention, loss); Composer DecoupledAdamW for adamw_step.
+# by name from KernelLibrary. A zero-element tensor stands for "no bias". Formulas: docs/training.md §3.1 (Lion),
+# docs/training.md §8 (LoRA), docs/training.md §12 (RMSNorm, RoPE, attention, loss); Composer DecoupledAdamW for adamw_step.
 class Ops(Module):
   __parameters__ = []
   __buffers__ = []

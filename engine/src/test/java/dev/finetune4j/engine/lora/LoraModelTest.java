@@ -17,7 +17,7 @@ import dev.finetune4j.engine.model.ConfigException;
 import dev.finetune4j.engine.model.ModelOptions;
 import dev.finetune4j.engine.model.TinyModels;
 import dev.finetune4j.engine.model.TrainableParameter;
-import dev.finetune4j.engine.model.WeightSource;
+import dev.finetune4j.checkpoint.TensorSource;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Random;
@@ -35,7 +35,7 @@ class LoraModelTest {
     }
 
     private static CausalLm withLora(LinkedHashMap<String, StoredTensor> weights, LoraOptions lora, boolean int8) {
-        return CausalLm.fromWeights(TinyModels.llama(), WeightSource.of(weights),
+        return CausalLm.fromWeights(TinyModels.llama(), TensorSource.of(weights),
                 ModelOptions.cpu().withLora(lora).withInt8(int8));
     }
 
@@ -60,7 +60,7 @@ class LoraModelTest {
     void zeroBEqualsBaseModelAndOnlyAdaptersTrain() {
         LinkedHashMap<String, StoredTensor> w = baseWeights();
         LoraOptions lora = LoraOptions.of(4, 8, 0.0, List.of("all-linear"));
-        try (CausalLm base = CausalLm.fromWeights(TinyModels.llama(), WeightSource.of(w), ModelOptions.cpu());
+        try (CausalLm base = CausalLm.fromWeights(TinyModels.llama(), TensorSource.of(w), ModelOptions.cpu());
              CausalLm adapted = withLora(w, lora, false); NDScope scope = new NDScope()) {
             assertArrayEquals(base.logits(BATCH, false).toFloatArray(), adapted.logits(BATCH, false).toFloatArray());
             List<TrainableParameter> params = adapted.trainableParameters();
@@ -84,7 +84,7 @@ class LoraModelTest {
             perturbAdapters(m);
             float[] unmerged = m.logits(BATCH, false).toFloatArray();
             // stateDict(merge) → fresh base model must equal the adapted model
-            try (CausalLm merged = CausalLm.fromWeights(TinyModels.llama(), WeightSource.of(m.stateDict(DType.FLOAT32)),
+            try (CausalLm merged = CausalLm.fromWeights(TinyModels.llama(), TensorSource.of(m.stateDict(DType.FLOAT32)),
                     ModelOptions.cpu())) {
                 CausalLmAsserts.close(unmerged, merged.logits(BATCH, false).toFloatArray(), 1e-5);
             }

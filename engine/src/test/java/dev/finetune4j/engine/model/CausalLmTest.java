@@ -12,6 +12,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.GradientCollector;
 import dev.finetune4j.checkpoint.DType;
 import dev.finetune4j.checkpoint.StoredTensor;
+import dev.finetune4j.checkpoint.TensorSource;
 import dev.finetune4j.data.Batch;
 import java.util.LinkedHashMap;
 import java.util.Random;
@@ -64,7 +65,7 @@ class CausalLmTest {
             assertEquals("model.embed_tokens.weight", sd.keySet().iterator().next());
             assertTrue(sd.containsKey("model.layers.1.mlp.down_proj.weight"));
             assertTrue(sd.containsKey("lm_head.weight"));
-            try (CausalLm copy = CausalLm.fromWeights(m.config(), WeightSource.of(sd), ModelOptions.cpu())) {
+            try (CausalLm copy = CausalLm.fromWeights(m.config(), TensorSource.of(sd), ModelOptions.cpu())) {
                 assertArrayEquals(m.logits(batch, false).toFloatArray(), copy.logits(batch, false).toFloatArray());
             }
         }
@@ -87,7 +88,7 @@ class CausalLmTest {
                 TinyModels.randomIds(new Random(22), 6, 101));
         try (CausalLm m = CausalLm.random(TinyModels.llama(), ModelOptions.cpu()); NDScope scope = new NDScope()) {
             LinkedHashMap<String, StoredTensor> sd = m.stateDict(DType.FLOAT32);
-            try (CausalLm b = CausalLm.fromWeights(m.config(), WeightSource.of(sd),
+            try (CausalLm b = CausalLm.fromWeights(m.config(), TensorSource.of(sd),
                     ModelOptions.cpu().withPrecision(Precision.BF16))) {
                 float[] full = m.logits(batch, false).toFloatArray();
                 float[] half = b.logits(batch, false).toFloatArray();

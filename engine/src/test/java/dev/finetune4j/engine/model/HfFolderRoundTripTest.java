@@ -10,6 +10,7 @@ import ai.djl.ndarray.NDScope;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.finetune4j.checkpoint.DType;
 import dev.finetune4j.checkpoint.StoredTensor;
+import dev.finetune4j.checkpoint.TensorSource;
 import dev.finetune4j.checkpoint.hf.HfModelFolder;
 import dev.finetune4j.checkpoint.hf.HfModelWriter;
 import dev.finetune4j.checkpoint.hf.HfWriteOptions;
@@ -77,12 +78,12 @@ class HfFolderRoundTripTest {
             LinkedHashMap<String, StoredTensor> sd = m.stateDict(DType.FLOAT32);
             sd.remove("model.layers.1.self_attn.k_proj.weight");
             StateDictException e = assertThrows(StateDictException.class,
-                    () -> CausalLm.fromWeights(m.config(), WeightSource.of(sd), ModelOptions.cpu()));
+                    () -> CausalLm.fromWeights(m.config(), TensorSource.of(sd), ModelOptions.cpu()));
             assertTrue(e.getMessage().contains("model.layers.1.self_attn.k_proj.weight"), e.getMessage());
             LinkedHashMap<String, StoredTensor> sd2 = m.stateDict(DType.FLOAT32);
             sd2.put("model.norm.weight", StoredTensor.ofFloats(new long[] {3}, new float[3]));
             e = assertThrows(StateDictException.class,
-                    () -> CausalLm.fromWeights(m.config(), WeightSource.of(sd2), ModelOptions.cpu()));
+                    () -> CausalLm.fromWeights(m.config(), TensorSource.of(sd2), ModelOptions.cpu()));
             assertTrue(e.getMessage().contains("model.norm.weight") && e.getMessage().contains("[32]"), e.getMessage());
         }
     }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.finetune4j.checkpoint.StoredTensor;
+import dev.finetune4j.checkpoint.TensorSource;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -66,7 +67,7 @@ class HfParityTest {
         }
         for (Precision p : new Precision[] {Precision.FP64, Precision.FP32}) {
             double tol = p == Precision.FP64 ? 1e-9 : 1e-4;
-            try (CausalLm m = CausalLm.fromWeights(config, WeightSource.of(weights), ModelOptions.cpu().withPrecision(p));
+            try (CausalLm m = CausalLm.fromWeights(config, TensorSource.of(weights), ModelOptions.cpu().withPrecision(p));
                  NDScope scope = new NDScope()) {
                 NDArray logits = m.logits(TinyModels.packed(2, docs), false);   // [1, total+2, V]
                 int start = 0;

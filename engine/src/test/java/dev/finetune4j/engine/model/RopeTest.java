@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
 
-/** RoPE tables against the formulas of reference-behaviours.md §8, written out independently here. */
+/** RoPE tables against the formulas of docs/training.md §12.3, written out independently here. */
 class RopeTest {
 
     @Test

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Optimizer kernels against the reference formulas (reference-behaviours.md §1, Composer DecoupledAdamW), float64. */
+/** Optimizer kernels against the reference formulas (docs/training.md §3.1, Composer DecoupledAdamW), float64. */
 class OptimizerReferenceTest {
 
     private NDManager manager;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.finetune4j.checkpoint.composer.Timestamp;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;

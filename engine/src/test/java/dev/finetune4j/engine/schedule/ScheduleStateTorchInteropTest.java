@@ -3,6 +3,7 @@ package dev.finetune4j.engine.schedule;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.finetune4j.checkpoint.composer.Timestamp;
 import dev.finetune4j.checkpoint.torch.TorchFile;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
@@ -58,7 +59,7 @@ class ScheduleStateTorchInteropTest {
         }
         Map<String, Object> ck = new LinkedHashMap<>();
         ck.put("schedulers", Map.of("LambdaLR", s.stateDict()));
-        ck.put("timestamp", Map.of("Timestamp", ts.stateDict()));
+        ck.put("timestamp", Map.of("Timestamp", ts.toStateDict()));
         Path f = dir.resolve("ck.pt");
         TorchFile.write(f, ck);
 

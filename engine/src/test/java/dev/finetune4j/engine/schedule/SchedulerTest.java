@@ -4,9 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.finetune4j.checkpoint.composer.Timestamp;
 import org.junit.jupiter.api.Test;
 
-/** α at every batch against the formulas of reference-behaviours.md §2, written out independently here. */
+/** α at every batch against the formulas of docs/training.md §2.1, written out independently here. */
 class SchedulerTest {
 
     private static Timestamp atBatch(long k) {

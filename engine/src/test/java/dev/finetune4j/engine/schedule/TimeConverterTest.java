@@ -4,13 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.finetune4j.checkpoint.composer.Timestamp;
 import org.junit.jupiter.api.Test;
 
 class TimeConverterTest {
 
     @Test
     void durWithEpochDurationBecomesBatchesTruncated() {
-        // reference-behaviours.md §2: int(0.02 * 1000 * 2) = 40ba
+        // docs/training.md §1.2: int(0.02 * 1000 * 2) = 40ba
         ScheduleContext ctx = ScheduleContext.of(Time.parse("2ep"), 1000);
         assertEquals(Time.parse("40ba"), TimeConverter.convert(Time.parse("0.02dur"), ctx));
         // int() truncates: 0.02 * 33 * 1 = 0.66 -> 0

@@ -2,7 +2,10 @@ package dev.finetune4j.engine.schedule;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.finetune4j.checkpoint.CheckpointFormatException;
+import dev.finetune4j.checkpoint.composer.Timestamp;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -49,36 +52,36 @@ class TimestampTest {
     @Test
     void getReadsEachUnit() {
         Timestamp t = Timestamp.ZERO.toNextBatch(4, 100, Duration.ofMillis(2900)).toNextEpoch();
-        assertEquals(1, t.get(TimeUnit.EPOCH));
-        assertEquals(1, t.get(TimeUnit.BATCH));
-        assertEquals(4, t.get(TimeUnit.SAMPLE));
-        assertEquals(100, t.get(TimeUnit.TOKEN));
-        assertEquals(0, t.get(TimeUnit.ITERATION));
-        assertEquals(2, t.get(TimeUnit.SECOND)); // int(total_seconds()) truncates
-        assertThrows(ScheduleException.class, () -> t.get(TimeUnit.DURATION));
+        assertEquals(1, TimeUnit.EPOCH.count(t));
+        assertEquals(1, TimeUnit.BATCH.count(t));
+        assertEquals(4, TimeUnit.SAMPLE.count(t));
+        assertEquals(100, TimeUnit.TOKEN.count(t));
+        assertEquals(0, TimeUnit.ITERATION.count(t));
+        assertEquals(2, TimeUnit.SECOND.count(t)); // int(total_seconds()) truncates
+        assertThrows(ScheduleException.class, () -> TimeUnit.DURATION.count(t));
     }
 
     @Test
     void stateDictHasComposerKeysInOrderAndRoundTrips() {
         Timestamp t = Timestamp.ZERO.toNextBatch(4, 100, Duration.ofMillis(7)).toNextEpoch()
                 .toNextBatch(1, 9, Duration.ofMillis(3));
-        Map<String, Object> sd = t.stateDict();
+        Map<String, Object> sd = t.toStateDict();
         assertEquals(List.of("iteration", "epoch", "batch", "sample", "token", "epoch_in_iteration",
                 "token_in_iteration", "batch_in_epoch", "sample_in_epoch", "token_in_epoch", "total_wct",
                 "iteration_wct", "epoch_wct", "batch_wct"), List.copyOf(sd.keySet()));
-        assertEquals(t, Timestamp.fromStateDict(sd));
+        assertEquals(t, Timestamp.fromStateDict(sd, "test"));
     }
 
     @Test
     void oldStateDictsWithoutIterationKeysLoad() {
         Map<String, Object> sd = Map.of("epoch", 1, "batch", 10, "sample", 40, "token", 400, "batch_in_epoch", 3,
                 "sample_in_epoch", 12, "token_in_epoch", 120);
-        Timestamp t = Timestamp.fromStateDict(sd);
+        Timestamp t = Timestamp.fromStateDict(sd, "test");
         assertEquals(10, t.batch());
         assertEquals(0, t.iteration());
         assertEquals(Duration.ZERO, t.totalWct());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Timestamp.fromStateDict(Map.of("epoch", 1)));
-        assertEquals("Timestamp state dict lacks required key 'batch'", e.getMessage());
+        CheckpointFormatException e = assertThrows(CheckpointFormatException.class,
+                () -> Timestamp.fromStateDict(Map.of("epoch", 1), "test"));
+        assertTrue(e.getMessage().contains("lacks the required key 'batch'"), e.getMessage());
     }
 }

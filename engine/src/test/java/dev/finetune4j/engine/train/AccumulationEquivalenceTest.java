@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Gradient accumulation is exact (reference-behaviours.md §2 "Gradient accumulation / loss weighting"): a global
+ * Gradient accumulation is exact (docs/training.md §7): a global
  * batch of 8 rows as 1×8, 2×4 and 4×2 micro-batches gives the same loss, gradient norm and updated weights, although
  * its rows hold different numbers of loss tokens (so averaging per-micro-batch means would not).
  */
@@ -38,7 +38,7 @@ class AccumulationEquivalenceTest {
         s.optimizer = new TrainingSpec.OptimizerSpec("adamw", 0.9, 0.95, 0.0, 1e-8);
         TrainFixtures.Recorder rec = new TrainFixtures.Recorder();
         try (CausalLm model = TrainFixtures.tinyModel(SEED, 0)) {
-            new Trainer(model, data, null, s.build(), rec, TrainFixtures.noHooks()).run();
+            new Trainer(model, data, null, s.build(), rec, TrainFixtures.noExport(), PromptSampler.NONE).run();
             return new Outcome(rec.losses(), rec.series("grad_norm"), TrainFixtures.weights(model));
         }
     }

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A process killed (SIGKILL) at random moments while it writes checkpoints never leaves {@code latest-rank0.pt}
  * pointing at an incomplete file, and no truncated file appears under a final checkpoint name (the writer goes
- * through a temp file + fsync + atomic rename, reference-behaviours.md §3 "File naming, intervals, symlinks").
+ * through a temp file + fsync + atomic rename, docs/formats.md §3.5).
  * Every other kill lands at a random moment; the rest right when the next file appears in the folder, i.e. while it
  * is being written.
  */

@@ -34,7 +34,7 @@ public final class CheckpointWriterLoop {
                 model.put("model.layers." + i + ".mlp.up_proj.weight",
                         StoredTensor.ofFloats(new long[] {FLOATS / 1024, 1024}, values));
             }
-            Timestamp ts = Timestamp.zero();
+            Timestamp ts = Timestamp.ZERO;
             for (long b = 0; b < batch; b++) {
                 ts = ts.toNextBatch(1, 10, Duration.ofMillis(1));
             }

@@ -27,8 +27,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A checkpoint saved by the Trainer has Composer's layout (reference-behaviours.md §1 "In a Composer checkpoint",
- * §3 "Monolithic file"), read back as raw Python values: {@code state.model} keyed {@code model.<hf name>},
+ * A checkpoint saved by the Trainer has Composer's layout (docs/formats.md §3.3,
+ * docs/formats.md §3.1), read back as raw Python values: {@code state.model} keyed {@code model.<hf name>},
  * {@code state.optimizers.DecoupledLionW} with per-FQN {@code exp_avg} and param groups (lr, betas, weight_decay,
  * initial_lr, params last), {@code schedulers.LambdaLR}, {@code timestamp.Timestamp}, {@code rank_zero_seed},
  * {@code run_name}; and a real {@code torch.load} agrees on the structure and the tensor bits (skipped without torch).
@@ -58,7 +58,7 @@ class ComposerCheckpointContentTest {
         try (CausalLm model = TrainFixtures.tinyModel(42, 0)) {
             hfNames = model.trainableParameters().stream().map(TrainableParameter::name).toList();
             TrainingResult r = new Trainer(model, TrainFixtures.dataset(8, 9), null, s.build(), null,
-                    TrainFixtures.noHooks()).run();
+                    TrainFixtures.noExport(), PromptSampler.NONE).run();
             file = r.lastCheckpoint();
         }
         assertEquals("ep1-ba3-rank0.pt", file.getFileName().toString()); // 8 rows / 4 per batch: ba3 is in epoch 1
@@ -95,7 +95,7 @@ class ComposerCheckpointContentTest {
         assertEquals(List.of(0.9, 0.95), b);
         assertEquals(new ArrayList<>(model.keySet()), g.get("params"));
         // 1ba warmup, then linear decay to 0 at 3ba: α(t) = 1 − (t−1)/2. After the third step (0-based batch 2),
-        // LambdaLR.step() ran before the timestamp advanced (§2), so the saved lr is α(2)·1e-3 = 0.5e-3
+        // LambdaLR.step() ran before the timestamp advanced (docs/training.md §2), so the saved lr is α(2)·1e-3 = 0.5e-3
         assertEquals(0.5e-3, (Double) g.get("lr"), 1e-15);
 
         Map<String, Object> sched = (Map<String, Object>) ((Map<String, Object>) state.get("schedulers"))

@@ -31,7 +31,7 @@ class EarlyStoppingRunTest {
         TrainingResult r;
         try (CausalLm model = TrainFixtures.tinyModel(17, 0)) {
             r = new Trainer(model, TrainFixtures.dataset(16, 4), TrainFixtures.dataset(4, 8), s.build(), rec,
-                    TrainFixtures.noHooks()).run();
+                    TrainFixtures.noExport(), PromptSampler.NONE).run();
         }
         assertEquals("early_stopping", r.stopReason());
         assertEquals(3, r.batches(), "eval 1 sets the best, evals 2 and 3 do not improve by 10 → stop at batch 3");

@@ -11,9 +11,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The lr each optimizer step trains with follows Composer's timing (reference-behaviours.md §2 "When the LR is
- * evaluated"): batch k (0-based) uses α(max(k−1, 0)), so with a linear warmup batches 0 and 1 both use lr 0. All
- * expected values below are computed by hand from §2's LinearWithWarmupScheduler code formula, not by the engine.
+ * The lr each optimizer step trains with follows Composer's timing (docs/training.md §2): batch k (0-based) uses
+ * α(max(k−1, 0)), so with a linear warmup batches 0 and 1 both use lr 0. All
+ * expected values below are computed by hand from the LinearWithWarmupScheduler code formula (docs/training.md §2.1), not by the engine.
  */
 class LrTimingTest {
     @TempDir
@@ -29,7 +29,7 @@ class LrTimingTest {
         s.scheduler = LinearWithWarmup.of(Time.parse("4ba"), 0.1); // alpha_i 1, alpha_f 0.1, t_max 1dur = 10ba
         TrainFixtures.Recorder rec = new TrainFixtures.Recorder();
         try (CausalLm model = TrainFixtures.tinyModel(17, 0)) {
-            new Trainer(model, TrainFixtures.dataset(6, 1), null, s.build(), rec, TrainFixtures.noHooks()).run();
+            new Trainer(model, TrainFixtures.dataset(6, 1), null, s.build(), rec, TrainFixtures.noExport(), PromptSampler.NONE).run();
         }
         // α(t) = t/4 for t < 4; α(t) = 1 + (t−4)/(10−4)·(0.1−1) for t >= 4; batch k uses α(max(k−1, 0))
         double[] alpha = {0, 0, 0.25, 0.5, 0.75, 1.0, 0.85, 0.7, 0.55, 0.4};

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.finetune4j.checkpoint.StoredTensor;
 import dev.finetune4j.checkpoint.composer.ComposerCheckpoint;
 import dev.finetune4j.checkpoint.composer.ComposerCheckpoints;
+import dev.finetune4j.engine.event.EventType;
+import dev.finetune4j.engine.event.RunEvent;
+import dev.finetune4j.engine.event.RunListener;
 import dev.finetune4j.engine.model.CausalLm;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -29,10 +32,10 @@ class NonFiniteLossTest {
         s.saveInterval = "1ba";
         Path checkpoints = dir.resolve("checkpoints");
         try (CausalLm model = TrainFixtures.tinyModel(17, 0)) {
-            TrainingListener poison = new TrainingListener() {
+            RunListener poison = new RunListener() {
                 @Override
-                public void onEvent(String type, Map<String, Object> fields) {
-                    if (type.equals("checkpoint_saved") && ((Number) fields.get("batch")).longValue() == 3) {
+                public void onEvent(RunEvent e) {
+                    if (e.type() == EventType.CHECKPOINT_SAVED && e.step() == 3) {
                         float[] nan = new float[32];
                         Arrays.fill(nan, Float.NaN);
                         model.loadStateDict(Map.of("model.norm.weight", StoredTensor.ofFloats(new long[] {32}, nan)),
@@ -41,7 +44,7 @@ class NonFiniteLossTest {
                 }
             };
             Trainer t = new Trainer(model, TrainFixtures.dataset(24, 2), null, s.build(), poison,
-                    TrainFixtures.noHooks());
+                    TrainFixtures.noExport(), PromptSampler.NONE);
             TrainingException e = assertThrows(TrainingException.class, t::run);
             Path good = checkpoints.resolve("ep0-ba3-rank0.pt");
             assertTrue(e.getMessage().contains("at batch 3"), e.getMessage());

@@ -19,8 +19,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Stopping after k optimizer steps and resuming with {@code autoresume} continues exactly (reference-behaviours.md
- * §3 "load_path / weights-only"): the same per-step losses, bitwise-identical weights, optimizer state, LambdaLR
+ * Stopping after k optimizer steps and resuming with {@code autoresume} continues exactly (docs/training.md §9): the
+ * same per-step losses, bitwise-identical weights, optimizer state, LambdaLR
  * state and timestamp counters as an uninterrupted run of N steps — also mid-epoch and with dropout on.
  */
 class ResumeEquivalenceTest {
@@ -53,7 +53,7 @@ class ResumeEquivalenceTest {
         // LoRA run keeps its (frozen) base, and its adapters start from another seed
         try (CausalLm model = lora ? TrainFixtures.tinyLoraModel(17, autoresume ? 99 : 17, dropout)
                 : TrainFixtures.tinyModel(autoresume ? 99 : 17, dropout)) {
-            Trainer t = new Trainer(model, data, null, spec(runDir, autoresume, optimizer).build(), rec, TrainFixtures.noHooks());
+            Trainer t = new Trainer(model, data, null, spec(runDir, autoresume, optimizer).build(), rec, TrainFixtures.noExport(), PromptSampler.NONE);
             if (stopAfter > 0) {
                 t.stopWhen(() -> rec.losses().size() >= stopAfter);
             }
@@ -89,7 +89,7 @@ class ResumeEquivalenceTest {
         ComposerCheckpoint b = ComposerCheckpoint.read(second.result().lastCheckpoint());
         assertEquals(a.model().keySet(), b.model().keySet());
         if (lora) {
-            // Composer saves a PEFT model's adapters only, under PEFT's module path with the adapter name (§3)
+            // Composer saves a PEFT model's adapters only, under PEFT's module path with the adapter name (docs/formats.md §3.1)
             assertEquals(2 * 7 * 2, a.model().size());
             assertTrue(a.model().containsKey("base_model.model.model.layers.0.self_attn.q_proj.lora_A.default.weight"),
                     a.model().keySet().toString());

@@ -1,18 +1,18 @@
 package dev.finetune4j.engine.train;
 
-import ai.djl.Device;
 import dev.finetune4j.checkpoint.StoredTensor;
 import dev.finetune4j.data.Batch;
 import dev.finetune4j.data.MemoryCorpus;
 import dev.finetune4j.data.PackPlan;
 import dev.finetune4j.data.PackedDataset;
+import dev.finetune4j.engine.event.Metrics;
+import dev.finetune4j.engine.event.RunEvent;
+import dev.finetune4j.engine.event.RunListener;
 import dev.finetune4j.engine.lora.LoraOptions;
 import dev.finetune4j.engine.model.CausalLm;
 import dev.finetune4j.engine.model.DropoutOptions;
 import dev.finetune4j.engine.model.ModelOptions;
-import dev.finetune4j.engine.model.Precision;
 import dev.finetune4j.engine.model.TinyModels;
-import dev.finetune4j.engine.schedule.Interval;
 import dev.finetune4j.engine.schedule.Scheduler;
 import dev.finetune4j.engine.schedule.Time;
 import java.nio.file.Path;
@@ -33,7 +33,7 @@ final class TrainFixtures {
     static CausalLm tinyModel(long seed, double dropout) {
         DropoutOptions d = dropout == 0 ? DropoutOptions.NONE : new DropoutOptions(dropout, dropout, dropout);
         return CausalLm.random(TinyModels.llama(),
-                new ModelOptions(Device.cpu(), Precision.FP32, d, null, false, seed));
+                ModelOptions.cpu().withDropout(d).withSeed(seed));
     }
 
     /** The same tiny Llama (base from {@code baseSeed}) with rank-4 LoRA on all linear projections. */
@@ -41,8 +41,9 @@ final class TrainFixtures {
         try (CausalLm base = tinyModel(baseSeed, 0)) {
             var baseWeights = base.stateDict(dev.finetune4j.checkpoint.DType.FLOAT32, false);
             DropoutOptions d = dropout == 0 ? DropoutOptions.NONE : new DropoutOptions(dropout, dropout, dropout);
-            CausalLm m = CausalLm.random(TinyModels.llama(), new ModelOptions(Device.cpu(), Precision.FP32, d,
-                    new LoraOptions(4, 8, dropout, LoraOptions.ALL_LINEAR, false, "default"), false, adapterSeed));
+            CausalLm m = CausalLm.random(TinyModels.llama(), ModelOptions.cpu().withDropout(d)
+                    .withLora(new LoraOptions(4, 8, dropout, LoraOptions.ALL_LINEAR, false, "default"))
+                    .withSeed(adapterSeed));
             m.loadStateDict(baseWeights, false);
             return m;
         }
@@ -101,16 +102,25 @@ final class TrainFixtures {
         }
 
         TrainingSpec build() {
-            return new TrainingSpec(runDir, "test-run", micro, global, Time.parse(duration), lr, optimizer, scheduler,
-                    clip, evalInterval == null ? null : Interval.parse(evalInterval, true),
-                    saveInterval == null ? null : Interval.parse(saveInterval, true), keep, autoresume,
-                    earlyStopping, List.of(), seed, 1.0, 1, false, false);
+            return TrainingSpec.builder(runDir, Time.parse(duration), lr)
+                    .runName("test-run")
+                    .batchSizes(micro, global)
+                    .optimizer(optimizer)
+                    .scheduler(scheduler)
+                    .gradientClipVal(clip)
+                    .intervals(evalInterval == null ? null : Time.parse(evalInterval),
+                            saveInterval == null ? null : Time.parse(saveInterval))
+                    .keepCheckpoints(keep)
+                    .autoresume(autoresume)
+                    .earlyStopping(earlyStopping)
+                    .seed(seed)
+                    .build();
         }
     }
 
-    /** Hooks that add nothing to checkpoints and refuse to export (engine tests run without export). */
-    static CheckpointHooks noHooks() {
-        return new CheckpointHooks() {
+    /** An exporter that adds nothing to checkpoints and refuses to export (engine tests run without export). */
+    static ModelExporter noExport() {
+        return new ModelExporter() {
             @Override
             public Map<String, Object> integrations(CausalLm model) {
                 return Map.of();
@@ -125,29 +135,24 @@ final class TrainFixtures {
             public Path export(CausalLm model, Path dir, boolean mergeLora) {
                 throw new AssertionError("export not expected in this test");
             }
-
-            @Override
-            public List<Map<String, String>> samplePrompts(CausalLm model, List<String> prompts) {
-                return List.of();
-            }
         };
     }
 
     /** Records every metrics map by batch and every event in order. */
-    static final class Recorder implements TrainingListener {
+    static final class Recorder implements RunListener {
         final TreeMap<Long, Map<String, Double>> metrics = new TreeMap<>();
         final List<String> events = new ArrayList<>();
         final List<Map<String, Object>> eventFields = new ArrayList<>();
 
         @Override
-        public void onEvent(String type, Map<String, Object> fields) {
-            events.add(type);
-            eventFields.add(fields);
+        public void onEvent(RunEvent e) {
+            events.add(e.type().jsonName());
+            eventFields.add(e.fields());
         }
 
         @Override
-        public void onMetrics(long batch, Map<String, Double> m) {
-            metrics.computeIfAbsent(batch, b -> new LinkedHashMap<>()).putAll(m);
+        public void onMetrics(Metrics m) {
+            metrics.computeIfAbsent(m.step(), b -> new LinkedHashMap<>()).putAll(m.values());
         }
 
         /** The training loss reported for each step, keyed by the batch count after the step. */

@@ -12,9 +12,6 @@ import java.util.Map;
  * {@code raise_exception} and {@code strftime_now}.
  */
 final class Builtins {
-    /** The sandbox's limit on {@code range()} length. */
-    static final long MAX_RANGE = 100_000;
-
     private Builtins() {
     }
 
@@ -97,14 +94,15 @@ final class Builtins {
         if (step == 0) {
             throw new TemplateRuntimeException("ValueError: range() arg 3 must not be zero");
         }
+        RenderBudget budget = RenderBudget.current();
         List<Object> out = new ArrayList<>();
         for (long i = start; step > 0 ? i < stop : i > stop; i += step) {
-            if (out.size() >= MAX_RANGE) {
-                throw new TemplateRuntimeException("OverflowError: Range too big. The sandbox blocks ranges larger "
-                        + "than MAX_RANGE (" + MAX_RANGE + ").");
+            if (out.size() >= budget.limits.maxRange()) {
+                budget.range(out.size() + 1L);
             }
             out.add(i);
         }
+        budget.steps(out.size());
         return out;
     }
 }

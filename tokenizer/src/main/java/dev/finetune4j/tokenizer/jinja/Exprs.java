@@ -11,6 +11,11 @@ final class Exprs {
     }
 
     static final class Const extends Expr {
+        @Override
+        boolean buildsValues() {
+            return false;
+        }
+
         final Object value;
 
         Const(int line, Object value) {
@@ -19,12 +24,17 @@ final class Exprs {
         }
 
         @Override
-        Object eval(Frame f) {
+        Object evaluate(Frame f) {
             return value;
         }
     }
 
     static final class Name extends Expr {
+        @Override
+        boolean buildsValues() {
+            return false;
+        }
+
         final String name;
 
         Name(int line, String name) {
@@ -33,7 +43,7 @@ final class Exprs {
         }
 
         @Override
-        Object eval(Frame f) {
+        Object evaluate(Frame f) {
             return f.lookup(name);
         }
     }
@@ -47,7 +57,7 @@ final class Exprs {
         }
 
         @Override
-        Object eval(Frame f) {
+        Object evaluate(Frame f) {
             List<Object> out = new ArrayList<>(items.size());
             for (Expr e : items) {
                 out.add(e.eval(f));
@@ -65,7 +75,7 @@ final class Exprs {
         }
 
         @Override
-        Object eval(Frame f) {
+        Object evaluate(Frame f) {
             List<Object> out = new ArrayList<>(items.size());
             for (Expr e : items) {
                 out.add(e.eval(f));
@@ -85,7 +95,7 @@ final class Exprs {
         }
 
         @Override
-        Object eval(Frame f) {
+        Object evaluate(Frame f) {
             Map<Object, Object> out = new LinkedHashMap<>();
             for (int i = 0; i < keys.size(); i++) {
                 Object k = keys.get(i).eval(f);
@@ -100,6 +110,11 @@ final class Exprs {
     }
 
     static final class Getattr extends Expr {
+        @Override
+        boolean buildsValues() {
+            return false;
+        }
+
         final Expr target;
         final String name;
 
@@ -110,12 +125,17 @@ final class Exprs {
         }
 
         @Override
-        Object eval(Frame f) {
+        Object evaluate(Frame f) {
             return Attributes.getattr(target.eval(f), name);
         }
     }
 
     static final class Getitem extends Expr {
+        @Override
+        boolean buildsValues() {
+            return false;
+        }
+
         final Expr target;
         final Expr key;
 
@@ -126,7 +146,7 @@ final class Exprs {
         }
 
         @Override
-        Object eval(Frame f) {
+        Object evaluate(Frame f) {
             return Attributes.getitem(target.eval(f), key.eval(f));
         }
     }
@@ -144,7 +164,7 @@ final class Exprs {
         }
 
         @Override
-        Object eval(Frame f) {
+        Object evaluate(Frame f) {
             return new Slice(index(start, f), index(stop, f), index(step, f));
         }
 
@@ -174,7 +194,7 @@ final class Exprs {
         }
 
         @Override
-        Object eval(Frame f) {
+        Object evaluate(Frame f) {
             Object target = fn.eval(f);
             return call(target, args.evalPositional(f), args.evalKeyword(f));
         }
@@ -203,7 +223,7 @@ final class Exprs {
         }
 
         @Override
-        Object eval(Frame f) {
+        Object evaluate(Frame f) {
             return Filters.apply(name, value.eval(f), args.evalPositional(f), args.evalKeyword(f), f);
         }
     }
@@ -223,7 +243,7 @@ final class Exprs {
         }
 
         @Override
-        Object eval(Frame f) {
+        Object evaluate(Frame f) {
             boolean r = Tests.apply(name, value.eval(f), args.evalPositional(f), args.evalKeyword(f), f);
             return negated != r;
         }
@@ -242,7 +262,7 @@ final class Exprs {
         }
 
         @Override
-        Object eval(Frame f) {
+        Object evaluate(Frame f) {
             Object a = left.eval(f);
             Object b = right.eval(f);
             return switch (op) {
@@ -267,10 +287,12 @@ final class Exprs {
         }
 
         @Override
-        Object eval(Frame f) {
+        Object evaluate(Frame f) {
             StringBuilder b = new StringBuilder();
             for (Expr e : parts) {
-                b.append(Py.str(e.eval(f)));
+                String part = Py.str(e.eval(f));
+                f.state.budget.chars((long) b.length() + part.length(), "a string built with '~'");
+                b.append(part);
             }
             return b.toString();
         }
@@ -289,7 +311,7 @@ final class Exprs {
         }
 
         @Override
-        Object eval(Frame f) {
+        Object evaluate(Frame f) {
             Object a = first.eval(f);
             for (int i = 0; i < ops.size(); i++) {
                 Object b = rest.get(i).eval(f);
@@ -317,6 +339,11 @@ final class Exprs {
     }
 
     static final class And extends Expr {
+        @Override
+        boolean buildsValues() {
+            return false;
+        }
+
         final Expr left;
         final Expr right;
 
@@ -327,13 +354,18 @@ final class Exprs {
         }
 
         @Override
-        Object eval(Frame f) {
+        Object evaluate(Frame f) {
             Object a = left.eval(f);
             return Py.truthy(a) ? right.eval(f) : a;
         }
     }
 
     static final class Or extends Expr {
+        @Override
+        boolean buildsValues() {
+            return false;
+        }
+
         final Expr left;
         final Expr right;
 
@@ -344,7 +376,7 @@ final class Exprs {
         }
 
         @Override
-        Object eval(Frame f) {
+        Object evaluate(Frame f) {
             Object a = left.eval(f);
             return Py.truthy(a) ? a : right.eval(f);
         }
@@ -359,7 +391,7 @@ final class Exprs {
         }
 
         @Override
-        Object eval(Frame f) {
+        Object evaluate(Frame f) {
             return !Py.truthy(operand.eval(f));
         }
     }
@@ -373,7 +405,7 @@ final class Exprs {
         }
 
         @Override
-        Object eval(Frame f) {
+        Object evaluate(Frame f) {
             return Py.neg(operand.eval(f));
         }
     }
@@ -387,12 +419,17 @@ final class Exprs {
         }
 
         @Override
-        Object eval(Frame f) {
+        Object evaluate(Frame f) {
             return Py.pos(operand.eval(f));
         }
     }
 
     static final class CondExpr extends Expr {
+        @Override
+        boolean buildsValues() {
+            return false;
+        }
+
         final Expr test;
         final Expr then;
         final Expr otherwise;
@@ -405,7 +442,7 @@ final class Exprs {
         }
 
         @Override
-        Object eval(Frame f) {
+        Object evaluate(Frame f) {
             if (Py.truthy(test.eval(f))) {
                 return then.eval(f);
             }

@@ -122,12 +122,16 @@ final class Filters {
             List<Object> items = Py.iterate(v);
             Object attribute = args.get(1, null);
             StringBuilder b = new StringBuilder();
+            RenderBudget budget = RenderBudget.current();
             for (int i = 0; i < items.size(); i++) {
                 if (i > 0) {
+                    budget.chars((long) b.length() + sep.length(), "a string built with join");
                     b.append(sep);
                 }
                 Object item = attribute == null ? items.get(i) : attrGetter(attribute, null, null).apply(items.get(i));
-                b.append(str(item));
+                String part = str(item);
+                budget.chars((long) b.length() + part.length(), "a string built with join");
+                b.append(part);
             }
             return b.toString();
         }, "join");
@@ -207,6 +211,8 @@ final class Filters {
             throw new TemplateRuntimeException("ValueError: slices must be positive");
         }
         Object fill = args.get(1, null);
+        RenderBudget.current().items(slices, "the slice filter's list of slices");
+        RenderBudget.current().steps(slices);
         List<Object> seq = Py.iterate(v);
         int length = seq.size();
         int perSlice = (int) (length / slices);
@@ -483,8 +489,15 @@ final class Filters {
     private static Object indent(Object v, List<Object> a, Map<String, Object> k, Frame f) {
         Args args = new Args("indent", a, k, "width", "first", "blank");
         Object width = args.get(0, 4L);
-        String indention = width instanceof String s ? s : " ".repeat((int) Py.toLong(width));
-        String s = str(v) + "\n";
+        String text = str(v);
+        long indentWidth = width instanceof String w ? w.length() : Math.max(0, Py.toLong(width));
+        RenderBudget budget = RenderBudget.current();
+        budget.chars(indentWidth, "the indent filter's indentation");
+        String indention = width instanceof String s ? s : " ".repeat((int) indentWidth);
+        // every line may get the indentation: the result's length is bounded before it is built
+        long lineCount = text.chars().filter(c -> c == '\n').count() + 2;
+        budget.chars(text.length() + RenderBudget.times(lineCount, indentWidth + 1), "a string built by indent");
+        String s = text + "\n";
         @SuppressWarnings("unchecked")
         List<Object> lines = (List<Object>) StringMethods.method(s, "splitlines").call(List.of(), Map.of());
         String rv;
@@ -620,6 +633,9 @@ final class Filters {
     private static Object tojson(Object v, List<Object> a, Map<String, Object> k, Frame f) {
         Args args = new Args("tojson", a, k, "ensure_ascii", "indent", "separators", "sort_keys");
         Object indent = args.get(1, null);
+        if (indent != null && !(indent instanceof String)) {
+            RenderBudget.current().chars(Math.max(0, Py.toLong(indent)), "tojson's indentation");
+        }
         String indentText = indent == null ? null : indent instanceof String s ? s
                 : " ".repeat((int) Math.max(0, Py.toLong(indent)));
         String itemSep = null;
@@ -684,8 +700,11 @@ final class Filters {
             throw new TemplateRuntimeException("ValueError: linecount must be positive");
         }
         List<Object> items = Py.iterate(v);
+        if (args.has(1)) {
+            RenderBudget.current().items(n, "a row padded by batch");
+        }
         List<Object> out = new ArrayList<>();
-        for (int i = 0; i < items.size(); i += (int) n) {
+        for (int i = 0; i < items.size(); i += (int) Math.min(n, Integer.MAX_VALUE)) {
             List<Object> row = new ArrayList<>(items.subList(i, (int) Math.min(items.size(), i + n)));
             if (row.size() < n && args.has(1)) {
                 while (row.size() < n) {

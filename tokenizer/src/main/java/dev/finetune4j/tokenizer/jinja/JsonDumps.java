@@ -7,7 +7,9 @@ import java.util.Map;
 /**
  * Python's {@code json.dumps} as transformers' {@code tojson} filter calls it: {@code ensure_ascii} (default false
  * there), {@code indent} (int or string), {@code separators} (default {@code ", "}/{@code ": "}, or {@code ","} when
- * indenting) and {@code sort_keys}.
+ * indenting) and {@code sort_keys}. The output's length is counted while writing (a small structure of shared
+ * sub-lists can expand enormously) against the render's budget, one step per value; a container inside itself is
+ * Python's {@code ValueError: Circular reference detected}.
  */
 final class JsonDumps {
     private final boolean ensureAscii;
@@ -24,6 +26,9 @@ final class JsonDumps {
         this.sortKeys = sortKeys;
     }
 
+    private final RenderBudget budget = RenderBudget.current();
+    private final java.util.Set<Object> open = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+
     String dumps(Object value) {
         StringBuilder b = new StringBuilder();
         write(value, b, 0);
@@ -32,11 +37,31 @@ final class JsonDumps {
 
     private void newline(StringBuilder b, int level) {
         if (indent != null) {
+            budget.chars(b.length() + 1 + RenderBudget.times(indent.length(), level), "tojson's output");
             b.append('\n').append(indent.repeat(level));
         }
     }
 
     private void write(Object v, StringBuilder b, int level) {
+        budget.step();
+        budget.chars(b.length(), "tojson's output");
+        if (v instanceof List<?> || v instanceof PyTuple || v instanceof Map<?, ?>) {
+            if (!open.add(v)) {
+                throw new TemplateRuntimeException("ValueError: Circular reference detected");
+            }
+            budget.enter();
+            try {
+                writeValue(v, b, level);
+            } finally {
+                budget.leave();
+                open.remove(v);
+            }
+        } else {
+            writeValue(v, b, level);
+        }
+    }
+
+    private void writeValue(Object v, StringBuilder b, int level) {
         if (v == null) {
             b.append("null");
         } else if (v instanceof Boolean bool) {
@@ -123,6 +148,7 @@ final class JsonDumps {
     }
 
     private void string(String s, StringBuilder b) {
+        budget.chars(b.length() + 2L + s.length(), "tojson's output");
         b.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

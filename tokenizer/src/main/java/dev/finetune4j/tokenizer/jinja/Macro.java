@@ -11,6 +11,9 @@ import java.util.Map;
  * uses them and are a TypeError otherwise. Calling renders the body and returns the text.
  */
 final class Macro implements PyCallable {
+    /** A call binds arguments into a fresh frame: it costs several plain steps. */
+    static final int CALL_STEPS = 8;
+
     private final String name;
     private final List<String> params;
     private final List<Expr> defaults;
@@ -78,7 +81,14 @@ final class Macro implements PyCallable {
             frame.set("caller", Undefined.hint("No caller defined"));
         }
         StringBuilder out = new StringBuilder();
-        Stmt.execAll(body, frame, out);
+        RenderBudget budget = frame.state.budget;
+        budget.enterCall("macro '" + name + "'");
+        budget.steps(CALL_STEPS + args.size() + kwargs.size());
+        try {
+            Stmt.execAll(body, frame, out);
+        } finally {
+            budget.leaveCall();
+        }
         return out.toString();
     }
 }

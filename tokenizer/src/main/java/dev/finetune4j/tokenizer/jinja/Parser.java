@@ -23,10 +23,28 @@ final class Parser {
     private int pos;
     /** Names referenced inside each macro/call body being parsed (for varargs/kwargs/caller). */
     private final Deque<Set<String>> referencedNames = new ArrayDeque<>();
+    /** Current and greatest nesting of statements and expressions; the limit keeps the recursion off the stack's end. */
+    private final int maxNesting;
+    private int nesting;
+    private int peakNesting;
 
-    Parser(List<Token> tokens, String name) {
+    Parser(List<Token> tokens, String name, int maxNesting) {
         this.tokens = tokens;
         this.name = name;
+        this.maxNesting = maxNesting;
+    }
+
+    /** The deepest nesting the source reached (for measuring real templates). */
+    int peakNesting() {
+        return peakNesting;
+    }
+
+    private void enter() {
+        if (++nesting > maxNesting) {
+            throw fail("blocks and brackets nest deeper than " + maxNesting + " levels (the limit "
+                    + "RenderLimits.maxNesting = " + maxNesting + ")", current().line());
+        }
+        peakNesting = Math.max(peakNesting, nesting);
     }
 
     List<Stmt> parse() {
@@ -139,6 +157,15 @@ final class Parser {
     }
 
     private Stmt parseStatement() {
+        enter();
+        try {
+            return parseStatementNested();
+        } finally {
+            nesting--;
+        }
+    }
+
+    private Stmt parseStatementNested() {
         Token t = current();
         if (t.kind() != Kind.NAME) {
             throw fail("tag name expected", t.line());
@@ -340,6 +367,16 @@ final class Parser {
 
     private Expr parseTuple(boolean simplified, boolean withCondexpr, Set<String> extraEnd,
             boolean explicitParentheses) {
+        enter();
+        try {
+            return parseTupleNested(simplified, withCondexpr, extraEnd, explicitParentheses);
+        } finally {
+            nesting--;
+        }
+    }
+
+    private Expr parseTupleNested(boolean simplified, boolean withCondexpr, Set<String> extraEnd,
+            boolean explicitParentheses) {
         int line = current().line();
         List<Expr> args = new ArrayList<>();
         boolean isTuple = false;
@@ -369,7 +406,12 @@ final class Parser {
     }
 
     private Expr parseExpression(boolean withCondexpr) {
-        return withCondexpr ? parseCondexpr() : parseOr();
+        enter();
+        try {
+            return withCondexpr ? parseCondexpr() : parseOr();
+        } finally {
+            nesting--;
+        }
     }
 
     private Expr parseCondexpr() {
@@ -377,7 +419,7 @@ final class Parser {
         Expr expr1 = parseOr();
         while (skipName("if")) {
             Expr expr2 = parseOr();
-            Expr expr3 = skipName("else") ? parseCondexpr() : null;
+            Expr expr3 = skipName("else") ? parseExpression(true) : null;
             expr1 = new Exprs.CondExpr(line, expr2, expr1, expr3);
             line = current().line();
         }
@@ -407,7 +449,12 @@ final class Parser {
     private Expr parseNot() {
         if (current().isName("not")) {
             int line = next().line();
-            return new Exprs.Not(line, parseNot());
+            enter();
+            try {
+                return new Exprs.Not(line, parseNot());
+            } finally {
+                nesting--;
+            }
         }
         return parseCompare();
     }
@@ -481,6 +528,15 @@ final class Parser {
     }
 
     private Expr parseUnary(boolean withFilter) {
+        enter();
+        try {
+            return parseUnaryNested(withFilter);
+        } finally {
+            nesting--;
+        }
+    }
+
+    private Expr parseUnaryNested(boolean withFilter) {
         Token t = current();
         Expr node;
         if (t.isOp("-")) {

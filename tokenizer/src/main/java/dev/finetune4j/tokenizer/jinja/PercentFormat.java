@@ -12,7 +12,9 @@ final class PercentFormat {
         List<Object> values = args instanceof PyTuple t ? t.items() : List.of(args == null ? NONE : args);
         StringBuilder out = new StringBuilder();
         int next = 0;
+        RenderBudget budget = RenderBudget.current();
         for (int i = 0; i < fmt.length(); i++) {
+            budget.chars(out.length(), "a string built by a '%' format");
             char c = fmt.charAt(i);
             if (c != '%') {
                 out.append(c);
@@ -23,9 +25,11 @@ final class PercentFormat {
             while (j < fmt.length() && "-+ 0#".indexOf(fmt.charAt(j)) >= 0) {
                 spec.append(fmt.charAt(j++));
             }
+            int widthStart = j;
             while (j < fmt.length() && (Character.isDigit(fmt.charAt(j)) || fmt.charAt(j) == '.')) {
                 spec.append(fmt.charAt(j++));
             }
+            checkWidths(fmt.substring(widthStart, j));
             if (j >= fmt.length()) {
                 throw new TemplateRuntimeException("ValueError: incomplete format");
             }
@@ -60,6 +64,16 @@ final class PercentFormat {
     }
 
     private static final Object NONE = new Object();
+
+    /** Width and precision are bounded like any string the template builds ({@code '%999999999s' % x}). */
+    private static void checkWidths(String widthAndPrecision) {
+        for (String part : widthAndPrecision.split("\\.", -1)) {
+            if (!part.isEmpty()) {
+                long n = part.length() > 18 ? Long.MAX_VALUE : Long.parseLong(part);
+                RenderBudget.current().chars(n, "a width or precision in a '%' format");
+            }
+        }
+    }
 
     private static Number number(Object v, char conv) {
         if (!Py.isNumber(v)) {

@@ -21,8 +21,22 @@ final class Py {
 
     // ---------------------------------------------------------------- conversion of caller data
 
-    /** Converts Java/Jackson data (Integer, BigDecimal, arrays, JsonNode…) into the value model, deeply. */
+    /**
+     * Converts Java/Jackson data (Integer, BigDecimal, arrays, JsonNode…) into the value model, deeply; nesting deeper
+     * than {@link RenderLimits#maxNesting()} (a map that contains itself, say) is refused.
+     */
     static Object fromJava(Object o) {
+        RenderBudget budget = RenderBudget.current();
+        budget.enter();
+        try {
+            budget.step();
+            return fromJavaNested(o);
+        } finally {
+            budget.leave();
+        }
+    }
+
+    private static Object fromJavaNested(Object o) {
         if (o == null || o instanceof String || o instanceof Boolean || o instanceof Long || o instanceof Double
                 || o instanceof Undefined || o instanceof PyTuple || o instanceof Namespace || o instanceof PyCallable
                 || o instanceof PyGenerator) {
@@ -69,6 +83,17 @@ final class Py {
     }
 
     private static Object fromJson(com.fasterxml.jackson.databind.JsonNode n) {
+        RenderBudget budget = RenderBudget.current();
+        budget.enter();
+        try {
+            budget.step();
+            return fromJsonNested(n);
+        } finally {
+            budget.leave();
+        }
+    }
+
+    private static Object fromJsonNested(com.fasterxml.jackson.databind.JsonNode n) {
         if (n.isNull() || n.isMissingNode()) {
             return null;
         }
@@ -211,8 +236,84 @@ final class Py {
         return repr(o);
     }
 
-    /** Python {@code repr()}. */
+    /**
+     * Python {@code repr()}. Containers are written into one builder whose length is checked against
+     * {@link RenderLimits#maxValueSize()} as it grows (shared sub-lists can make a small value print huge), one
+     * budget step per item; a container inside itself prints as {@code [...]} like Python.
+     */
     static String repr(Object o) {
+        if (!(o instanceof List || o instanceof PyTuple || o instanceof Map || o instanceof Namespace)) {
+            return scalarRepr(o);
+        }
+        StringBuilder b = new StringBuilder();
+        reprInto(o, b, RenderBudget.current(), new java.util.IdentityHashMap<>());
+        return b.toString();
+    }
+
+    private static void reprInto(Object o, StringBuilder b, RenderBudget budget,
+            java.util.IdentityHashMap<Object, Boolean> open) {
+        budget.step();
+        if (!(o instanceof List || o instanceof PyTuple || o instanceof Map || o instanceof Namespace)) {
+            String text = scalarRepr(o);
+            budget.chars(b.length() + (long) text.length(), "the printed value");
+            b.append(text);
+            return;
+        }
+        if (open.containsKey(o)) {
+            b.append(o instanceof Map ? "{...}" : o instanceof Namespace ? "<Namespace ...>" : "[...]");
+            return;
+        }
+        budget.chars(b.length() + 2L, "the printed value");
+        open.put(o, Boolean.TRUE);
+        budget.enter();
+        try {
+            if (o instanceof List<?> || o instanceof PyTuple) {
+                List<Object> items = items(o);
+                boolean tuple = o instanceof PyTuple;
+                b.append(tuple ? '(' : '[');
+                for (int i = 0; i < items.size(); i++) {
+                    if (i > 0) {
+                        b.append(", ");
+                    }
+                    reprInto(items.get(i), b, budget, open);
+                }
+                if (tuple && items.size() == 1) {
+                    b.append(',');
+                }
+                b.append(tuple ? ')' : ']');
+            } else if (o instanceof Map<?, ?> m) {
+                b.append('{');
+                boolean first = true;
+                for (Map.Entry<?, ?> e : m.entrySet()) {
+                    if (!first) {
+                        b.append(", ");
+                    }
+                    first = false;
+                    reprInto(e.getKey(), b, budget, open);
+                    b.append(": ");
+                    reprInto(e.getValue(), b, budget, open);
+                }
+                b.append('}');
+            } else {
+                b.append("<Namespace {");
+                boolean first = true;
+                for (Map.Entry<String, Object> e : ((Namespace) o).attributes.entrySet()) {
+                    if (!first) {
+                        b.append(", ");
+                    }
+                    first = false;
+                    b.append(stringRepr(e.getKey())).append(": ");
+                    reprInto(e.getValue(), b, budget, open);
+                }
+                b.append("}>");
+            }
+        } finally {
+            budget.leave();
+            open.remove(o);
+        }
+    }
+
+    private static String scalarRepr(Object o) {
         if (o == null) {
             return "None";
         }
@@ -230,53 +331,6 @@ final class Py {
         }
         if (o instanceof Undefined) {
             return "Undefined";
-        }
-        if (o instanceof List<?> l) {
-            StringBuilder b = new StringBuilder("[");
-            for (int i = 0; i < l.size(); i++) {
-                if (i > 0) {
-                    b.append(", ");
-                }
-                b.append(repr(l.get(i)));
-            }
-            return b.append(']').toString();
-        }
-        if (o instanceof PyTuple t) {
-            StringBuilder b = new StringBuilder("(");
-            for (int i = 0; i < t.items().size(); i++) {
-                if (i > 0) {
-                    b.append(", ");
-                }
-                b.append(repr(t.items().get(i)));
-            }
-            if (t.items().size() == 1) {
-                b.append(',');
-            }
-            return b.append(')').toString();
-        }
-        if (o instanceof Map<?, ?> m) {
-            StringBuilder b = new StringBuilder("{");
-            boolean first = true;
-            for (Map.Entry<?, ?> e : m.entrySet()) {
-                if (!first) {
-                    b.append(", ");
-                }
-                first = false;
-                b.append(repr(e.getKey())).append(": ").append(repr(e.getValue()));
-            }
-            return b.append('}').toString();
-        }
-        if (o instanceof Namespace ns) {
-            StringBuilder b = new StringBuilder("<Namespace {");
-            boolean first = true;
-            for (Map.Entry<String, Object> e : ns.attributes.entrySet()) {
-                if (!first) {
-                    b.append(", ");
-                }
-                first = false;
-                b.append(stringRepr(e.getKey())).append(": ").append(repr(e.getValue()));
-            }
-            return b.append("}>").toString();
         }
         if (o instanceof PyGenerator) {
             return "<generator object>";
@@ -368,6 +422,20 @@ final class Py {
         if (a == b) {
             return true;
         }
+        if (!(a instanceof List || a instanceof PyTuple || a instanceof Map)) {
+            return eqNested(a, b);
+        }
+        // containers: one step per item compared, nesting bounded (shared sub-lists, cycles)
+        RenderBudget budget = RenderBudget.current();
+        budget.enter();
+        try {
+            return eqNested(a, b);
+        } finally {
+            budget.leave();
+        }
+    }
+
+    private static boolean eqNested(Object a, Object b) {
         if (a == null || b == null) {
             return false;
         }
@@ -393,6 +461,7 @@ final class Py {
             if (ma.size() != mb.size()) {
                 return false;
             }
+            RenderBudget.current().steps(ma.size());
             for (Map.Entry<?, ?> e : ma.entrySet()) {
                 Object key = findKey(mb, e.getKey());
                 if (key == NO_KEY || !eq(e.getValue(), mb.get(key))) {
@@ -408,6 +477,7 @@ final class Py {
         if (a.size() != b.size()) {
             return false;
         }
+        RenderBudget.current().steps(a.size());
         for (int i = 0; i < a.size(); i++) {
             if (!eq(a.get(i), b.get(i))) {
                 return false;
@@ -453,10 +523,17 @@ final class Py {
         if ((a instanceof List && b instanceof List) || (a instanceof PyTuple && b instanceof PyTuple)) {
             List<Object> la = items(a);
             List<Object> lb = items(b);
-            for (int i = 0; i < Math.min(la.size(), lb.size()); i++) {
-                if (!eq(la.get(i), lb.get(i))) {
-                    return compare(la.get(i), lb.get(i), op);
+            RenderBudget budget = RenderBudget.current();
+            budget.enter();
+            try {
+                for (int i = 0; i < Math.min(la.size(), lb.size()); i++) {
+                    budget.step();
+                    if (!eq(la.get(i), lb.get(i))) {
+                        return compare(la.get(i), lb.get(i), op);
+                    }
                 }
+            } finally {
+                budget.leave();
             }
             return Integer.compare(la.size(), lb.size());
         }
@@ -501,6 +578,7 @@ final class Py {
             return findKey(m, item) != NO_KEY;
         }
         if (isSequence(container)) {
+            RenderBudget.current().steps(items(container).size());
             for (Object x : items(container)) {
                 if (eq(x, item)) {
                     return true;
@@ -509,7 +587,9 @@ final class Py {
             return false;
         }
         if (container instanceof PyGenerator g) {
+            RenderBudget budget = RenderBudget.current();
             for (Object x : g) {
+                budget.step();
                 if (eq(x, item)) {
                     return true;
                 }
@@ -525,13 +605,16 @@ final class Py {
 
     /** The items of an iterable, materialised (a generator is consumed). */
     static List<Object> iterate(Object o) {
+        RenderBudget budget = RenderBudget.current();
         if (o instanceof List<?> || o instanceof PyTuple) {
+            budget.steps(items(o).size());
             return items(o);
         }
         if (o instanceof Map<?, ?> m) {
             return new ArrayList<>(m.keySet());
         }
         if (o instanceof String s) {
+            budget.steps(s.length());
             List<Object> out = new ArrayList<>(s.length());
             s.codePoints().forEach(c -> out.add(new String(Character.toChars(c))));
             return out;
@@ -539,6 +622,7 @@ final class Py {
         if (o instanceof PyGenerator g) {
             List<Object> out = new ArrayList<>();
             for (Iterator<Object> it = g.iterator(); it.hasNext(); ) {
+                budget.step();
                 out.add(it.next());
             }
             return out;
@@ -581,14 +665,17 @@ final class Py {
             return toDouble(a) + toDouble(b);
         }
         if (a instanceof String sa && b instanceof String sb) {
+            RenderBudget.current().chars((long) sa.length() + sb.length(), "a string built with '+'");
             return sa + sb;
         }
         if (a instanceof List<?> la && b instanceof List<?> lb) {
+            RenderBudget.current().items((long) la.size() + lb.size(), "a list built with '+'");
             List<Object> out = new ArrayList<>(la);
             out.addAll(lb);
             return out;
         }
         if (a instanceof PyTuple ta && b instanceof PyTuple tb) {
+            RenderBudget.current().items((long) ta.items().size() + tb.items().size(), "a tuple built with '+'");
             List<Object> out = new ArrayList<>(ta.items());
             out.addAll(tb.items());
             return new PyTuple(out);
@@ -624,19 +711,40 @@ final class Py {
             return toDouble(a) * toDouble(b);
         }
         if (a instanceof String s && isInt(b)) {
-            return s.repeat((int) Math.max(0, toLong(b)));
+            return repeat(s, toLong(b));
         }
         if (b instanceof String s && isInt(a)) {
-            return s.repeat((int) Math.max(0, toLong(a)));
+            return repeat(s, toLong(a));
         }
-        if (a instanceof List<?> l && isInt(b)) {
-            List<Object> out = new ArrayList<>();
-            for (long i = 0; i < toLong(b); i++) {
-                out.addAll(l);
-            }
-            return out;
+        if ((a instanceof List<?> || a instanceof PyTuple) && isInt(b)) {
+            return repeat(a, toLong(b));
+        }
+        if ((b instanceof List<?> || b instanceof PyTuple) && isInt(a)) {
+            return repeat(b, toLong(a));
         }
         throw unsupported("*", a, b);
+    }
+
+    private static String repeat(String s, long times) {
+        long n = Math.max(0, times);
+        RenderBudget.current().chars(RenderBudget.times(s.length(), n), "a string repeated with '*'");
+        return s.repeat((int) n);
+    }
+
+    private static Object repeat(Object seq, long times) {
+        List<Object> l = items(seq);
+        long n = Math.max(0, times);
+        RenderBudget budget = RenderBudget.current();
+        budget.items(RenderBudget.times(l.size(), n), "a list repeated with '*'");
+        if (l.isEmpty()) {
+            n = 0;
+        }
+        budget.steps(n);
+        List<Object> out = new ArrayList<>((int) (l.size() * n));
+        for (long i = 0; i < n; i++) {
+            out.addAll(l);
+        }
+        return seq instanceof PyTuple ? new PyTuple(out) : out;
     }
 
     static Object div(Object a, Object b) {
@@ -691,10 +799,16 @@ final class Py {
         failIfUndefined(a, b);
         if (isNumber(a) && isNumber(b)) {
             if (isInt(a) && isInt(b) && toLong(b) >= 0) {
+                // by squaring: 1 ** 10**18 must not loop 10**18 times
                 long base = toLong(a);
                 long result = 1;
-                for (long i = 0; i < toLong(b); i++) {
-                    result = Math.multiplyExact(result, base);
+                for (long e = toLong(b); e > 0; e >>= 1) {
+                    if ((e & 1) != 0) {
+                        result = Math.multiplyExact(result, base);
+                    }
+                    if (e > 1) {
+                        base = Math.multiplyExact(base, base);
+                    }
                 }
                 return result;
             }

@@ -3,15 +3,17 @@ package dev.finetune4j.tokenizer.jinja;
 import java.util.List;
 import java.util.Map;
 
-/** Per-render state: the globals (builtins + caller context) and the messages. */
+/** Per-render state: the globals (builtins + caller context), the messages and the budget. */
 final class RenderState {
     final Map<String, Object> globals;
     /** The conversation's messages (identity is used to name the failing message in errors), or empty. */
     final List<Object> messages;
+    final RenderBudget budget;
 
-    RenderState(Map<String, Object> globals, List<Object> messages) {
+    RenderState(Map<String, Object> globals, List<Object> messages, RenderBudget budget) {
         this.globals = globals;
         this.messages = messages;
+        this.budget = budget;
     }
 
     /** Index of {@code item} (by identity) in the messages, or -1. */

@@ -94,6 +94,7 @@ final class Stmts {
             if (filter != null) {
                 List<Object> kept = new ArrayList<>();
                 for (Object item : items) {
+                    f.state.budget.step();
                     Frame probe = f.child();
                     target.assign(probe, item);
                     if (Py.truthy(filter.eval(probe))) {
@@ -111,11 +112,17 @@ final class Stmts {
                     throw new TemplateRuntimeException("TypeError: loop() takes exactly one argument");
                 }
                 StringBuilder sub = new StringBuilder();
-                run(f, args.get(0), depth + 1, sub);
+                f.state.budget.enterCall("recursive loop");
+                try {
+                    run(f, args.get(0), depth + 1, sub);
+                } finally {
+                    f.state.budget.leaveCall();
+                }
                 return sub.toString();
             } : null;
             LoopContext loop = new LoopContext(items, depth, recurse);
             for (int i = 0; i < items.size(); i++) {
+                f.state.budget.step();
                 Object item = items.get(i);
                 loop.index0 = i;
                 Frame iteration = f.child();

@@ -58,11 +58,13 @@ final class StringMethods {
                 Object items = new Args(name, a, k, "iterable").required(0, "iterable");
                 StringBuilder b = new StringBuilder();
                 List<Object> list = Py.iterate(items);
+                RenderBudget budget = RenderBudget.current();
                 for (int i = 0; i < list.size(); i++) {
                     if (!(list.get(i) instanceof String part)) {
                         throw new TemplateRuntimeException("TypeError: sequence item " + i
                                 + ": expected str instance, " + Py.typeName(list.get(i)) + " found");
                     }
+                    budget.chars((long) b.length() + s.length() + part.length(), "a string built with join");
                     if (i > 0) {
                         b.append(s);
                     }
@@ -91,13 +93,16 @@ final class StringMethods {
                 if (s.length() >= width) {
                     return s;
                 }
+                RenderBudget.current().chars(width, "a string padded by zfill");
                 String pad = "0".repeat((int) width - s.length());
                 return !s.isEmpty() && (s.charAt(0) == '-' || s.charAt(0) == '+')
                         ? s.charAt(0) + pad + s.substring(1) : pad + s;
             };
             case "center", "ljust", "rjust" -> (a, k) -> {
                 Args args = new Args(name, a, k, "width", "fillchar");
-                return pad(s, (int) args.integer(0, 0), args.string(1, " "), name);
+                long width = args.integer(0, 0);
+                RenderBudget.current().chars(width, "a string padded by " + name);
+                return pad(s, (int) Math.max(width, 0), args.string(1, " "), name);
             };
             case "format" -> (a, k) -> StrFormat.format(s, a, k);
             default -> null;
@@ -252,6 +257,13 @@ final class StringMethods {
     }
 
     static String replace(String s, String old, String replacement, long count) {
+        if (replacement.length() > old.length()) {
+            // the result's length is known before building it: occurrences (or gaps, for "") times the growth
+            long n = old.isEmpty() ? s.length() + 1L : occurrences(s, old);
+            long grown = s.length() + RenderBudget.times(count < 0 ? n : Math.min(n, count),
+                    replacement.length() - old.length());
+            RenderBudget.current().chars(grown, "a string built with replace");
+        }
         if (count < 0) {
             if (old.isEmpty()) {
                 return replace(s, old, replacement, Integer.MAX_VALUE);
@@ -402,6 +414,14 @@ final class StringMethods {
             cased |= Character.isUpperCase(c);
         }
         return cased;
+    }
+
+    private static long occurrences(String s, String sub) {
+        long n = 0;
+        for (int i = s.indexOf(sub); i >= 0; i = s.indexOf(sub, i + sub.length())) {
+            n++;
+        }
+        return n;
     }
 
     private static String pad(String s, int width, String fill, String how) {

@@ -2,6 +2,7 @@ package dev.finetune4j.tokenizer.template;
 
 import dev.finetune4j.tokenizer.ChatTemplate;
 import dev.finetune4j.tokenizer.ChatTemplateException;
+import dev.finetune4j.tokenizer.jinja.RenderLimits;
 import dev.finetune4j.tokenizer.jinja.Template;
 import dev.finetune4j.tokenizer.jinja.TemplateRuntimeException;
 import dev.finetune4j.tokenizer.jinja.TemplateSyntaxException;
@@ -43,8 +44,19 @@ public final class JinjaChatTemplate implements ChatTemplate {
      * @throws ChatTemplateException naming the template and line when the source does not parse
      */
     public static JinjaChatTemplate compile(String source, String name, Map<String, Object> specialTokens) {
+        return compile(source, name, specialTokens, RenderLimits.DEFAULT);
+    }
+
+    /**
+     * Compiles a chat template whose renders run under {@code limits} (size, steps, nesting; a render over one fails
+     * with a {@link ChatTemplateException} naming the template, the line and the limit).
+     *
+     * @throws ChatTemplateException naming the template and line when the source does not parse or nests too deep
+     */
+    public static JinjaChatTemplate compile(String source, String name, Map<String, Object> specialTokens,
+            RenderLimits limits) {
         try {
-            Template t = Template.compile(source, name, WhitespaceOptions.TRANSFORMERS);
+            Template t = Template.compile(source, name, WhitespaceOptions.TRANSFORMERS, limits);
             return new JinjaChatTemplate(source, name, t, new LinkedHashMap<>(specialTokens), Clock.systemUTC());
         } catch (TemplateSyntaxException e) {
             throw new ChatTemplateException("chat template does not parse: " + e.getMessage(), e);

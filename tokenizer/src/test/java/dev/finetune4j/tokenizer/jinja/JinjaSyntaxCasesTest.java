@@ -38,7 +38,7 @@ class JinjaSyntaxCasesTest {
 
     @TestFactory
     Stream<DynamicTest> everyCaseMatchesPythonJinja2() {
-        JsonNode file = Conformance.json(Conformance.dir().resolve("chat-templates/jinja-syntax-cases.json"));
+        JsonNode file = Conformance.json(Conformance.path("chat-templates/jinja-syntax-cases.json"));
         List<DynamicTest> tests = new ArrayList<>();
         for (JsonNode c : file.get("cases")) {
             String id = c.get("id").asText();

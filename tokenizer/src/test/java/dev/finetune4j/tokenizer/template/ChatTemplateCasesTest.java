@@ -25,7 +25,7 @@ class ChatTemplateCasesTest {
 
     @TestFactory
     Stream<DynamicTest> everyCaseRendersByteForByte() {
-        JsonNode file = Conformance.json(Conformance.dir().resolve("chat-templates/cases.json"));
+        JsonNode file = Conformance.json(Conformance.path("chat-templates/cases.json"));
         List<DynamicTest> tests = new ArrayList<>();
         for (JsonNode c : file.get("cases")) {
             tests.add(DynamicTest.dynamicTest(c.get("id").asText(), () -> check(c)));

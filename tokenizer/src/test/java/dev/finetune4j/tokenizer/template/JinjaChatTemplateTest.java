@@ -78,4 +78,19 @@ class JinjaChatTemplateTest {
         assertEquals("False", t.render(List.of(), null, Map.of()));
         assertEquals("True", t.render(List.of(), false, Map.of()));
     }
+
+    @Test
+    void aRenderOverItsLimitsNamesTemplateLineAndLimit() {
+        JinjaChatTemplate t = JinjaChatTemplate.compile("{% for m in messages %}\n{{ m['content'] * 10**10 }}"
+                + "{% endfor %}", "evil:chat_template", Map.of());
+        ChatTemplateException e = assertThrows(ChatTemplateException.class,
+                () -> t.render(List.of(Map.of("role", "user", "content", "a")), false, Map.of()));
+        assertTrue(e.getMessage().startsWith("chat template 'evil:chat_template' line 2 (message 0) failed: "
+                + "RenderLimitError: a string repeated with '*' of 10000000000 characters exceeds the render limit "
+                + "maxValueSize = 10000000"), e.getMessage());
+        ChatTemplateException deep = assertThrows(ChatTemplateException.class, () -> JinjaChatTemplate.compile(
+                "{{ " + "(".repeat(5000) + "1" + ")".repeat(5000) + " }}", "evil", Map.of()));
+        assertTrue(deep.getMessage().contains("template 'evil' line 1: blocks and brackets nest deeper than 300"),
+                deep.getMessage());
+    }
 }
