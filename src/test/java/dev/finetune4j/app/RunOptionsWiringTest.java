@@ -123,6 +123,9 @@ class RunOptionsWiringTest {
         set("log_interval", "5ba");
         set("progress", "none");
         set("preprocessing_num_workers", 3);
+        set("allow_partial_weights", Map.of("custom_weights_path", "ckpt.pt"), true);
+        set("dist_timeout", 60);
+        set("fsdp.sharding", "optimizer");
     }
 
     private static RunConfig config(Map<String, Object> extra) {
@@ -138,7 +141,8 @@ class RunOptionsWiringTest {
      * What the run hands on from a configuration: the options of the data module, the model and the training loop
      * (through {@link RunOptions}), and the values the pipeline reads itself — the model folder
      * ({@code ModelInputs}), custom weights and registry ({@code RunPipeline}), the device string
-     * ({@code Devices.resolve}) and the progress display ({@code RunOutputs}).
+     * ({@code Devices.resolve}), the progress display ({@code RunOutputs}), whether custom weights may load
+     * partially, and what a distributed job is joined with ({@code DistributedRun.join}).
      */
     private static Map<String, Object> received(RunConfig c) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -150,6 +154,8 @@ class RunOptionsWiringTest {
         m.put("registry", c.registerTo());
         m.put("device", c.device());
         m.put("progress", c.progress());
+        m.put("partial weights", c.allowPartialWeights());
+        m.put("distributed", List.of(c.distTimeout(), c.fsdpSharding()));
         return m;
     }
 
