@@ -2,6 +2,8 @@ package dev.finetune4j.app;
 
 import dev.finetune4j.fetch.HubInputs;
 import dev.finetune4j.config.RunConfig;
+import dev.finetune4j.distributed.C10dException;
+import dev.finetune4j.distributed.TorchrunEnv;
 import dev.finetune4j.engine.event.RunEvent;
 import dev.finetune4j.engine.event.RunListener;
 import dev.finetune4j.run.RunOutputs;
@@ -38,7 +40,7 @@ public final class FineTuneRun implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FineTuneRun.class);
     private final RunConfig config;
     private final RunOutputs outputs;
-    private final RunLock lock;
+    private final RunLock lock; // null on a rank other than 0 of a distributed job
     private final Optional<Path> resumeFrom;
     private final AtomicBoolean stop = new AtomicBoolean();
     private final CountDownLatch finished = new CountDownLatch(1);
@@ -56,14 +58,29 @@ public final class FineTuneRun implements AutoCloseable {
         config.requireInputsExist(); // before the run folder exists: a bad path names its key, nothing half-made
         RunConfig named = config.runName() != null ? config
                 : config.withRunName("run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        Optional<TorchrunEnv> job = DistributedRun.environment();
+        if (job.filter(j -> j.worldSize() > 1).isPresent() && config.runName() == null) {
+            throw new C10dException("a distributed job needs run_name, so that its ranks agree on the run folder");
+        }
         Path runDir = named.runDir();
-        // refusals below change nothing in the folder: checks and the resume point first, then the lock
-        RunFolder.check(runDir, named.autoresume());
         List<String> notes = new ArrayList<>();
         Consumer<String> note = n -> {
             LOG.warn(n);
             notes.add(n);
         };
+        if (!job.map(TorchrunEnv::isMain).orElse(true)) {
+            // a rank other than 0 of a distributed job: rank 0 owns the run folder (checks, lock, files); this rank
+            // only reads the same resume point (docs/distributed.md)
+            Optional<Path> resume = named.autoresume()
+                    ? ComposerCheckpoints.resumePoint(runDir.resolve("checkpoints"), n -> LOG.debug(n))
+                    : Optional.empty();
+            RunOutputs outputs = RunOutputs.withoutFiles(runDir);
+            outputs.onEvent(RunEvent.now(EventType.CREATED, 0, Map.of("run_dir", runDir.toString(),
+                    "model", named.model().toString())));
+            return new FineTuneRun(named, outputs, null, resume);
+        }
+        // refusals below change nothing in the folder: checks and the resume point first, then the lock
+        RunFolder.check(runDir, named.autoresume());
         Optional<Path> resume = named.autoresume()
                 ? ComposerCheckpoints.resumePoint(runDir.resolve("checkpoints"), note) : Optional.empty();
         RunLock lock = RunFolder.lock(runDir, named.runName(), note);
@@ -194,10 +211,11 @@ public final class FineTuneRun implements AutoCloseable {
 
     private RunResult runHere() {
         try {
-            return new RunPipeline(config, outputs, new StopRequest(stop::get, lock::cancelRequested), resumeFrom)
+            StopRequest stopRequest = new StopRequest(stop::get, lock != null ? lock::cancelRequested : () -> false);
+            return new RunPipeline(config, outputs, stopRequest, resumeFrom)
                     .run();
         } catch (RuntimeException | Error e) {
-            outputs.onEvent(RunEvent.failed(lock.record().step(), e));
+            outputs.onEvent(RunEvent.failed(lock != null ? lock.record().step() : 0, e));
             throw e;
         } finally {
             finished.countDown();
@@ -211,7 +229,9 @@ public final class FineTuneRun implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
-            lock.close();
+            if (lock != null) {
+                lock.close();
+            }
         }
     }
 }

@@ -18,9 +18,16 @@ import java.util.Map;
 final class RunExporter implements ModelExporter {
     private final RunConfig config;
     private final HfModelFolder base;
+    private final int worldSize;
     private Map<String, Object> integrations;
 
     RunExporter(RunConfig config, HfModelFolder base) {
+        this(config, base, 1);
+    }
+
+    /** @param worldSize the job's ranks, recorded as Composer's {@code metadata.world_size} */
+    RunExporter(RunConfig config, HfModelFolder base, int worldSize) {
+        this.worldSize = worldSize;
         this.config = config;
         this.base = base;
     }
@@ -44,7 +51,8 @@ final class RunExporter implements ModelExporter {
     @Override
     public Map<String, Object> metadata(CausalLm model) {
         return ComposerIntegrations.metadata(model.device().toString(), model.options().precision().name()
-                .toLowerCase(java.util.Locale.ROOT), 1, config.microBatchSize(), config.globalBatchSize(), "2.7.1");
+                .toLowerCase(java.util.Locale.ROOT), worldSize, config.microBatchSize(), config.globalBatchSize(),
+                "2.7.1");
     }
 
     @Override

@@ -51,20 +51,25 @@ final class RunPipeline {
 
     RunResult run() {
         Path runDir = config.runDir();
-        try (ModelInputs in = ModelInputs.open(config, true)) {
+        try (ModelInputs in = ModelInputs.open(config, true);
+             DistributedRun job = DistributedRun.join(config.device(), config.distTimeout(),
+                     config.fsdpSharding(), config.globalBatchSize())) {
             HfTokenizer tokenizer = in.tokenizer();
             HfModelFolder folder = in.folder();
             LlamaConfig modelConfig = in.modelConfig();
             int contextLength = in.contextLength();
             PreparedData data;
+            job.mainFirst(); // rank 0 fills the token cache, the other ranks then read it
             try {
                 data = DatasetPreparer.prepare(
                         RunOptions.data(config, contextLength, runDir.getParent().resolve(".token-cache"),
                                 modelConfig.modelType()), tokenizer, stopRequested);
             } catch (PreparationStoppedException e) {
+                job.mainDone();
                 return endedBeforeTraining();
             }
-            if (stopRequested.getAsBoolean()) {
+            job.mainDone();
+            if (job.agreedStop(stopRequested).getAsBoolean()) { // every rank ends here when any rank was asked to stop
                 return endedBeforeTraining();
             }
             Map<String, Object> validated = new LinkedHashMap<>();
@@ -88,9 +93,10 @@ final class RunPipeline {
                         config.lora() != null ? ", LoRA r=" + config.lora().r() : "");
                 TrainingSpec spec = RunOptions.training(config, runDir);
                 Trainer trainer = new Trainer(model, data.train(), data.eval().orElse(null), spec,
-                        listener, new RunExporter(config, folder),
+                        listener, new RunExporter(config, folder, job.worldSize()),
                         new ChatPromptSampler(tokenizer, folder.generationConfig(), config.seed()));
-                trainer.stopWhen(stopRequested);
+                trainer.stopWhen(job.agreedStop(stopRequested));
+                trainer.distributeWith(job.dataParallel());
                 trainer.resumeFrom(resumeFrom);
                 trainer.checkpointPolicy(RunOptions.checkpoints(config));
                 TrainingResult result = trainer.run();

@@ -6,6 +6,7 @@ import dev.finetune4j.app.RunPlan;
 import dev.finetune4j.app.RunResult;
 import dev.finetune4j.config.RunConfig;
 import dev.finetune4j.fetch.HubInputs;
+import dev.finetune4j.distributed.TorchrunEnv;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,7 +16,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code finetune4j train CONFIG.yaml [--set key=value ...]}: runs a training job. */
+/**
+ * {@code finetune4j train CONFIG.yaml [--set key=value ...]}: runs a training job; with {@code --nproc-per-node N}
+ * it starts N ranks of a data-parallel job on this node, as torchrun does ({@link RankLaunch}).
+ */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Trains a model from a run configuration (YAML or JSON).")
 public final class TrainCommand implements Callable<Integer> {
@@ -29,8 +33,25 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Train even when the memory plan says the run does not fit.")
     boolean force;
 
+    @Option(names = "--nproc-per-node", paramLabel = "N",
+            description = "Start N ranks of a data-parallel job on this node (as torchrun does).")
+    Integer nprocPerNode;
+
+    @Option(names = "--nnodes", paramLabel = "M", description = "Nodes in the job (default 1).")
+    Integer nnodes;
+
+    @Option(names = "--node-rank", paramLabel = "R", description = "This node's index, 0..M-1 (default 0).")
+    Integer nodeRank;
+
+    @Option(names = "--master-addr", paramLabel = "A",
+            description = "Address of node 0, where rank 0 serves the rendezvous (default 127.0.0.1).")
+    String masterAddr;
+
+    @Option(names = "--master-port", paramLabel = "P", description = "Rendezvous port on node 0 (default 29500).")
+    Integer masterPort;
+
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         // Hub inputs are fetched first: the plan reads the model's config.json (docs/hub.md)
         RunConfig rc = HubInputs.resolve(RunConfig.load(config, overrides));
         RunPlan plan = RunPlan.of(rc, null);
@@ -41,10 +62,17 @@ public final class TrainCommand implements Callable<Integer> {
                     + " GB (finetune4j plan shows why); change the configuration or pass --force");
             return 1;
         }
+        if (nprocPerNode != null || nnodes != null || nodeRank != null || masterAddr != null || masterPort != null) {
+            return new RankLaunch(config, overrides, rc, nprocPerNode, nnodes, nodeRank, masterAddr, masterPort)
+                    .run();
+        }
         try (FineTuneRun run = FineTune.create(rc)) {
             // Ctrl-C: finish the current step, save a checkpoint (autoresume continues from it), then exit
             Runtime.getRuntime().addShutdownHook(new Thread(() -> run.stopAndWait(Duration.ofMinutes(10))));
             RunResult r = run.await();
+            if (!TorchrunEnv.from(System.getenv()).map(TorchrunEnv::isMain).orElse(true)) {
+                return 0; // a rank other than 0 of a distributed job: rank 0 reports
+            }
             if ("already_complete".equals(r.stopReason())) {
                 System.out.println("run " + run.config().runName() + " is already complete: " + r.lastCheckpoint()
                         + " is at batch " + r.batches() + ", the end of training_duration "

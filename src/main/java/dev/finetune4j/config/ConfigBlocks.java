@@ -128,6 +128,12 @@ final class ConfigBlocks {
         return new SaveTopKConfig(k, monitor, mode);
     }
 
+    /** {@code fsdp.sharding}: {@code none} or {@code optimizer} (ZeRO-1: optimizer state sharded across ranks). */
+    static String fsdpSharding(Section top, ConfigOrigin origin) {
+        Section s = sub(top, "fsdp", RunConfigLoader.FSDP_KEYS, origin);
+        return s == null ? "none" : s.choice("sharding", List.of("none", "optimizer"), "none");
+    }
+
     static DropoutOptions dropout(Section top, ConfigOrigin origin) {
         Section s = sub(top, "dropout", RunConfigLoader.DROPOUT_KEYS, origin);
         if (s == null) {

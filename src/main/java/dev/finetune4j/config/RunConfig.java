@@ -70,6 +70,8 @@ import java.util.Map;
  * @param saveWeightsOnly               checkpoints hold the model only (Composer's save_weights_only), default
  *                                      false; they cannot be autoresumed
  * @param memory                        activation_checkpointing, master_weights, optimizer_in_backward
+ * @param distTimeout                   seconds a rendezvous or collective of a distributed job may take, default 300
+ * @param fsdpSharding                  {@code fsdp.sharding}: {@code none} (default) or {@code optimizer} (ZeRO-1)
  */
 public record RunConfig(
         String runName,
@@ -117,7 +119,9 @@ public record RunConfig(
         boolean allowPartialWeights,
         SaveTopKConfig saveTopK,
         boolean saveWeightsOnly,
-        MemoryConfig memory) {
+        MemoryConfig memory,
+        double distTimeout,
+        String fsdpSharding) {
 
     /**
      * The last segment of {@link #registerTo()} while the run has no name yet and {@code register_to} named only a
@@ -273,7 +277,7 @@ public record RunConfig(
                 saveNumCheckpointsToKeep, autoresume, maxTrainSamples, maxValSamples, validationSplitRatio,
                 trainDataSplitSeed, allowPercentageInvalidSamples, earlyStopping, evalInterval, logInterval,
                 progress, preprocessingNumWorkers, hubReferences, allowPartialWeights,
-                saveTopK, saveWeightsOnly, memory);
+                saveTopK, saveWeightsOnly, memory, distTimeout, fsdpSharding);
     }
 
     /** A copy with the Hub references resolved to these local paths (null = keep the configured one). */
@@ -287,6 +291,6 @@ public record RunConfig(
                 saveNumCheckpointsToKeep, autoresume, maxTrainSamples, maxValSamples, validationSplitRatio,
                 trainDataSplitSeed, allowPercentageInvalidSamples, earlyStopping, evalInterval, logInterval,
                 progress, preprocessingNumWorkers, Map.of(), allowPartialWeights,
-                saveTopK, saveWeightsOnly, memory);
+                saveTopK, saveWeightsOnly, memory, distTimeout, fsdpSharding);
     }
 }

@@ -41,7 +41,8 @@ final class RunConfigLoader {
             "validation_split_ratio", "train_data_split_seed", "allow_percentage_invalid_samples",
             "early_stopping", "eval_interval", "log_interval", "progress", "preprocessing_num_workers",
             "allow_partial_weights", "save_top_k", "save_weights_only",
-            "activation_checkpointing", "master_weights", "optimizer_in_backward");
+            "activation_checkpointing", "master_weights", "optimizer_in_backward", "dist_timeout", "fsdp");
+    static final List<String> FSDP_KEYS = List.of("sharding");
     static final List<String> OPTIMIZER_KEYS = List.of("name", "betas", "weight_decay", "eps");
     static final List<String> SCHEDULER_KEYS = List.of("name", "t_warmup", "warmup_steps", "alpha_i", "alpha_f",
             "min_lr");
@@ -76,6 +77,7 @@ final class RunConfigLoader {
         EARLY_STOPPING_KEYS.forEach(k -> all.add("early_stopping." + k));
         DROPOUT_KEYS.forEach(k -> all.add("dropout." + k));
         SAVE_TOP_K_KEYS.forEach(k -> all.add("save_top_k." + k));
+        FSDP_KEYS.forEach(k -> all.add("fsdp." + k));
         return List.copyOf(all);
     }
 
@@ -274,12 +276,15 @@ final class RunConfigLoader {
                     + " position, so autoresume (" + origin.of("autoresume") + ") cannot continue from them; use"
                     + " one of the two");
         }
+        double distTimeout = s.number("dist_timeout", 300, 0, true, 86_400, false); // seconds, Composer's default
+        String fsdpSharding = ConfigBlocks.fsdpSharding(s, origin);
         return new RunConfig(runName, model, train, taskType, evalData, evalPrompts, customWeights, duration, lr,
                 contextLength, validateInputs, registerTo, experimentPath, seed, micro, global, evalBatch, optimizer,
                 scheduler, clip, lora, int8, dropout, precision, device, packing, targetPrompts, targetResponses,
                 saveInterval, keep, autoresume, maxTrain, maxVal, split, splitSeed, invalidPct, early, evalInterval,
                 logInterval, progress, workers == null ? null : workers.intValue(), hubRefs,
-                allowPartial, topK, weightsOnly, memory);
+                allowPartial, topK, weightsOnly, memory, distTimeout,
+                fsdpSharding);
     }
 
     /**

@@ -114,6 +114,8 @@ final class RunConfigYaml {
             m.put("save_top_k", null);
         }
         m.put("save_weights_only", c.saveWeightsOnly());
+        m.put("dist_timeout", c.distTimeout());
+        m.put("fsdp", Map.of("sharding", c.fsdpSharding()));
         return m;
     }
 

@@ -71,6 +71,14 @@ public final class RunOutputs implements RunListener, Closeable {
         return o;
     }
 
+    /**
+     * The outputs of a rank other than 0 of a distributed job: rank 0 writes the run's files (docs/distributed.md);
+     * this one writes nothing and only passes events to the listeners added to it.
+     */
+    public static RunOutputs withoutFiles(Path runDir) {
+        return new RunOutputs(runDir);
+    }
+
     private static long progressSteps(RunConfig config) {
         return config.logInterval().count(); // log_interval is validated to whole batches (ba) >= 1
     }

@@ -132,6 +132,8 @@ class RunOptionsWiringTest {
         set("activation_checkpointing", true);
         set("master_weights", "bf16");
         set("optimizer_in_backward", true);
+        set("dist_timeout", 60);
+        set("fsdp.sharding", "optimizer");
     }
 
     private static RunConfig config(Map<String, Object> extra) {
@@ -147,8 +149,8 @@ class RunOptionsWiringTest {
      * What the run hands on from a configuration: the options of the data module, the model and the training loop
      * (through {@link RunOptions}), and the values the pipeline reads itself — the model folder
      * ({@code ModelInputs}), custom weights and registry ({@code RunPipeline}), the device string
-     * ({@code Devices.resolve}), the progress display ({@code RunOutputs}), the checkpoint policy and whether custom
-     * weights may load partially.
+     * ({@code Devices.resolve}), the progress display ({@code RunOutputs}), the checkpoint policy, whether custom
+     * weights may load partially, and what a distributed job is joined with ({@code DistributedRun.join}).
      */
     private static Map<String, Object> received(RunConfig c) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -162,6 +164,7 @@ class RunOptionsWiringTest {
         m.put("device", c.device());
         m.put("progress", c.progress());
         m.put("checkpoints", RunOptions.checkpoints(c));
+        m.put("distributed", List.of(c.distTimeout(), c.fsdpSharding()));
         return m;
     }
 

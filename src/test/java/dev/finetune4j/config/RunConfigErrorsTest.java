@@ -41,7 +41,8 @@ class RunConfigErrorsTest {
                 + " save_interval, save_num_checkpoints_to_keep, autoresume, max_train_samples, max_val_samples,"
                 + " validation_split_ratio, train_data_split_seed, allow_percentage_invalid_samples, early_stopping,"
                 + " eval_interval, log_interval, progress, preprocessing_num_workers, allow_partial_weights, save_top_k,"
-                + " save_weights_only, activation_checkpointing, master_weights, optimizer_in_backward",
+                + " save_weights_only, activation_checkpointing, master_weights, optimizer_in_backward,"
+                + " dist_timeout, fsdp",
                 error(MINIMAL + "learing_rate: 1e-5\n"));
         assertEquals("key 'optimizer.betaz': unknown key; did you mean 'optimizer.betas'? allowed keys in"
                 + " 'optimizer': name, betas, weight_decay, eps", error(MINIMAL + "optimizer: {betaz: [0.9, 0.9]}\n"));

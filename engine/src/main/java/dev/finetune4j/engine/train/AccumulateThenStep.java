@@ -21,14 +21,16 @@ final class AccumulateThenStep implements StepStrategy {
     private final List<TrainableParameter> params;
     private final double clipVal;
     private final boolean checkpointing;
+    private final DataParallel dp;
 
     AccumulateThenStep(CausalLm model, Optimizer optimizer, List<TrainableParameter> params, double clipVal,
-                       boolean checkpointing) {
+                       boolean checkpointing, DataParallel dp) {
         this.model = model;
         this.optimizer = optimizer;
         this.params = params;
         this.clipVal = clipVal;
         this.checkpointing = checkpointing;
+        this.dp = dp;
     }
 
     @Override
@@ -37,8 +39,8 @@ final class AccumulateThenStep implements StepStrategy {
         if (lossTokens > 0) {
             for (int i = 0; i < micro.size(); i++) {
                 Batch b = micro.get(i);
-                if (b.lossTokens() == 0) {
-                    continue;
+                if (b.lossTokens() == 0 && dp.worldSize() == 1) {
+                    continue; // (in a distributed job every rank runs backward: all need gradients to sum)
                 }
                 try (NDScope scope = new NDScope()) {
                     lossSum += model.forwardBackward(b, 1.0 / lossTokens,
@@ -46,6 +48,7 @@ final class AccumulateThenStep implements StepStrategy {
                 }
             }
         }
+        lossSum = dp.reduceGradients(params, lossSum); // sums gradients and losses across ranks (docs/distributed.md)
         double norm = clipVal > 0 ? GradientClipping.clipGlobalNorm(params, clipVal)
                 : GradientClipping.globalNorm(params);
         if (Double.isFinite(norm)) {

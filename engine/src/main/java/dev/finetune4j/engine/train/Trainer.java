@@ -61,6 +61,7 @@ public final class Trainer {
     private final ModelExporter exporter;
     private final PromptSampler sampler;
     private BooleanSupplier stopRequested = () -> false;
+    private DataParallel dp = DataParallel.SINGLE; // data-parallel job (docs/distributed.md)
     private Optional<Path> resumeFrom;
     private List<TrainableParameter> params;
     private CheckpointPolicy checkpointPolicy = CheckpointPolicy.DEFAULT;
@@ -88,6 +89,11 @@ public final class Trainer {
     /** A flag polled between optimizer steps; when it returns true the run saves a checkpoint and stops. */
     public void stopWhen(BooleanSupplier stop) {
         this.stopRequested = stop;
+    }
+
+    /** Trains as one rank of a data-parallel job: its shard of each batch, gradients summed, rank 0 writes. */
+    public void distributeWith(DataParallel dataParallel) {
+        this.dp = dataParallel;
     }
 
     /**
@@ -123,7 +129,7 @@ public final class Trainer {
                 : new EarlyStopping(spec.earlyStopping().patience(), spec.earlyStopping().minDelta());
         retention = new CheckpointRetention(spec.keepCheckpoints(),
                 checkpointPolicy.topK());
-        try (Optimizer optimizer = newOptimizer(groups)) {
+        try (Optimizer optimizer = dp.optimizer(groups, this::newOptimizer)) {
             Timestamp ts = Timestamp.ZERO;
             LrSchedule schedule;
             Optional<Path> latest = resumeFrom != null ? resumeFrom
@@ -265,7 +271,7 @@ public final class Trainer {
             LOG.info("stop requested: skipping the final Hugging Face export (export {} later)", lastSaved);
             stopReason = "stopped";
         }
-        if (spec.exportHuggingFace() && !"stopped".equals(stopReason)) {
+        if (spec.exportHuggingFace() && !"stopped".equals(stopReason) && dp.isMain()) {
             export = exporter.export(model, spec.runDir().resolve("huggingface").resolve("ba" + ts.batch()),
                     spec.mergeLoraOnExport());
             Map<String, Object> saved = new LinkedHashMap<>();
@@ -295,11 +301,12 @@ public final class Trainer {
     private StepOutcome step(Batch global, StepStrategy strategy, Optimizer optimizer, LrSchedule schedule,
                              Timestamp ts) {
         // dropout masks depend on (seed, batch) only, so resume draws the same ones
-        long dropoutSeed = spec.seed() * 1_000_003L + ts.batch();
+        long dropoutSeed = spec.seed() * 1_000_003L + ts.batch() + 7919L * dp.rank(); // per rank (docs/distributed.md)
         Engine.getEngine("PyTorch").setRandomSeed((int) dropoutSeed);
         long lossTokens = 0;
-        List<Batch> micro = MicroBatches.split(global, spec.microBatchSize());
-        for (Batch b : micro) {
+        Batch mine = dp.shard(global); // this rank's rows; the divisor stays the global batch's (docs/distributed.md)
+        List<Batch> micro = mine == null ? List.of() : MicroBatches.split(mine, spec.microBatchSize());
+        for (Batch b : dp.worldSize() == 1 ? micro : List.of(global)) {
             lossTokens += b.lossTokens();
         }
         double[] lrs = schedule.lrs();
@@ -313,8 +320,14 @@ public final class Trainer {
     /** The step strategy the run's memory settings ask for (docs/training.md, "Memory"). */
     private StepStrategy strategy(Optimizer optimizer) {
         MemorySpec m = spec.memory();
+        if (m.optimizerInBackward() && dp.worldSize() > 1) {
+            throw new TrainingException("optimizer_in_backward is not supported in a distributed job (world size "
+                    + dp.worldSize() + "): gradients must be summed across ranks before any update; set"
+                    + " optimizer_in_backward: false");
+        }
         return m.optimizerInBackward() ? new StepInBackward(model, optimizer, m.activationCheckpointing())
-                : new AccumulateThenStep(model, optimizer, params, spec.gradientClipVal(), m.activationCheckpointing());
+                : new AccumulateThenStep(model, optimizer, params, spec.gradientClipVal(), m.activationCheckpointing(),
+                        dp);
     }
 
     /** Mean token loss over the evaluation rows (no gradients); reports an "eval" event and metrics. */
@@ -326,12 +339,15 @@ public final class Trainer {
         JniUtils.setGradMode(false);
         try {
             Loader l = eval.sequentialLoader(spec.evalBatchSize());
-            while (l.hasNext()) {
+            for (long i = 0; l.hasNext(); i++) {
                 if (stopRequested.getAsBoolean()) {
                     LOG.info("evaluation at batch {} interrupted by a stop request", ts.batch());
                     return Double.NaN;
                 }
                 Batch b = l.next();
+                if (i % dp.worldSize() != dp.rank()) {
+                    continue; // eval batches are dealt round-robin to the ranks, sums reduced below
+                }
                 try (NDScope scope = new NDScope()) {
                     StepLoss loss = model.loss(b, false);
                     sum += loss.sum().getFloat();
@@ -341,6 +357,9 @@ public final class Trainer {
         } finally {
             JniUtils.setGradMode(was);
         }
+        double[] job = dp.sum(new double[] {sum, tokens});
+        sum = job[0];
+        tokens = (long) job[1];
         double val = tokens == 0 ? Double.NaN : sum / tokens;
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("val_loss", val);
@@ -357,7 +376,7 @@ public final class Trainer {
      * every checkpoint, with or without eval data) and reports a "samples" event.
      */
     private void samplePrompts(Timestamp ts, String trigger) {
-        if (spec.evalPrompts().isEmpty() || promptsSampledAt == ts.batch()) {
+        if (spec.evalPrompts().isEmpty() || promptsSampledAt == ts.batch() || !dp.isMain()) { // rank 0 samples
             return;
         }
         promptsSampledAt = ts.batch();
@@ -372,6 +391,10 @@ public final class Trainer {
 
     private Path save(Path folder, Optimizer optimizer, LrSchedule schedule, Timestamp ts, Loader loader,
                       EarlyStopping early, double loss, Double valLoss) {
+        dp.beforeCheckpoint(optimizer); // a collective: every rank takes part (ZeRO-1 gathers optimizer state)
+        if (!dp.isMain()) {
+            return null; // rank 0 writes the job's checkpoints
+        }
         samplePrompts(ts, "checkpoint");
         double score = retention.score(loss, valLoss);
         Path p;

@@ -1,0 +1,28 @@
+package dev.finetune4j.distributed;
+
+/** The JNI entry points of the c10d bridge (src/main/native/c10d_bridge.cpp); only {@link C10d} calls them. */
+final class NativeC10d {
+    private NativeC10d() {
+    }
+
+    /** {at::show_config(), missing symbols joined by "; " (empty when all resolve)}. */
+    static native String[] bind(String libtorchCpuPath);
+
+    /** {vtable matches, timeout ms, backend name, threads} as read from a fresh ProcessGroupGloo::Options. */
+    static native String[] probeLayout(long timeoutMs);
+
+    /** {refcount, weakcount} of the TensorImpl behind a DJL tensor handle. */
+    static native long[] tensorRefcounts(long tensorHandle);
+
+    static native void markReady();
+
+    static native long createStore(String host, int port, boolean isServer, int worldSize, long timeoutMs);
+
+    static native long storeAdd(long store, String key, long delta);
+
+    static native long createGloo(long store, int rank, int size, String device, long timeoutMs, int threads);
+
+    static native void allreduceSum(long processGroup, long[] tensorHandles, long timeoutMs);
+
+    static native void release(long target);
+}

@@ -1,0 +1,94 @@
+package dev.finetune4j.distributed;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.pytorch.engine.PtNDArray;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * One rank's membership of a c10d gloo process group, rendezvoused through a TCPStore that the rank-0 process
+ * serves at the master address. Collectives block until every rank joined them, and fail (a
+ * {@link C10dException}) when a peer died or the timeout passed.
+ */
+public final class ProcessGroup implements AutoCloseable {
+    private final int rank;
+    private final int size;
+    private final long timeoutMs;
+    private long store;
+    private long group;
+
+    private ProcessGroup(int rank, int size, long timeoutMs, long store, long group) {
+        this.rank = rank;
+        this.size = size;
+        this.timeoutMs = timeoutMs;
+        this.store = store;
+        this.group = group;
+    }
+
+    /**
+     * Joins (rank 0: serves) the TCPStore at {@code masterAddr:masterPort} and creates the gloo group over it.
+     *
+     * @param device   gloo's transport device: {@code host:NAME}, {@code iface:NAME} or {@code default}
+     * @param timeout  rendezvous and collective timeout
+     * @param threads  gloo's worker threads
+     */
+    public static ProcessGroup gloo(int rank, int size, String masterAddr, int masterPort, String device,
+                                    Duration timeout, int threads) {
+        if (rank < 0 || rank >= size) {
+            throw new C10dException("rank " + rank + " is outside the world of size " + size);
+        }
+        C10d.bind();
+        long ms = timeout.toMillis();
+        long store = NativeC10d.createStore(masterAddr, masterPort, rank == 0, size, ms);
+        long group;
+        try {
+            group = NativeC10d.createGloo(store, rank, size, device, ms, threads);
+        } catch (RuntimeException e) {
+            NativeC10d.release(store);
+            throw e;
+        }
+        return new ProcessGroup(rank, size, ms, store, group);
+    }
+
+    public int rank() {
+        return rank;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    /** Sums each array (contiguous, on the group's device) across the ranks, in place; one all-reduce per array. */
+    public void allReduceSum(List<? extends NDArray> arrays) {
+        long[] handles = new long[arrays.size()];
+        for (int i = 0; i < handles.length; i++) {
+            handles[i] = ((PtNDArray) arrays.get(i)).getHandle();
+        }
+        NativeC10d.allreduceSum(live(), handles, timeoutMs);
+    }
+
+    /** Adds {@code delta} to a counter in the job's store and returns the new value (a cross-rank signal). */
+    public long storeAdd(String key, long delta) {
+        live();
+        return NativeC10d.storeAdd(store, key, delta);
+    }
+
+    private long live() {
+        if (group == 0) {
+            throw new IllegalStateException("the process group is closed");
+        }
+        return group;
+    }
+
+    @Override
+    public void close() {
+        if (group != 0) {
+            NativeC10d.release(group);
+            group = 0;
+        }
+        if (store != 0) {
+            NativeC10d.release(store);
+            store = 0;
+        }
+    }
+}

@@ -1,0 +1,421 @@
+// finetune4j's bridge to PyTorch's c10d (TCPStore + ProcessGroupGloo) for the libtorch the JVM already loaded.
+//
+// No libtorch headers: every libtorch entry point is looked up with dlsym in the already-loaded libtorch_cpu.so
+// (RTLD_NOLOAD, so a second copy is never loaded) and called through a function pointer typed after its Itanium
+// C++ ABI signature. Nothing is linked against libtorch, so a missing symbol is reported to Java as a list, never
+// a "symbol lookup error" at run time. The few struct layouts this file writes are those of libtorch 2.7.1 (x86-64,
+// libstdc++ cxx11 ABI); docs/distributed.md lists them with the offsets the bridge checks at start-up.
+#include <jni.h>
+#include <dlfcn.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <new>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace {
+
+// ---- intrusive_ptr<T> as passed across the ABI: one pointer, non-trivial (so returned/passed via memory) ----
+struct IPtr {
+    void* p = nullptr;
+    IPtr() = default;
+    explicit IPtr(void* q) : p(q) {}
+    IPtr(const IPtr& o) : p(o.p) {}
+    ~IPtr() {}
+};
+
+// c10::intrusive_ptr_target in 2.7.1: vptr @0, uint32 refcount @8, uint32 weakcount @12.
+// Its vtable starts with the complete destructor, the deleting destructor and release_resources().
+struct Target {
+    void** vptr;
+    std::atomic<uint32_t> refcount;
+    std::atomic<uint32_t> weakcount;
+};
+
+void adopt(void* obj) {  // what c10::make_intrusive does to a freshly constructed target
+    auto* t = static_cast<Target*>(obj);
+    t->refcount.store(1, std::memory_order_relaxed);
+    t->weakcount.store(1, std::memory_order_relaxed);
+}
+
+void decref(void* obj) {  // c10::intrusive_ptr::reset_()
+    if (obj == nullptr) return;
+    auto* t = static_cast<Target*>(obj);
+    if (t->refcount.fetch_sub(1, std::memory_order_acq_rel) - 1 != 0) return;
+    bool shouldDelete = t->weakcount.load(std::memory_order_acquire) == 1;
+    if (!shouldDelete) {
+        reinterpret_cast<void (*)(void*)>(t->vptr[2])(obj);  // release_resources()
+        shouldDelete = t->weakcount.fetch_sub(1, std::memory_order_acq_rel) - 1 == 0;
+    }
+    if (shouldDelete) reinterpret_cast<void (*)(void*)>(t->vptr[1])(obj);  // deleting destructor
+}
+
+// c10d::TCPStoreOptions (2.7.1): sizeof 0x38; the constructor reads timeout @0x20 and useLibUV @0x34.
+struct TCPStoreOptions {
+    uint16_t port;              // @0x00
+    bool isServer;              // @0x02
+    std::optional<size_t> numWorkers;  // @0x08
+    bool waitWorkers;           // @0x18
+    int64_t timeoutMs;          // @0x20 std::chrono::milliseconds
+    bool multiTenant;           // @0x28
+    std::optional<int> masterListenFd;  // @0x2c
+    bool useLibUV;              // @0x34
+};
+static_assert(offsetof(TCPStoreOptions, numWorkers) == 0x08, "TCPStoreOptions.numWorkers");
+static_assert(offsetof(TCPStoreOptions, waitWorkers) == 0x18, "TCPStoreOptions.waitWorkers");
+static_assert(offsetof(TCPStoreOptions, masterListenFd) == 0x2c, "TCPStoreOptions.masterListenFd");
+static_assert(offsetof(TCPStoreOptions, timeoutMs) == 0x20, "TCPStoreOptions.timeout");
+static_assert(offsetof(TCPStoreOptions, useLibUV) == 0x34, "TCPStoreOptions.useLibUV");
+static_assert(sizeof(TCPStoreOptions) == 0x38, "TCPStoreOptions size");
+
+// c10d::ProcessGroupGloo::Options (2.7.1), written by its constructor: timeout @0x10, backend std::string @0x18,
+// devices std::vector<std::shared_ptr<gloo::transport::Device>> @0x38, threads int @0x50.
+constexpr size_t kGlooOptionsTimeout = 0x10;
+constexpr size_t kGlooOptionsBackend = 0x18;
+constexpr size_t kGlooOptionsDevices = 0x38;
+constexpr size_t kGlooOptionsThreads = 0x50;
+constexpr size_t kGlooOptionsSize = 0x58;
+
+// c10d::AllreduceOptions (2.7.1): ReduceOp (vptr, refcounts, RedOpType op_ @0x10, supplement_ @0x18),
+// timeout @0x20, std::optional<at::Tensor> sparseIndices @0x28 (engaged flag @0x30). ProcessGroupGloo::allreduce
+// reads op_ @0x10 and supplement_ @0x18.
+struct AllreduceOptions {
+    void** reduceOpVptr;
+    uint32_t reduceOpRefcount;
+    uint32_t reduceOpWeakcount;
+    uint8_t op;                 // RedOpType: SUM = 0
+    void* supplement;           // intrusive_ptr<_SupplementBase>, null
+    int64_t timeoutMs;          // kUnsetTimeout = -1
+    std::optional<void*> sparseIndices;  // std::optional<at::Tensor>: one TensorImpl* and the engaged flag
+};
+static_assert(offsetof(AllreduceOptions, op) == 0x10, "AllreduceOptions.reduceOp.op_");
+static_assert(offsetof(AllreduceOptions, timeoutMs) == 0x20, "AllreduceOptions.timeout");
+static_assert(offsetof(AllreduceOptions, sparseIndices) == 0x28, "AllreduceOptions.sparseIndices");
+static_assert(sizeof(AllreduceOptions) == 0x38, "AllreduceOptions size");
+
+// Objects libtorch constructs in memory we provide; their exact sizes are not part of any header we can read, so
+// the bridge over-allocates (libtorch frees them with ::operator delete through their deleting destructors).
+constexpr size_t kStoreBytes = 4096;
+constexpr size_t kGlooBytes = 16384;
+
+using Ms = std::chrono::milliseconds;
+using ShowConfigFn = std::string (*)();
+using TCPStoreCtorFn = void (*)(void*, std::string, const TCPStoreOptions&);
+using GlooOptionsCtorFn = void (*)(void*, Ms);
+using GlooDeviceForHostFn = std::shared_ptr<void> (*)(const std::string&);
+using GlooDefaultDeviceFn = std::shared_ptr<void> (*)();
+using GlooCtorFn = void (*)(void*, const IPtr&, int, int, IPtr);
+using AllreduceFn = IPtr (*)(void*, std::vector<void*>&, const AllreduceOptions&);
+using WorkWaitFn = bool (*)(void*, Ms);
+using StoreAddFn = int64_t (*)(void*, const std::string&, int64_t);
+
+struct Symbols {
+    ShowConfigFn showConfig;
+    TCPStoreCtorFn tcpStoreCtor;
+    GlooOptionsCtorFn glooOptionsCtor;
+    GlooDeviceForHostFn glooDeviceForHost;
+    GlooDeviceForHostFn glooDeviceForInterface;
+    GlooDefaultDeviceFn glooDefaultDevice;
+    GlooCtorFn glooCtor;
+    AllreduceFn glooAllreduce;
+    WorkWaitFn workWait;
+    StoreAddFn tcpStoreAdd;
+    void** reduceOpVtable;
+    void** glooOptionsVtable;
+};
+
+Symbols sym{};
+bool ready = false;
+
+struct Needed {
+    const char* mangled;
+    const char* readable;
+    void** slot;
+};
+
+void throwJava(JNIEnv* env, const std::string& full) {
+    // c10::Error appends a native backtrace after this marker; the Java message keeps the reason only
+    std::string message = full.substr(0, full.find("\nException raised from"));
+    jclass cls = env->FindClass("dev/finetune4j/distributed/C10dException");
+    if (cls == nullptr) return;  // NoClassDefFoundError is pending
+    env->ThrowNew(cls, message.c_str());
+}
+
+std::string jstring2(JNIEnv* env, jstring s) {
+    const char* c = env->GetStringUTFChars(s, nullptr);
+    std::string out(c == nullptr ? "" : c);
+    if (c != nullptr) env->ReleaseStringUTFChars(s, c);
+    return out;
+}
+
+bool checkReady(JNIEnv* env) {
+    if (!ready) throwJava(env, "c10d bridge used before a successful bind to libtorch");
+    return ready;
+}
+
+template <typename F>
+void guarded(JNIEnv* env, const std::string& what, F&& body) {
+    try {
+        body();
+    } catch (const std::exception& e) {
+        throwJava(env, what + ": " + e.what());
+    } catch (...) {
+        throwJava(env, what + ": unknown native exception");
+    }
+}
+
+}  // namespace
+
+extern "C" {
+
+// Binds to the loaded libtorch_cpu.so at `path`. Returns {version line of at::show_config(), missing symbols}.
+JNIEXPORT jobjectArray JNICALL Java_dev_finetune4j_distributed_NativeC10d_bind(JNIEnv* env, jclass, jstring jpath) {
+    std::string path = jstring2(env, jpath);
+    void* lib = dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD | RTLD_LOCAL);
+    if (lib == nullptr) {
+        const char* err = dlerror();
+        throwJava(env, "libtorch_cpu.so at " + path + " is not loaded in this process: " + (err ? err : "?"));
+        return nullptr;
+    }
+    Symbols s{};
+    Needed needed[] = {
+        {"_ZN2at11show_configB5cxx11Ev", "at::show_config()", reinterpret_cast<void**>(&s.showConfig)},
+        {"_ZN4c10d8TCPStoreC1ENSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEEERKNS_15TCPStoreOptionsE",
+         "c10d::TCPStore::TCPStore(std::string, TCPStoreOptions const&)", reinterpret_cast<void**>(&s.tcpStoreCtor)},
+        {"_ZN4c10d8TCPStore3addERKNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEEEl",
+         "c10d::TCPStore::add(std::string const&, long)", reinterpret_cast<void**>(&s.tcpStoreAdd)},
+        {"_ZN4c10d16ProcessGroupGloo7OptionsC1ENSt6chrono8durationIlSt5ratioILl1ELl1000EEEE",
+         "c10d::ProcessGroupGloo::Options::Options(milliseconds)", reinterpret_cast<void**>(&s.glooOptionsCtor)},
+        {"_ZN4c10d16ProcessGroupGloo23createDeviceForHostnameERKNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEEE",
+         "c10d::ProcessGroupGloo::createDeviceForHostname", reinterpret_cast<void**>(&s.glooDeviceForHost)},
+        {"_ZN4c10d16ProcessGroupGloo24createDeviceForInterfaceERKNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEEE",
+         "c10d::ProcessGroupGloo::createDeviceForInterface", reinterpret_cast<void**>(&s.glooDeviceForInterface)},
+        {"_ZN4c10d16ProcessGroupGloo19createDefaultDeviceEv", "c10d::ProcessGroupGloo::createDefaultDevice",
+         reinterpret_cast<void**>(&s.glooDefaultDevice)},
+        {"_ZN4c10d16ProcessGroupGlooC1ERKN3c1013intrusive_ptrINS_5StoreENS1_6detail34intrusive_target_default_null_"
+         "typeIS3_EEEEiiNS2_INS0_7OptionsENS5_ISA_EEEE",
+         "c10d::ProcessGroupGloo::ProcessGroupGloo(store, rank, size, options)", reinterpret_cast<void**>(&s.glooCtor)},
+        {"_ZN4c10d16ProcessGroupGloo9allreduceERSt6vectorIN2at6TensorESaIS3_EERKNS_16AllreduceOptionsE",
+         "c10d::ProcessGroupGloo::allreduce", reinterpret_cast<void**>(&s.glooAllreduce)},
+        {"_ZN4c10d4Work4waitENSt6chrono8durationIlSt5ratioILl1ELl1000EEEE", "c10d::Work::wait(milliseconds)",
+         reinterpret_cast<void**>(&s.workWait)},
+        {"_ZTVN4c10d8ReduceOpE", "vtable for c10d::ReduceOp", reinterpret_cast<void**>(&s.reduceOpVtable)},
+        {"_ZTVN4c10d16ProcessGroupGloo7OptionsE", "vtable for c10d::ProcessGroupGloo::Options",
+         reinterpret_cast<void**>(&s.glooOptionsVtable)},
+    };
+    std::string missing;
+    for (const Needed& n : needed) {
+        void* p = dlsym(lib, n.mangled);
+        if (p == nullptr) {
+            if (!missing.empty()) missing += "; ";
+            missing += n.readable;
+        }
+        *n.slot = p;
+    }
+    std::string config;
+    if (missing.empty()) {
+        try {
+            config = s.showConfig();
+        } catch (...) {
+            config = "";
+        }
+    } else if (s.showConfig != nullptr) {
+        try {
+            config = s.showConfig();
+        } catch (...) {
+        }
+    }
+    dlclose(lib);  // drops only the reference RTLD_NOLOAD added; DJL keeps the library loaded
+    if (missing.empty()) {
+        sym = s;
+    }
+    jclass stringClass = env->FindClass("java/lang/String");
+    jobjectArray out = env->NewObjectArray(2, stringClass, nullptr);
+    env->SetObjectArrayElement(out, 0, env->NewStringUTF(config.c_str()));
+    env->SetObjectArrayElement(out, 1, env->NewStringUTF(missing.c_str()));
+    return out;
+}
+
+// Layout probe: constructs a ProcessGroupGloo::Options and reports what it finds at the offsets the bridge writes:
+// {vtable matches, timeout, backend name, threads}. Java refuses the bridge unless these read back as expected.
+JNIEXPORT jobjectArray JNICALL Java_dev_finetune4j_distributed_NativeC10d_probeLayout(JNIEnv* env, jclass,
+                                                                                     jlong timeoutMs) {
+    if (sym.glooOptionsCtor == nullptr) {
+        throwJava(env, "c10d bridge is not bound");
+        return nullptr;
+    }
+    std::string vt, timeout, backend, threads;
+    guarded(env, "probing ProcessGroupGloo::Options", [&] {
+        void* mem = ::operator new(kGlooOptionsSize + 256);
+        std::memset(mem, 0, kGlooOptionsSize + 256);
+        sym.glooOptionsCtor(mem, Ms(timeoutMs));
+        auto* bytes = static_cast<char*>(mem);
+        vt = (*reinterpret_cast<void***>(mem) == sym.glooOptionsVtable + 2) ? "true" : "false";
+        timeout = std::to_string(*reinterpret_cast<int64_t*>(bytes + kGlooOptionsTimeout));
+        backend = *reinterpret_cast<std::string*>(bytes + kGlooOptionsBackend);
+        threads = std::to_string(*reinterpret_cast<int32_t*>(bytes + kGlooOptionsThreads));
+        adopt(mem);
+        decref(mem);
+    });
+    if (env->ExceptionCheck()) return nullptr;
+    jclass stringClass = env->FindClass("java/lang/String");
+    jobjectArray out = env->NewObjectArray(4, stringClass, nullptr);
+    env->SetObjectArrayElement(out, 0, env->NewStringUTF(vt.c_str()));
+    env->SetObjectArrayElement(out, 1, env->NewStringUTF(timeout.c_str()));
+    env->SetObjectArrayElement(out, 2, env->NewStringUTF(backend.c_str()));
+    env->SetObjectArrayElement(out, 3, env->NewStringUTF(threads.c_str()));
+    return out;
+}
+
+// Reads the reference counts of the TensorImpl behind a DJL tensor handle (at::Tensor*): {refcount, weakcount}.
+JNIEXPORT jlongArray JNICALL Java_dev_finetune4j_distributed_NativeC10d_tensorRefcounts(JNIEnv* env, jclass,
+                                                                                       jlong handle) {
+    auto* impl = *reinterpret_cast<Target**>(handle);
+    jlong v[2] = {static_cast<jlong>(impl->refcount.load()), static_cast<jlong>(impl->weakcount.load())};
+    jlongArray out = env->NewLongArray(2);
+    env->SetLongArrayRegion(out, 0, 2, v);
+    return out;
+}
+
+// A TCPStore (server on the master rank, client elsewhere); returns the Store* with one reference.
+JNIEXPORT jlong JNICALL Java_dev_finetune4j_distributed_NativeC10d_createStore(JNIEnv* env, jclass, jstring jhost,
+                                                                              jint port, jboolean isServer,
+                                                                              jint worldSize, jlong timeoutMs) {
+    if (!checkReady(env)) return 0;
+    std::string host = jstring2(env, jhost);
+    void* mem = nullptr;
+    guarded(env, "creating the TCPStore at " + host + ":" + std::to_string(port), [&] {
+        TCPStoreOptions opts{};
+        opts.port = static_cast<uint16_t>(port);
+        opts.isServer = isServer;
+        opts.numWorkers = static_cast<size_t>(worldSize);
+        opts.waitWorkers = true;
+        opts.timeoutMs = timeoutMs;
+        opts.multiTenant = false;
+        opts.masterListenFd = std::nullopt;
+        opts.useLibUV = true;
+        mem = ::operator new(kStoreBytes);
+        std::memset(mem, 0, kStoreBytes);
+        try {
+            sym.tcpStoreCtor(mem, host, opts);
+        } catch (...) {
+            ::operator delete(mem);
+            mem = nullptr;
+            throw;
+        }
+        adopt(mem);
+    });
+    return reinterpret_cast<jlong>(mem);
+}
+
+JNIEXPORT jlong JNICALL Java_dev_finetune4j_distributed_NativeC10d_storeAdd(JNIEnv* env, jclass, jlong store,
+                                                                           jstring jkey, jlong delta) {
+    if (!checkReady(env)) return 0;
+    std::string key = jstring2(env, jkey);
+    jlong result = 0;
+    guarded(env, "TCPStore.add", [&] { result = sym.tcpStoreAdd(reinterpret_cast<void*>(store), key, delta); });
+    return result;
+}
+
+// A ProcessGroupGloo over `store`; `device` is "host:NAME", "iface:NAME" or "default". Returns it with one reference.
+JNIEXPORT jlong JNICALL Java_dev_finetune4j_distributed_NativeC10d_createGloo(JNIEnv* env, jclass, jlong store,
+                                                                             jint rank, jint size, jstring jdevice,
+                                                                             jlong timeoutMs, jint threads) {
+    if (!checkReady(env)) return 0;
+    std::string device = jstring2(env, jdevice);
+    void* pg = nullptr;
+    guarded(env, "creating the gloo process group", [&] {
+        void* opts = ::operator new(kGlooOptionsSize + 256);
+        std::memset(opts, 0, kGlooOptionsSize + 256);
+        sym.glooOptionsCtor(opts, Ms(timeoutMs));
+        adopt(opts);
+        IPtr optsPtr(opts);
+        try {
+            std::shared_ptr<void> dev;
+            if (device.rfind("host:", 0) == 0) {
+                dev = sym.glooDeviceForHost(device.substr(5));
+            } else if (device.rfind("iface:", 0) == 0) {
+                dev = sym.glooDeviceForInterface(device.substr(6));
+            } else {
+                dev = sym.glooDefaultDevice();
+            }
+            auto* bytes = static_cast<char*>(opts);
+            reinterpret_cast<std::vector<std::shared_ptr<void>>*>(bytes + kGlooOptionsDevices)->push_back(dev);
+            *reinterpret_cast<int32_t*>(bytes + kGlooOptionsThreads) = threads;
+            void* mem = ::operator new(kGlooBytes);
+            std::memset(mem, 0, kGlooBytes);
+            IPtr storePtr(reinterpret_cast<void*>(store));
+            try {
+                sym.glooCtor(mem, storePtr, rank, size, optsPtr);
+            } catch (...) {
+                ::operator delete(mem);
+                throw;
+            }
+            adopt(mem);
+            pg = mem;
+        } catch (...) {
+            decref(optsPtr.p);
+            throw;
+        }
+        // The by-value intrusive_ptr argument is the caller's to destroy (Itanium C++ ABI).
+        decref(optsPtr.p);
+    });
+    return reinterpret_cast<jlong>(pg);
+}
+
+// Sums each tensor (DJL handles: at::Tensor*) across the group in place: one gloo all-reduce per tensor, all
+// started before the first wait so they overlap. Waits for every started one even when another failed.
+JNIEXPORT void JNICALL Java_dev_finetune4j_distributed_NativeC10d_allreduceSum(JNIEnv* env, jclass, jlong pg,
+                                                                              jlongArray jhandles, jlong timeoutMs) {
+    if (!checkReady(env)) return;
+    jsize n = env->GetArrayLength(jhandles);
+    std::vector<jlong> handles(n);
+    env->GetLongArrayRegion(jhandles, 0, n, handles.data());
+    guarded(env, "all-reduce", [&] {
+        AllreduceOptions opts{};
+        opts.reduceOpVptr = sym.reduceOpVtable + 2;
+        opts.reduceOpRefcount = 1;
+        opts.reduceOpWeakcount = 1;
+        opts.op = 0;  // SUM
+        opts.supplement = nullptr;
+        opts.timeoutMs = -1;  // kUnsetTimeout: the group's timeout applies
+        opts.sparseIndices = std::nullopt;
+        std::vector<void*> works;
+        std::exception_ptr failure;
+        for (jlong h : handles) {
+            // same layout as std::vector<at::Tensor>: one TensorImpl* per element, borrowed (DJL keeps the tensor
+            // alive for the call; gloo takes its own references)
+            std::vector<void*> one{*reinterpret_cast<void**>(h)};
+            try {
+                works.push_back(sym.glooAllreduce(reinterpret_cast<void*>(pg), one, opts).p);
+            } catch (...) {
+                failure = std::current_exception();
+                break;
+            }
+        }
+        for (void* w : works) {
+            try {
+                sym.workWait(w, Ms(timeoutMs));
+            } catch (...) {
+                if (!failure) failure = std::current_exception();
+            }
+            decref(w);
+        }
+        if (failure) std::rethrow_exception(failure);
+    });
+}
+
+JNIEXPORT void JNICALL Java_dev_finetune4j_distributed_NativeC10d_release(JNIEnv* env, jclass, jlong target) {
+    guarded(env, "releasing a c10d object", [&] { decref(reinterpret_cast<void*>(target)); });
+}
+
+JNIEXPORT void JNICALL Java_dev_finetune4j_distributed_NativeC10d_markReady(JNIEnv*, jclass) { ready = true; }
+
+}  // extern "C"

@@ -1,0 +1,129 @@
+package dev.finetune4j.app;
+
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.finetune4j.distributed.C10dException;
+import dev.finetune4j.distributed.GlooDataParallel;
+import dev.finetune4j.distributed.ProcessGroup;
+import dev.finetune4j.distributed.TorchrunEnv;
+import dev.finetune4j.engine.train.DataParallel;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A run's part in a data-parallel job (docs/distributed.md): joins the job torchrun's variables describe, gives the
+ * rank its device and CPU threads, and hands the trainer the gloo data parallelism. Without {@code WORLD_SIZE} in
+ * the environment (or with 1) it is the one-process run.
+ */
+final class DistributedRun implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DistributedRun.class);
+
+    private final TorchrunEnv env;
+    private final ProcessGroup group;
+    private final DataParallel dataParallel;
+
+    private DistributedRun(TorchrunEnv env, ProcessGroup group, boolean shardOptimizer) {
+        this.env = env;
+        this.group = group;
+        this.dataParallel = group == null ? DataParallel.SINGLE
+                : new GlooDataParallel(group, GlooDataParallel.DEFAULT_BUCKET_BYTES, shardOptimizer);
+    }
+
+    /** The job this process belongs to, from torchrun's environment variables. */
+    static Optional<TorchrunEnv> environment() {
+        return TorchrunEnv.from(System.getenv());
+    }
+
+    /**
+     * Joins the job (rendezvous at MASTER_ADDR:MASTER_PORT), bounded by {@code dist_timeout} seconds.
+     *
+     * @param fsdpSharding {@code optimizer} for ZeRO-1 (optimizer state sharded across the ranks), else {@code none}
+     */
+    static DistributedRun join(String configuredDevice, double timeoutSeconds, String fsdpSharding,
+                               int globalBatchSize) {
+        Optional<TorchrunEnv> job = environment();
+        if (job.isEmpty() || job.get().worldSize() == 1) {
+            return new DistributedRun(job.orElse(null), null, false); // one rank: nothing to shard
+        }
+        TorchrunEnv e = job.get();
+        if (globalBatchSize % e.worldSize() != 0) {
+            throw new C10dException("global_batch_size " + globalBatchSize + " must be a multiple of WORLD_SIZE "
+                    + e.worldSize() + ", so that every rank gets the same number of rows of each batch");
+        }
+        if (!configuredDevice.equals("cpu") && Engine.getEngine("PyTorch").getGpuCount() > 0) {
+            throw new C10dException("data-parallel training on CUDA needs c10d's NCCL backend, which the c10d bridge "
+                    + "does not include yet; set device: cpu to train with gloo on the CPU");
+        }
+        if (System.getenv("OMP_NUM_THREADS") == null) {
+            int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / e.localWorldSize());
+            JniUtils.setNumThreads(threads); // this rank's share of the host's cores
+        }
+        LOG.info("rank {} of {} (local rank {} of {}): joining the job at {}:{}", e.rank(), e.worldSize(),
+                e.localRank(), e.localWorldSize(), e.masterAddr(), e.masterPort());
+        ProcessGroup group = ProcessGroup.gloo(e.rank(), e.worldSize(), e.masterAddr(), e.masterPort(),
+                glooDevice(e), Duration.ofMillis((long) (timeoutSeconds * 1000)), 2);
+        return new DistributedRun(e, group, fsdpSharding.equals("optimizer"));
+    }
+
+    /** {@code GLOO_SOCKET_IFNAME} as PyTorch reads it; else loopback for a loopback master; else the host name. */
+    private static String glooDevice(TorchrunEnv e) {
+        String iface = System.getenv("GLOO_SOCKET_IFNAME");
+        if (iface != null && !iface.isBlank()) {
+            return "iface:" + iface.split(",")[0].trim();
+        }
+        try {
+            if (InetAddress.getByName(e.masterAddr()).isLoopbackAddress()) {
+                return "host:127.0.0.1";
+            }
+        } catch (UnknownHostException ex) {
+            throw new C10dException("MASTER_ADDR '" + e.masterAddr() + "' does not resolve: " + ex.getMessage(), ex);
+        }
+        return "default";
+    }
+
+    boolean isMain() {
+        return env == null || env.isMain();
+    }
+
+    int worldSize() {
+        return env == null ? 1 : env.worldSize();
+    }
+
+    DataParallel dataParallel() {
+        return dataParallel;
+    }
+
+    /** A stop flag all ranks agree on (any rank asked), polled by every rank at the same step. */
+    BooleanSupplier agreedStop(BooleanSupplier local) {
+        if (group == null) {
+            return local;
+        }
+        return () -> dataParallel.sum(new double[] {local.getAsBoolean() ? 1 : 0})[0] > 0;
+    }
+
+    /** Ranks other than 0 wait here until rank 0 reaches {@link #mainDone()} (e.g. filling the token cache). */
+    void mainFirst() {
+        if (group != null && !isMain()) {
+            dataParallel.sum(new double[] {0});
+        }
+    }
+
+    /** Rank 0's side of {@link #mainFirst()}. */
+    void mainDone() {
+        if (group != null && isMain()) {
+            dataParallel.sum(new double[] {0});
+        }
+    }
+
+    @Override
+    public void close() {
+        if (group != null) {
+            group.close();
+        }
+    }
+}
