@@ -53,10 +53,18 @@ class DistributedTrainTest {
         for (Map.Entry<String, StoredTensor> e : b.model().entrySet()) {
             float[] x = e.getValue().toFloatArray();
             float[] y = a.model().get(e.getKey()).toFloatArray();
+            // fp32: the ranks sum their gradients in another order than one process (chunked loss, all-reduce), so
+            // single elements may differ by rounding; the tensor as a whole agrees to 1e-6 relative (L2)
+            double diff = 0;
+            double norm = 0;
             for (int i = 0; i < x.length; i++) {
-                assertTrue(Math.abs(x[i] - y[i]) <= 1e-6 * Math.abs(x[i]) + 1e-7,
+                assertTrue(Math.abs(x[i] - y[i]) <= 1e-5 * Math.abs(x[i]) + 1e-6,
                         e.getKey() + "[" + i + "]: " + x[i] + " vs " + y[i]);
+                diff += (double) (x[i] - y[i]) * (x[i] - y[i]);
+                norm += (double) x[i] * x[i];
             }
+            assertTrue(Math.sqrt(diff) <= 1e-6 * Math.sqrt(norm) + 1e-9,
+                    e.getKey() + ": relative L2 difference " + Math.sqrt(diff / Math.max(norm, 1e-30)));
         }
         // the optimizer state was gathered to rank 0: every trained tensor has its slots
         assertEquals(b.optimizer().state().keySet(), a.optimizer().state().keySet());
