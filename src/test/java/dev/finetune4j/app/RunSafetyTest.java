@@ -1,5 +1,6 @@
 package dev.finetune4j.app;
 
+import dev.finetune4j.cli.CliRun;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -10,14 +11,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune4j.checkpoint.StoredTensor;
 import dev.finetune4j.checkpoint.composer.ComposerCheckpoint;
 import dev.finetune4j.checkpoint.composer.ComposerCheckpoints;
-import dev.finetune4j.cli.Main;
 import dev.finetune4j.config.RunConfig;
 import dev.finetune4j.engine.model.StateDictException;
 import dev.finetune4j.run.RunFolderException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -95,10 +94,10 @@ class RunSafetyTest {
     @Test
     void resumingAFinishedRunSaysItIsComplete() throws IOException {
         List<Path> checkpoints = ComposerCheckpoints.list(base.resolve("checkpoints"));
-        CliRunResult r = cli("train", config("base", "autoresume: true").toString());
-        assertEquals(0, r.code, r.err);
-        assertTrue(r.out.contains("already complete") && r.out.contains("batch 3"), r.out);
-        assertFalse(r.out.contains("NaN"), r.out);
+        CliRun r = cli("train", config("base", "autoresume: true").toString());
+        assertEquals(0, r.exitCode(), r.stderr());
+        assertTrue(r.out().contains("already complete") && r.out().contains("batch 3"), r.out());
+        assertFalse(r.out().contains("NaN"), r.out());
         assertEquals(checkpoints, ComposerCheckpoints.list(base.resolve("checkpoints")), "nothing trained or saved");
     }
 
@@ -157,14 +156,14 @@ class RunSafetyTest {
             while ((!Files.exists(metrics) || Files.size(metrics) == 0) && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
-            CliRunResult runs = cli("runs", "--experiment-path", runDir.getParent().toString(), "--json");
-            JsonNode live = find(new ObjectMapper().readTree(runs.out), "cancel-me");
-            assertEquals("running", live.get("status").asText(), runs.out);
+            CliRun runs = cli("runs", "--experiment-path", runDir.getParent().toString(), "--json");
+            JsonNode live = find(new ObjectMapper().readTree(runs.out()), "cancel-me");
+            assertEquals("running", live.get("status").asText(), runs.out());
             assertEquals(ProcessHandle.current().pid(), live.get("pid").asLong());
 
             long t0 = System.nanoTime();
-            CliRunResult cancel = cli("cancel", runDir.toString());
-            assertEquals(0, cancel.code, cancel.err);
+            CliRun cancel = cli("cancel", runDir.toString());
+            assertEquals(0, cancel.exitCode(), cancel.stderr());
             RunResult r = run.await();
             assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "cancelled within 5 s");
             assertEquals("cancelled", r.stopReason());
@@ -173,23 +172,23 @@ class RunSafetyTest {
                     "a checkpoint of the last step");
         }
         JsonNode ended = find(new ObjectMapper().readTree(cli("runs", "--experiment-path",
-                runDir.getParent().toString(), "--json").out), "cancel-me");
+                runDir.getParent().toString(), "--json").out()), "cancel-me");
         assertEquals("cancelled", ended.get("status").asText());
         assertTrue(ended.get("checkpoint").asText().endsWith("-rank0.pt"));
         assertEquals("completed", find(new ObjectMapper().readTree(cli("runs", "--experiment-path",
-                runDir.getParent().toString(), "--json").out), "base").get("status").asText());
-        CliRunResult table = cli("runs", "--experiment-path", runDir.getParent().toString());
-        assertTrue(table.out.contains("cancel-me") && table.out.contains("cancelled"), table.out);
+                runDir.getParent().toString(), "--json").out()), "base").get("status").asText());
+        CliRun table = cli("runs", "--experiment-path", runDir.getParent().toString());
+        assertTrue(table.out().contains("cancel-me") && table.out().contains("cancelled"), table.out());
 
-        CliRunResult events = cli("events", runDir.toString(), "--follow", "--timeout", "10");
-        assertEquals(0, events.code, events.err);
-        String[] lines = events.out.strip().split("\n");
+        CliRun events = cli("events", runDir.toString(), "--follow", "--timeout", "10");
+        assertEquals(0, events.exitCode(), events.stderr());
+        String[] lines = events.out().strip().split("\n");
         assertTrue(lines[0].contains("\"created\""), lines[0]);
         assertTrue(lines[lines.length - 1].contains("\"completed\"") && lines[lines.length - 1].contains("cancelled"),
                 lines[lines.length - 1]);
-        CliRunResult notRunning = cli("cancel", runDir.toString());
-        assertEquals(1, notRunning.code);
-        assertTrue(notRunning.err.contains("not running (cancelled)"), notRunning.err);
+        CliRun notRunning = cli("cancel", runDir.toString());
+        assertEquals(1, notRunning.exitCode());
+        assertTrue(notRunning.stderr().contains("not running (cancelled)"), notRunning.stderr());
     }
 
     @Test
@@ -205,7 +204,7 @@ class RunSafetyTest {
         String failed = events.lines().filter(l -> l.contains("\"failed\"")).findFirst().orElseThrow();
         assertTrue(failed.contains("\"step\":3"), failed);
         JsonNode r = find(new ObjectMapper().readTree(cli("runs", "--experiment-path", runDir.getParent().toString(),
-                "--json").out), "fails-late");
+                "--json").out()), "fails-late");
         assertEquals("failed", r.get("status").asText());
         assertEquals(3, r.get("step").asLong());
     }
@@ -219,23 +218,8 @@ class RunSafetyTest {
         throw new AssertionError(name + " not in " + runs);
     }
 
-    record CliRunResult(int code, String out, String err) {
-    }
-
-    static synchronized CliRunResult cli(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.execute(args);
-            return new CliRunResult(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static CliRun cli(String... args) {
+        return CliRun.of(args);
     }
 
     static Map<String, String> snapshot(Path root) throws IOException {

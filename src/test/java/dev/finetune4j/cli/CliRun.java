@@ -4,10 +4,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
-/** Runs {@link Main#execute} with stdout/stderr captured (as raw UTF-8 bytes). */
-record CliRun(int exitCode, byte[] stdout, String stderr) {
+/** Runs {@link Main#execute} with stdout/stderr captured (as raw UTF-8 bytes); shared by the CLI and app tests. */
+public record CliRun(int exitCode, byte[] stdout, String stderr) {
 
-    static synchronized CliRun of(String... args) {
+    public static synchronized CliRun of(String... args) {
         PrintStream oldOut = System.out;
         PrintStream oldErr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -23,7 +23,7 @@ record CliRun(int exitCode, byte[] stdout, String stderr) {
         }
     }
 
-    String out() {
+    public String out() {
         return new String(stdout, StandardCharsets.UTF_8);
     }
 }
