@@ -100,6 +100,32 @@ static_assert(offsetof(AllreduceOptions, timeoutMs) == 0x20, "AllreduceOptions.t
 static_assert(offsetof(AllreduceOptions, sparseIndices) == 0x28, "AllreduceOptions.sparseIndices");
 static_assert(sizeof(AllreduceOptions) == 0x38, "AllreduceOptions size");
 
+// c10d::ReduceScatterOptions (2.7.1): ReduceOp (as in AllreduceOptions) @0x00, timeout @0x20, asyncOp @0x28.
+struct ReduceScatterOptions {
+    void** reduceOpVptr;
+    uint32_t reduceOpRefcount;
+    uint32_t reduceOpWeakcount;
+    uint8_t op;
+    void* supplement;
+    int64_t timeoutMs;
+    bool asyncOp;
+};
+static_assert(offsetof(ReduceScatterOptions, op) == 0x10, "ReduceScatterOptions.reduceOp.op_");
+static_assert(offsetof(ReduceScatterOptions, timeoutMs) == 0x20, "ReduceScatterOptions.timeout");
+static_assert(offsetof(ReduceScatterOptions, asyncOp) == 0x28, "ReduceScatterOptions.asyncOp");
+
+// c10d::AllgatherOptions (2.7.1): timeout @0x00, asyncOp @0x08.
+struct AllgatherOptions {
+    int64_t timeoutMs;
+    bool asyncOp;
+};
+static_assert(offsetof(AllgatherOptions, asyncOp) == 0x08, "AllgatherOptions.asyncOp");
+
+// c10d::Work's vtable has 15 virtual functions after offset-to-top and typeinfo (sizeof 0x88 in 2.7.1); the bridge
+// calls wait() through the slot that holds c10d::Work::wait, found at bind time (works such as gloo's
+// reduce-scatter, a LambdaWork, do their work in their own wait override).
+constexpr int kWorkVtableSlots = 15;
+
 // Objects libtorch constructs in memory we provide; their exact sizes are not part of any header we can read, so
 // the bridge over-allocates (libtorch frees them with ::operator delete through their deleting destructors).
 constexpr size_t kStoreBytes = 4096;
@@ -114,6 +140,8 @@ using GlooDefaultDeviceFn = std::shared_ptr<void> (*)();
 using GlooCtorFn = void (*)(void*, const IPtr&, int, int, IPtr);
 using AllreduceFn = IPtr (*)(void*, std::vector<void*>&, const AllreduceOptions&);
 using WorkWaitFn = bool (*)(void*, Ms);
+using ReduceScatterBaseFn = IPtr (*)(void*, void* out, void* in, const ReduceScatterOptions&);
+using AllgatherBaseFn = IPtr (*)(void*, void* out, void* in, const AllgatherOptions&);
 using StoreAddFn = int64_t (*)(void*, const std::string&, int64_t);
 
 struct Symbols {
@@ -129,6 +157,10 @@ struct Symbols {
     StoreAddFn tcpStoreAdd;
     void** reduceOpVtable;
     void** glooOptionsVtable;
+    ReduceScatterBaseFn glooReduceScatterBase;
+    AllgatherBaseFn glooAllgatherBase;
+    void** workVtable;
+    int workWaitSlot;  // index into the address point of a Work's vtable
 };
 
 Symbols sym{};
@@ -158,6 +190,26 @@ std::string jstring2(JNIEnv* env, jstring s) {
 bool checkReady(JNIEnv* env) {
     if (!ready) throwJava(env, "c10d bridge used before a successful bind to libtorch");
     return ready;
+}
+
+// work->wait(timeout) dispatched through the Work's own vtable (the override of the work's class).
+bool waitWork(void* work, Ms timeout) {
+    void** vtable = *static_cast<void***>(work);
+    return reinterpret_cast<WorkWaitFn>(vtable[sym.workWaitSlot])(work, timeout);
+}
+
+// Waits for every work (even after one failed), releases them, and rethrows the first failure.
+void waitAll(std::vector<void*>& works, Ms timeout, std::exception_ptr failure) {
+    for (void* w : works) {
+        try {
+            waitWork(w, timeout);
+        } catch (...) {
+            if (!failure) failure = std::current_exception();
+        }
+        decref(w);
+    }
+    works.clear();
+    if (failure) std::rethrow_exception(failure);
 }
 
 template <typename F>
@@ -209,6 +261,11 @@ JNIEXPORT jobjectArray JNICALL Java_dev_finetune4j_distributed_NativeC10d_bind(J
         {"_ZTVN4c10d8ReduceOpE", "vtable for c10d::ReduceOp", reinterpret_cast<void**>(&s.reduceOpVtable)},
         {"_ZTVN4c10d16ProcessGroupGloo7OptionsE", "vtable for c10d::ProcessGroupGloo::Options",
          reinterpret_cast<void**>(&s.glooOptionsVtable)},
+        {"_ZN4c10d16ProcessGroupGloo20_reduce_scatter_baseERN2at6TensorES3_RKNS_20ReduceScatterOptionsE",
+         "c10d::ProcessGroupGloo::_reduce_scatter_base", reinterpret_cast<void**>(&s.glooReduceScatterBase)},
+        {"_ZN4c10d16ProcessGroupGloo15_allgather_baseERN2at6TensorES3_RKNS_16AllgatherOptionsE",
+         "c10d::ProcessGroupGloo::_allgather_base", reinterpret_cast<void**>(&s.glooAllgatherBase)},
+        {"_ZTVN4c10d4WorkE", "vtable for c10d::Work", reinterpret_cast<void**>(&s.workVtable)},
     };
     std::string missing;
     for (const Needed& n : needed) {
@@ -218,6 +275,16 @@ JNIEXPORT jobjectArray JNICALL Java_dev_finetune4j_distributed_NativeC10d_bind(J
             missing += n.readable;
         }
         *n.slot = p;
+    }
+    s.workWaitSlot = -1;
+    if (s.workVtable != nullptr && s.workWait != nullptr) {
+        for (int i = 0; i < kWorkVtableSlots; i++) {
+            if (s.workVtable[2 + i] == reinterpret_cast<void*>(s.workWait)) s.workWaitSlot = i;
+        }
+        if (s.workWaitSlot < 0) {
+            if (!missing.empty()) missing += "; ";
+            missing += "c10d::Work::wait(milliseconds) in the vtable for c10d::Work (another class layout)";
+        }
     }
     std::string config;
     if (missing.empty()) {
@@ -400,15 +467,71 @@ JNIEXPORT void JNICALL Java_dev_finetune4j_distributed_NativeC10d_allreduceSum(J
                 break;
             }
         }
-        for (void* w : works) {
+        waitAll(works, Ms(timeoutMs), failure);
+    });
+}
+
+// For each pair i: outs[i] (n elements) becomes this rank's chunk of the cross-rank sum of ins[i] (size*n elements),
+// through c10d's _reduce_scatter_base (gloo 2.7.1 runs it as an all-reduce of a copy of the input and keeps the
+// rank's chunk; NCCL as a true reduce-scatter). All pairs are started before the first wait.
+JNIEXPORT void JNICALL Java_dev_finetune4j_distributed_NativeC10d_reduceScatterSum(JNIEnv* env, jclass, jlong pg,
+                                                                                  jlongArray jouts, jlongArray jins,
+                                                                                  jlong timeoutMs) {
+    if (!checkReady(env)) return;
+    jsize n = env->GetArrayLength(jouts);
+    std::vector<jlong> outs(n), ins(n);
+    env->GetLongArrayRegion(jouts, 0, n, outs.data());
+    env->GetLongArrayRegion(jins, 0, n, ins.data());
+    guarded(env, "reduce-scatter", [&] {
+        ReduceScatterOptions opts{};
+        opts.reduceOpVptr = sym.reduceOpVtable + 2;
+        opts.reduceOpRefcount = 1;
+        opts.reduceOpWeakcount = 1;
+        opts.op = 0;  // SUM
+        opts.supplement = nullptr;
+        opts.timeoutMs = -1;
+        opts.asyncOp = true;
+        std::vector<void*> works;
+        std::exception_ptr failure;
+        for (jsize i = 0; i < n; i++) {
             try {
-                sym.workWait(w, Ms(timeoutMs));
+                works.push_back(sym.glooReduceScatterBase(reinterpret_cast<void*>(pg), reinterpret_cast<void*>(outs[i]),
+                                                          reinterpret_cast<void*>(ins[i]), opts).p);
             } catch (...) {
-                if (!failure) failure = std::current_exception();
+                failure = std::current_exception();
+                break;
             }
-            decref(w);
         }
-        if (failure) std::rethrow_exception(failure);
+        waitAll(works, Ms(timeoutMs), failure);
+    });
+}
+
+// For each pair i: outs[i] (size*n elements) receives every rank's ins[i] (n elements) in rank order, through
+// c10d's _allgather_base (gloo's allgather). All pairs are started before the first wait.
+JNIEXPORT void JNICALL Java_dev_finetune4j_distributed_NativeC10d_allGather(JNIEnv* env, jclass, jlong pg,
+                                                                           jlongArray jouts, jlongArray jins,
+                                                                           jlong timeoutMs) {
+    if (!checkReady(env)) return;
+    jsize n = env->GetArrayLength(jouts);
+    std::vector<jlong> outs(n), ins(n);
+    env->GetLongArrayRegion(jouts, 0, n, outs.data());
+    env->GetLongArrayRegion(jins, 0, n, ins.data());
+    guarded(env, "all-gather", [&] {
+        AllgatherOptions opts{};
+        opts.timeoutMs = -1;
+        opts.asyncOp = true;
+        std::vector<void*> works;
+        std::exception_ptr failure;
+        for (jsize i = 0; i < n; i++) {
+            try {
+                works.push_back(sym.glooAllgatherBase(reinterpret_cast<void*>(pg), reinterpret_cast<void*>(outs[i]),
+                                                      reinterpret_cast<void*>(ins[i]), opts).p);
+            } catch (...) {
+                failure = std::current_exception();
+                break;
+            }
+        }
+        waitAll(works, Ms(timeoutMs), failure);
     });
 }
 

@@ -26,6 +26,7 @@ public final class GlooDataParallel implements DataParallel {
     private final ProcessGroup group;
     private final long bucketBytes;
     private final boolean shardOptimizerState;
+    private ShardedOptimizer sharded;
 
     public GlooDataParallel(ProcessGroup group, long bucketBytes) {
         this(group, bucketBytes, false);
@@ -50,6 +51,9 @@ public final class GlooDataParallel implements DataParallel {
 
     @Override
     public double reduceGradients(List<TrainableParameter> params, double lossSum) {
+        if (sharded != null) {
+            return sharded.reduceScatterGradients(lossSum);
+        }
         boolean was = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
         try (NDScope scope = new NDScope()) {
@@ -70,6 +74,16 @@ public final class GlooDataParallel implements DataParallel {
     }
 
     @Override
+    public double clipGradients(List<TrainableParameter> params, double clipVal) {
+        return sharded != null ? sharded.clipGradients(clipVal) : DataParallel.super.clipGradients(params, clipVal);
+    }
+
+    /** ZeRO-1: bytes of the optimizer state this rank holds (float32 as checkpointed); without it, -1. */
+    public long optimizerStateBytes() {
+        return sharded != null ? sharded.localStateBytes() : -1;
+    }
+
+    @Override
     public double[] sum(double[] values) {
         try (NDScope scope = new NDScope(); NDManager m = NDManager.newBaseManager()) {
             NDArray a = m.create(values.clone());
@@ -80,8 +94,11 @@ public final class GlooDataParallel implements DataParallel {
 
     @Override
     public Optimizer optimizer(List<ParameterGroup> groups, Function<List<ParameterGroup>, Optimizer> factory) {
-        return shardOptimizerState ? new ShardedOptimizer(group, groups, factory, bucketBytes)
-                : factory.apply(groups);
+        if (!shardOptimizerState) {
+            return factory.apply(groups);
+        }
+        sharded = new ShardedOptimizer(group, groups, factory, bucketBytes);
+        return sharded;
     }
 
     @Override

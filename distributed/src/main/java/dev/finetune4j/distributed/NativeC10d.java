@@ -24,5 +24,11 @@ final class NativeC10d {
 
     static native void allreduceSum(long processGroup, long[] tensorHandles, long timeoutMs);
 
+    /** outs[i] (n elements) := this rank's chunk of the sum of ins[i] (size*n elements) across the ranks. */
+    static native void reduceScatterSum(long processGroup, long[] outHandles, long[] inHandles, long timeoutMs);
+
+    /** outs[i] (size*n elements) := every rank's ins[i] (n elements), in rank order. */
+    static native void allGather(long processGroup, long[] outHandles, long[] inHandles, long timeoutMs);
+
     static native void release(long target);
 }

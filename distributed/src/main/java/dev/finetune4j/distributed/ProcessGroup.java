@@ -60,11 +60,32 @@ public final class ProcessGroup implements AutoCloseable {
 
     /** Sums each array (contiguous, on the group's device) across the ranks, in place; one all-reduce per array. */
     public void allReduceSum(List<? extends NDArray> arrays) {
-        long[] handles = new long[arrays.size()];
-        for (int i = 0; i < handles.length; i++) {
-            handles[i] = ((PtNDArray) arrays.get(i)).getHandle();
+        NativeC10d.allreduceSum(live(), handles(arrays), timeoutMs);
+    }
+
+    /**
+     * Reduce-scatter (sum): {@code outputs[i]} (n elements) becomes this rank's chunk {@code [rank*n, (rank+1)*n)}
+     * of the cross-rank sum of {@code inputs[i]} (size·n elements, contiguous, same dtype). All pairs are in flight
+     * together. gloo runs c10d's reduce-scatter as an all-reduce of a copy of the input (docs/distributed.md).
+     */
+    public void reduceScatterSum(List<? extends NDArray> outputs, List<? extends NDArray> inputs) {
+        NativeC10d.reduceScatterSum(live(), handles(outputs), handles(inputs), timeoutMs);
+    }
+
+    /**
+     * All-gather: {@code outputs[i]} (size·n elements) receives every rank's {@code inputs[i]} (n elements) in rank
+     * order. All pairs are in flight together.
+     */
+    public void allGather(List<? extends NDArray> outputs, List<? extends NDArray> inputs) {
+        NativeC10d.allGather(live(), handles(outputs), handles(inputs), timeoutMs);
+    }
+
+    private long[] handles(List<? extends NDArray> arrays) {
+        long[] out = new long[arrays.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = ((PtNDArray) arrays.get(i)).getHandle();
         }
-        NativeC10d.allreduceSum(live(), handles, timeoutMs);
+        return out;
     }
 
     /** Adds {@code delta} to a counter in the job's store and returns the new value (a cross-rank signal). */

@@ -49,6 +49,17 @@ class DataParallelTrainingTest {
         for (int r = 0; r < first.size(); r++) {
             assertEquals(0, waitFor(first.get(r), 180), "rank " + r + "; log: " + log(r));
         }
+        // per-rank optimizer state: the ranks' shares add up to the whole state, each about half of it
+        Path whole = dir.resolve("zero-one-rank");
+        RankMain.train(0, 1, Bridge.freePort(), whole, whole.resolve("out.bin"), "2ba", false, 0, true);
+        long total = Long.parseLong(Files.readString(whole.resolve("state-bytes-rank0")));
+        long r0 = Long.parseLong(Files.readString(run.resolve("state-bytes-rank0")));
+        long r1 = Long.parseLong(Files.readString(run.resolve("state-bytes-rank1")));
+        System.out.printf("ZeRO-1 optimizer state bytes: one rank %d; two ranks %d + %d (max/total %.3f)%n", total,
+                r0, r1, Math.max(r0, r1) / (double) total);
+        assertTrue(total > 0, "one rank holds the whole state");
+        assertEquals(total, r0 + r1, "the ranks' shares add up to the whole state");
+        assertTrue(Math.max(r0, r1) <= 0.55 * total, "each rank holds about half: " + r0 + ", " + r1);
         Files.delete(run.resolve("out.bin"));
         List<Process> resumed = launch(2, run, "3ba", true, 0, "optimizer");
         for (int r = 0; r < resumed.size(); r++) {
