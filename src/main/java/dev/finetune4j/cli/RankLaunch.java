@@ -27,9 +27,11 @@ final class RankLaunch {
     private final int nodeRank;
     private final String masterAddr;
     private final int masterPort;
+    private final boolean force;
 
     RankLaunch(Path config, List<String> overrides, RunConfig resolved, Integer nproc, Integer nnodes,
-               Integer nodeRank, String masterAddr, Integer masterPort) {
+               Integer nodeRank, String masterAddr, Integer masterPort, boolean force) {
+        this.force = force;
         this.config = config;
         this.overrides = overrides;
         this.resolved = resolved;
@@ -53,6 +55,9 @@ final class RankLaunch {
 
     int run() throws Exception {
         List<String> args = new ArrayList<>(List.of("train", config.toString()));
+        if (force) { // every train option but the launcher's own reaches the ranks
+            args.add("--force");
+        }
         for (String o : overrides) {
             args.add("--set");
             args.add(o);
