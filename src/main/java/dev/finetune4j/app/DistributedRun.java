@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.finetune4j.distributed.C10dException;
 import dev.finetune4j.distributed.GlooDataParallel;
+import dev.finetune4j.distributed.JobStop;
 import dev.finetune4j.distributed.ProcessGroup;
 import dev.finetune4j.distributed.TorchrunEnv;
 import dev.finetune4j.engine.train.DataParallel;
@@ -26,6 +27,7 @@ final class DistributedRun implements AutoCloseable {
     private final TorchrunEnv env;
     private final ProcessGroup group;
     private final DataParallel dataParallel;
+    private JobStop jobStop;
 
     private DistributedRun(TorchrunEnv env, ProcessGroup group, boolean shardOptimizer) {
         this.env = env;
@@ -98,26 +100,45 @@ final class DistributedRun implements AutoCloseable {
         return dataParallel;
     }
 
-    /** A stop flag all ranks agree on (any rank asked), polled by every rank at the same step. */
-    BooleanSupplier agreedStop(BooleanSupplier local) {
+    /**
+     * The job's stop flag over this rank's own request: any rank's request, shared through the job's store at any
+     * time (also while rank 0 prepares the data); the local request itself in a one-process run.
+     */
+    BooleanSupplier watchStop(BooleanSupplier local) {
         if (group == null) {
             return local;
         }
-        return () -> dataParallel.sum(new double[] {local.getAsBoolean() ? 1 : 0})[0] > 0;
+        jobStop = new JobStop(group, local);
+        return jobStop;
     }
 
-    /** Ranks other than 0 wait here until rank 0 reaches {@link #mainDone()} (e.g. filling the token cache). */
+    /** A stop flag all ranks agree on (any rank asked), polled by every rank at the same step: a collective. */
+    BooleanSupplier agreedStop(BooleanSupplier stop) {
+        return group == null ? stop : watched().agreed();
+    }
+
+    /**
+     * Ranks other than 0 wait here until rank 0 reaches {@link #mainDone()} (e.g. filling the token cache), or until
+     * any rank asks to stop.
+     */
     void mainFirst() {
         if (group != null && !isMain()) {
-            dataParallel.sum(new double[] {0});
+            watched().awaitMain();
         }
     }
 
     /** Rank 0's side of {@link #mainFirst()}. */
     void mainDone() {
         if (group != null && isMain()) {
-            dataParallel.sum(new double[] {0});
+            watched().mainDone();
         }
+    }
+
+    private JobStop watched() {
+        if (jobStop == null) {
+            throw new IllegalStateException("watchStop() comes first");
+        }
+        return jobStop;
     }
 
     @Override
