@@ -41,18 +41,8 @@ public final class C10d {
         }
         Engine.getEngine("PyTorch"); // loads libtorch (JniUtils before this throws UnsatisfiedLinkError)
         Path libtorch = loadedLibtorchCpu();
-        Path bridge = BridgeLibrary.locate();
-        try {
-            System.load(bridge.toString());
-        } catch (UnsatisfiedLinkError e) {
-            throw new C10dException("cannot load the c10d bridge " + bridge + ": " + e.getMessage(), e);
-        }
-        String[] bindResult = NativeC10d.bind(libtorch.toString());
-        checkVersion(bindResult[0], libtorch);
-        if (!bindResult[1].isEmpty()) {
-            throw new C10dException("the libtorch at " + libtorch + " lacks symbols the c10d bridge calls: "
-                    + bindResult[1] + " (a libtorch built without distributed support?)");
-        }
+        loadBridge();
+        checkLibrary(libtorch);
         String[] layout = NativeC10d.probeLayout(PROBE_TIMEOUT_MS);
         List<String> expected = List.of("true", Long.toString(PROBE_TIMEOUT_MS), "gloo", "2");
         if (!Arrays.asList(layout).equals(expected)) {
@@ -71,6 +61,36 @@ public final class C10d {
         }
         NativeC10d.markReady();
         bound = true;
+    }
+
+    private static boolean bridgeLoaded;
+
+    /** Loads the bridge library into this JVM (once). */
+    static synchronized void loadBridge() {
+        if (bridgeLoaded) {
+            return;
+        }
+        Path bridge = BridgeLibrary.locate();
+        try {
+            System.load(bridge.toString());
+        } catch (UnsatisfiedLinkError e) {
+            throw new C10dException("cannot load the c10d bridge " + bridge + ": " + e.getMessage(), e);
+        }
+        bridgeLoaded = true;
+    }
+
+    /**
+     * Looks the bridge's entry points up in the libtorch_cpu library loaded from {@code libtorch} and refuses it
+     * unless it is {@value #TORCH_VERSION} and has every symbol the bridge calls. The bridge keeps the symbols only
+     * when all resolve.
+     */
+    static void checkLibrary(Path libtorch) {
+        String[] bindResult = NativeC10d.bind(libtorch.toString());
+        checkVersion(bindResult[0], libtorch);
+        if (!bindResult[1].isEmpty()) {
+            throw new C10dException("the libtorch at " + libtorch + " lacks symbols the c10d bridge calls: "
+                    + bindResult[1] + " (a libtorch built without distributed support?)");
+        }
     }
 
     /**
