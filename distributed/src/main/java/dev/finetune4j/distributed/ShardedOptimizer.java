@@ -42,6 +42,7 @@ final class ShardedOptimizer implements Optimizer {
     private final List<TrainableParameter> mineOnly = new ArrayList<>();
     private final List<ShardBuckets.Bucket> buckets;
     private final Optimizer inner;
+    private boolean reported;
     private Map<String, Map<String, StoredTensor>> gathered;
 
     ShardedOptimizer(ProcessGroup group, List<ParameterGroup> groups,
@@ -199,15 +200,9 @@ final class ShardedOptimizer implements Optimizer {
         }
     }
 
-    /** Bytes of the optimizer state this rank holds (float32, as {@link Optimizer#state()} stores it). */
+    /** Bytes of the optimizer state this rank holds (its arrays as allocated). */
     long localStateBytes() {
-        long bytes = 0;
-        for (Map<String, StoredTensor> slots : inner.state().values()) {
-            for (StoredTensor t : slots.values()) {
-                bytes += t.byteSize();
-            }
-        }
-        return bytes;
+        return inner.stateBytes();
     }
 
     @Override
@@ -230,6 +225,10 @@ final class ShardedOptimizer implements Optimizer {
     @Override
     public void step() {
         inner.step();
+        if (!reported) {
+            reported = true;
+            LOG.info("ZeRO-1: rank {} holds {} bytes of optimizer state", group.rank(), inner.stateBytes());
+        }
         boolean was = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
         try (NDScope scope = new NDScope()) {
