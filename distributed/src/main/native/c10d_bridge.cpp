@@ -137,7 +137,13 @@ using TCPStoreCtorFn = void (*)(void*, std::string, const TCPStoreOptions&);
 using GlooOptionsCtorFn = void (*)(void*, Ms);
 using GlooDeviceForHostFn = std::shared_ptr<void> (*)(const std::string&);
 using GlooDefaultDeviceFn = std::shared_ptr<void> (*)();
-using GlooCtorFn = void (*)(void*, const IPtr&, int, int, IPtr);
+// A by-value intrusive_ptr parameter (non-trivial type) is passed as the address of a temporary the caller owns and
+// destroys after the call (Itanium C++ ABI); the bridge passes that address itself so that it can release what the
+// callee left in the temporary (nothing when the callee moved from it).
+using GlooCtorFn = void (*)(void*, const IPtr& store, int, int, IPtr* options);
+using NcclOptionsCtorFn = void (*)(void*, bool);
+using NcclCtorByValueFn = void (*)(void*, IPtr* store, int, int, IPtr* options);
+using NcclCtorByRefFn = void (*)(void*, const IPtr& store, int, int, IPtr* options);
 using AllreduceFn = IPtr (*)(void*, std::vector<void*>&, const AllreduceOptions&);
 using WorkWaitFn = bool (*)(void*, Ms);
 using ReduceScatterBaseFn = IPtr (*)(void*, void* out, void* in, const ReduceScatterOptions&);
@@ -161,7 +167,33 @@ struct Symbols {
     AllgatherBaseFn glooAllgatherBase;
     void** workVtable;
     int workWaitSlot;  // index into the address point of a Work's vtable
+    void** glooVtable;
+    // virtual slots (from the address point) of c10d::Backend's allreduce, _reduce_scatter_base, _allgather_base,
+    // found in ProcessGroupGloo's vtable; the collectives are called through them, so one code path serves every
+    // backend derived from c10d::Backend
+    int allreduceSlot;
+    int reduceScatterSlot;
+    int allgatherSlot;
 };
+
+// ProcessGroupNCCL from libtorch_cuda.so (bound separately: absent from CPU-only libtorch).
+struct NcclSymbols {
+    NcclOptionsCtorFn optionsCtor;
+    void** optionsVtable;
+    NcclCtorByValueFn ctorByValue;  // ProcessGroupNCCL(intrusive_ptr<Store>, int, int, intrusive_ptr<Options>)
+    NcclCtorByRefFn ctorByRef;      // the same with const intrusive_ptr<Store>& (older headers)
+    void** vtable;
+    void* allreduce;
+    void* reduceScatterBase;
+    void* allgatherBase;
+};
+NcclSymbols ncclSym{};
+bool ncclReady = false;
+// Backend::Options (2.7.1): timeout @0x10, backend name @0x18 (checked through the gloo options probe); the NCCL
+// options object is allocated with room to spare, as its full size is not in a header the bridge can read.
+constexpr size_t kNcclOptionsBytes = 4096;
+constexpr size_t kNcclBytes = 65536;
+constexpr int kBackendVtableSlots = 41;  // ProcessGroupGloo's vtable is 0x158 bytes in 2.7.1: 43 words
 
 Symbols sym{};
 bool ready = false;
@@ -196,6 +228,15 @@ bool checkReady(JNIEnv* env) {
 bool waitWork(void* work, Ms timeout) {
     void** vtable = *static_cast<void***>(work);
     return reinterpret_cast<WorkWaitFn>(vtable[sym.workWaitSlot])(work, timeout);
+}
+
+template <typename Fn>
+Fn virtualSlot(void* object, int slot) {
+    return reinterpret_cast<Fn>((*static_cast<void***>(object))[slot]);
+}
+
+void incref(void* obj) {
+    static_cast<Target*>(obj)->refcount.fetch_add(1, std::memory_order_relaxed);
 }
 
 // Waits for every work (even after one failed), releases them, and rethrows the first failure.
@@ -266,6 +307,7 @@ JNIEXPORT jobjectArray JNICALL Java_dev_finetune4j_distributed_NativeC10d_bind(J
         {"_ZN4c10d16ProcessGroupGloo15_allgather_baseERN2at6TensorES3_RKNS_16AllgatherOptionsE",
          "c10d::ProcessGroupGloo::_allgather_base", reinterpret_cast<void**>(&s.glooAllgatherBase)},
         {"_ZTVN4c10d4WorkE", "vtable for c10d::Work", reinterpret_cast<void**>(&s.workVtable)},
+        {"_ZTVN4c10d16ProcessGroupGlooE", "vtable for c10d::ProcessGroupGloo", reinterpret_cast<void**>(&s.glooVtable)},
     };
     std::string missing;
     for (const Needed& n : needed) {
@@ -284,6 +326,19 @@ JNIEXPORT jobjectArray JNICALL Java_dev_finetune4j_distributed_NativeC10d_bind(J
         if (s.workWaitSlot < 0) {
             if (!missing.empty()) missing += "; ";
             missing += "c10d::Work::wait(milliseconds) in the vtable for c10d::Work (another class layout)";
+        }
+    }
+    s.allreduceSlot = s.reduceScatterSlot = s.allgatherSlot = -1;
+    if (s.glooVtable != nullptr) {
+        for (int i = 0; i < kBackendVtableSlots; i++) {
+            void* f = s.glooVtable[2 + i];
+            if (f == reinterpret_cast<void*>(s.glooAllreduce)) s.allreduceSlot = i;
+            if (f == reinterpret_cast<void*>(s.glooReduceScatterBase)) s.reduceScatterSlot = i;
+            if (f == reinterpret_cast<void*>(s.glooAllgatherBase)) s.allgatherSlot = i;
+        }
+        if (s.allreduceSlot < 0 || s.reduceScatterSlot < 0 || s.allgatherSlot < 0) {
+            if (!missing.empty()) missing += "; ";
+            missing += "allreduce/_reduce_scatter_base/_allgather_base in the vtable for c10d::ProcessGroupGloo";
         }
     }
     std::string config;
@@ -403,7 +458,7 @@ JNIEXPORT jlong JNICALL Java_dev_finetune4j_distributed_NativeC10d_createGloo(JN
         std::memset(opts, 0, kGlooOptionsSize + 256);
         sym.glooOptionsCtor(opts, Ms(timeoutMs));
         adopt(opts);
-        IPtr optsPtr(opts);
+        IPtr optionsArg(opts);  // the by-value argument: holds the bridge's one reference
         try {
             std::shared_ptr<void> dev;
             if (device.rfind("host:", 0) == 0) {
@@ -420,7 +475,7 @@ JNIEXPORT jlong JNICALL Java_dev_finetune4j_distributed_NativeC10d_createGloo(JN
             std::memset(mem, 0, kGlooBytes);
             IPtr storePtr(reinterpret_cast<void*>(store));
             try {
-                sym.glooCtor(mem, storePtr, rank, size, optsPtr);
+                sym.glooCtor(mem, storePtr, rank, size, &optionsArg);
             } catch (...) {
                 ::operator delete(mem);
                 throw;
@@ -428,11 +483,10 @@ JNIEXPORT jlong JNICALL Java_dev_finetune4j_distributed_NativeC10d_createGloo(JN
             adopt(mem);
             pg = mem;
         } catch (...) {
-            decref(optsPtr.p);
+            decref(optionsArg.p);
             throw;
         }
-        // The by-value intrusive_ptr argument is the caller's to destroy (Itanium C++ ABI).
-        decref(optsPtr.p);
+        decref(optionsArg.p);  // destroying the argument: null when the constructor moved from it
     });
     return reinterpret_cast<jlong>(pg);
 }
@@ -461,7 +515,8 @@ JNIEXPORT void JNICALL Java_dev_finetune4j_distributed_NativeC10d_allreduceSum(J
             // alive for the call; gloo takes its own references)
             std::vector<void*> one{*reinterpret_cast<void**>(h)};
             try {
-                works.push_back(sym.glooAllreduce(reinterpret_cast<void*>(pg), one, opts).p);
+                void* group = reinterpret_cast<void*>(pg);
+                works.push_back(virtualSlot<AllreduceFn>(group, sym.allreduceSlot)(group, one, opts).p);
             } catch (...) {
                 failure = std::current_exception();
                 break;
@@ -495,8 +550,9 @@ JNIEXPORT void JNICALL Java_dev_finetune4j_distributed_NativeC10d_reduceScatterS
         std::exception_ptr failure;
         for (jsize i = 0; i < n; i++) {
             try {
-                works.push_back(sym.glooReduceScatterBase(reinterpret_cast<void*>(pg), reinterpret_cast<void*>(outs[i]),
-                                                          reinterpret_cast<void*>(ins[i]), opts).p);
+                void* group = reinterpret_cast<void*>(pg);
+                works.push_back(virtualSlot<ReduceScatterBaseFn>(group, sym.reduceScatterSlot)(
+                        group, reinterpret_cast<void*>(outs[i]), reinterpret_cast<void*>(ins[i]), opts).p);
             } catch (...) {
                 failure = std::current_exception();
                 break;
@@ -524,8 +580,9 @@ JNIEXPORT void JNICALL Java_dev_finetune4j_distributed_NativeC10d_allGather(JNIE
         std::exception_ptr failure;
         for (jsize i = 0; i < n; i++) {
             try {
-                works.push_back(sym.glooAllgatherBase(reinterpret_cast<void*>(pg), reinterpret_cast<void*>(outs[i]),
-                                                      reinterpret_cast<void*>(ins[i]), opts).p);
+                void* group = reinterpret_cast<void*>(pg);
+                works.push_back(virtualSlot<AllgatherBaseFn>(group, sym.allgatherSlot)(
+                        group, reinterpret_cast<void*>(outs[i]), reinterpret_cast<void*>(ins[i]), opts).p);
             } catch (...) {
                 failure = std::current_exception();
                 break;
@@ -533,6 +590,133 @@ JNIEXPORT void JNICALL Java_dev_finetune4j_distributed_NativeC10d_allGather(JNIE
         }
         waitAll(works, Ms(timeoutMs), failure);
     });
+}
+
+// Binds ProcessGroupNCCL in the loaded libtorch_cuda.so at `path` (after bind() succeeded for libtorch_cpu.so).
+// Returns what is missing or laid out otherwise than the bridge expects ("" when usable).
+JNIEXPORT jstring JNICALL Java_dev_finetune4j_distributed_NativeC10d_bindNccl(JNIEnv* env, jclass, jstring jpath) {
+    if (!checkReady(env)) return nullptr;
+    std::string path = jstring2(env, jpath);
+    void* lib = dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD | RTLD_LOCAL);
+    if (lib == nullptr) {
+        const char* err = dlerror();
+        throwJava(env, "libtorch_cuda.so at " + path + " is not loaded in this process: " + (err ? err : "?"));
+        return nullptr;
+    }
+    NcclSymbols n{};
+    Needed needed[] = {
+        {"_ZN4c10d16ProcessGroupNCCL7OptionsC1Eb", "c10d::ProcessGroupNCCL::Options::Options(bool)",
+         reinterpret_cast<void**>(&n.optionsCtor)},
+        {"_ZTVN4c10d16ProcessGroupNCCL7OptionsE", "vtable for c10d::ProcessGroupNCCL::Options",
+         reinterpret_cast<void**>(&n.optionsVtable)},
+        {"_ZTVN4c10d16ProcessGroupNCCLE", "vtable for c10d::ProcessGroupNCCL", reinterpret_cast<void**>(&n.vtable)},
+        {"_ZN4c10d16ProcessGroupNCCL9allreduceERSt6vectorIN2at6TensorESaIS3_EERKNS_16AllreduceOptionsE",
+         "c10d::ProcessGroupNCCL::allreduce", &n.allreduce},
+        {"_ZN4c10d16ProcessGroupNCCL20_reduce_scatter_baseERN2at6TensorES3_RKNS_20ReduceScatterOptionsE",
+         "c10d::ProcessGroupNCCL::_reduce_scatter_base", &n.reduceScatterBase},
+        {"_ZN4c10d16ProcessGroupNCCL15_allgather_baseERN2at6TensorES3_RKNS_16AllgatherOptionsE",
+         "c10d::ProcessGroupNCCL::_allgather_base", &n.allgatherBase},
+    };
+    std::string missing;
+    for (const Needed& x : needed) {
+        void* p = dlsym(lib, x.mangled);
+        if (p == nullptr) {
+            if (!missing.empty()) missing += "; ";
+            missing += x.readable;
+        }
+        *x.slot = p;
+    }
+    n.ctorByValue = reinterpret_cast<NcclCtorByValueFn>(dlsym(lib,
+            "_ZN4c10d16ProcessGroupNCCLC1EN3c1013intrusive_ptrINS_5StoreENS1_6detail34intrusive_target_default_null_"
+            "typeIS3_EEEEiiNS2_INS0_7OptionsENS5_IS8_EEEE"));
+    n.ctorByRef = reinterpret_cast<NcclCtorByRefFn>(dlsym(lib,
+            "_ZN4c10d16ProcessGroupNCCLC1ERKN3c1013intrusive_ptrINS_5StoreENS1_6detail34intrusive_target_default_null_"
+            "typeIS3_EEEEiiNS2_INS0_7OptionsENS5_ISA_EEEE"));
+    if (n.ctorByValue == nullptr && n.ctorByRef == nullptr) {
+        if (!missing.empty()) missing += "; ";
+        missing += "c10d::ProcessGroupNCCL::ProcessGroupNCCL(store, rank, size, options)";
+    }
+    if (missing.empty()) {
+        // the collectives sit in the same c10d::Backend vtable slots as ProcessGroupGloo's
+        if (n.vtable[2 + sym.allreduceSlot] != n.allreduce
+                || n.vtable[2 + sym.reduceScatterSlot] != n.reduceScatterBase
+                || n.vtable[2 + sym.allgatherSlot] != n.allgatherBase) {
+            missing = "ProcessGroupNCCL's vtable does not hold allreduce/_reduce_scatter_base/_allgather_base in the "
+                      "c10d::Backend slots ProcessGroupGloo's does (another class layout)";
+        }
+    }
+    std::string backend;
+    if (missing.empty()) {
+        guarded(env, "probing ProcessGroupNCCL::Options", [&] {
+            void* mem = ::operator new(kNcclOptionsBytes);
+            std::memset(mem, 0, kNcclOptionsBytes);
+            n.optionsCtor(mem, false);
+            bool vt = *static_cast<void***>(mem) == n.optionsVtable + 2;
+            backend = *reinterpret_cast<std::string*>(static_cast<char*>(mem) + kGlooOptionsBackend);
+            adopt(mem);
+            decref(mem);
+            if (!vt || backend != "nccl") {
+                missing = "a fresh ProcessGroupNCCL::Options does not read back its vtable and backend name \"nccl\" "
+                          "(read \"" + backend + "\") at the offsets of c10d::Backend::Options";
+            }
+        });
+        if (env->ExceptionCheck()) {
+            dlclose(lib);
+            return nullptr;
+        }
+    }
+    dlclose(lib);
+    if (missing.empty()) {
+        ncclSym = n;
+        ncclReady = true;
+    }
+    return env->NewStringUTF(missing.c_str());
+}
+
+// A ProcessGroupNCCL over `store` with the given collective timeout; returns it with one reference. Unverified on a
+// GPU (docs/distributed.md).
+JNIEXPORT jlong JNICALL Java_dev_finetune4j_distributed_NativeC10d_createNccl(JNIEnv* env, jclass, jlong store,
+                                                                             jint rank, jint size, jlong timeoutMs) {
+    if (!checkReady(env)) return 0;
+    if (!ncclReady) {
+        throwJava(env, "the c10d bridge is not bound to ProcessGroupNCCL");
+        return 0;
+    }
+    void* pg = nullptr;
+    guarded(env, "creating the NCCL process group", [&] {
+        void* opts = ::operator new(kNcclOptionsBytes);
+        std::memset(opts, 0, kNcclOptionsBytes);
+        ncclSym.optionsCtor(opts, false);
+        adopt(opts);
+        *reinterpret_cast<int64_t*>(static_cast<char*>(opts) + kGlooOptionsTimeout) = timeoutMs;
+        IPtr optionsArg(opts);
+        void* mem = ::operator new(kNcclBytes);
+        std::memset(mem, 0, kNcclBytes);
+        try {
+            if (ncclSym.ctorByValue != nullptr) {
+                incref(reinterpret_cast<void*>(store));  // the by-value store argument's own reference
+                IPtr storeArg(reinterpret_cast<void*>(store));
+                try {
+                    ncclSym.ctorByValue(mem, &storeArg, rank, size, &optionsArg);
+                } catch (...) {
+                    decref(storeArg.p);
+                    throw;
+                }
+                decref(storeArg.p);
+            } else {
+                IPtr storePtr(reinterpret_cast<void*>(store));
+                ncclSym.ctorByRef(mem, storePtr, rank, size, &optionsArg);
+            }
+        } catch (...) {
+            ::operator delete(mem);
+            decref(optionsArg.p);
+            throw;
+        }
+        decref(optionsArg.p);
+        adopt(mem);
+        pg = mem;
+    });
+    return reinterpret_cast<jlong>(pg);
 }
 
 JNIEXPORT void JNICALL Java_dev_finetune4j_distributed_NativeC10d_release(JNIEnv* env, jclass, jlong target) {

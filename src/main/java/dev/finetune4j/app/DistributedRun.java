@@ -1,5 +1,6 @@
 package dev.finetune4j.app;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.finetune4j.distributed.C10dException;
@@ -7,6 +8,7 @@ import dev.finetune4j.distributed.GlooDataParallel;
 import dev.finetune4j.distributed.JobStop;
 import dev.finetune4j.distributed.ProcessGroup;
 import dev.finetune4j.distributed.TorchrunEnv;
+import dev.finetune4j.engine.device.Devices;
 import dev.finetune4j.engine.train.DataParallel;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -57,18 +59,21 @@ final class DistributedRun implements AutoCloseable {
             throw new C10dException("global_batch_size " + globalBatchSize + " must be a multiple of WORLD_SIZE "
                     + e.worldSize() + ", so that every rank gets the same number of rows of each batch");
         }
-        if (!configuredDevice.equals("cpu") && Engine.getEngine("PyTorch").getGpuCount() > 0) {
-            throw new C10dException("data-parallel training on CUDA needs c10d's NCCL backend, which the c10d bridge "
-                    + "does not include yet; set device: cpu to train with gloo on the CPU");
+        Device device = Devices.resolve(e.deviceSpec(configuredDevice, Engine.getEngine("PyTorch").getGpuCount()));
+        Duration timeout = Duration.ofMillis((long) (timeoutSeconds * 1000));
+        LOG.info("rank {} of {} (local rank {} of {}) on {}: joining the job at {}:{}", e.rank(), e.worldSize(),
+                e.localRank(), e.localWorldSize(), device, e.masterAddr(), e.masterPort());
+        ProcessGroup group;
+        if (device.isGpu()) { // c10d's NCCL backend, unverified on a GPU (docs/distributed.md)
+            group = ProcessGroup.nccl(e.rank(), e.worldSize(), e.masterAddr(), e.masterPort(), device, timeout);
+        } else {
+            if (System.getenv("OMP_NUM_THREADS") == null) {
+                int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / e.localWorldSize());
+                JniUtils.setNumThreads(threads); // this rank's share of the host's cores
+            }
+            group = ProcessGroup.gloo(e.rank(), e.worldSize(), e.masterAddr(), e.masterPort(), glooDevice(e),
+                    timeout, 2);
         }
-        if (System.getenv("OMP_NUM_THREADS") == null) {
-            int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / e.localWorldSize());
-            JniUtils.setNumThreads(threads); // this rank's share of the host's cores
-        }
-        LOG.info("rank {} of {} (local rank {} of {}): joining the job at {}:{}", e.rank(), e.worldSize(),
-                e.localRank(), e.localWorldSize(), e.masterAddr(), e.masterPort());
-        ProcessGroup group = ProcessGroup.gloo(e.rank(), e.worldSize(), e.masterAddr(), e.masterPort(),
-                glooDevice(e), Duration.ofMillis((long) (timeoutSeconds * 1000)), 2);
         return new DistributedRun(e, group, fsdpSharding.equals("optimizer"));
     }
 
@@ -86,6 +91,12 @@ final class DistributedRun implements AutoCloseable {
             throw new C10dException("MASTER_ADDR '" + e.masterAddr() + "' does not resolve: " + ex.getMessage(), ex);
         }
         return "default";
+    }
+
+    /** The device spec this rank trains on: {@code cuda:LOCAL_RANK} for a GPU job ({@link TorchrunEnv#deviceSpec}). */
+    String deviceSpec(String configured) {
+        return env == null || group == null ? configured
+                : env.deviceSpec(configured, Engine.getEngine("PyTorch").getGpuCount());
     }
 
     boolean isMain() {

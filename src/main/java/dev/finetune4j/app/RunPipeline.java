@@ -89,7 +89,7 @@ final class RunPipeline {
                     String.format("%.1f", 100 * data.train().paddingFraction()),
                     data.eval().map(e -> "; " + e.rows() + " eval rows").orElse(""));
 
-            Device device = Devices.resolve(config.device());
+            Device device = Devices.resolve(job.deviceSpec(config.device())); // a GPU rank: cuda:LOCAL_RANK
             ModelOptions modelOptions = RunOptions.model(config, device, device.isGpu());
             try (CausalLm model = loadModel(folder, modelConfig, modelOptions)) {
                 LOG.info("model: {} layers, hidden {}, {} parameters on {} ({}){}", modelConfig.numHiddenLayers(),

@@ -85,7 +85,7 @@ public final class GlooDataParallel implements DataParallel {
 
     @Override
     public double[] sum(double[] values) {
-        try (NDScope scope = new NDScope(); NDManager m = NDManager.newBaseManager()) {
+        try (NDScope scope = new NDScope(); NDManager m = NDManager.newBaseManager(group.device())) {
             NDArray a = m.create(values.clone());
             group.allReduceSum(List.of(a));
             return a.toType(DataType.FLOAT64, false).toDoubleArray();

@@ -54,7 +54,7 @@ public final class JobStop implements BooleanSupplier {
     /** A collective: true on every rank when any rank's {@link #getAsBoolean()} is true at this call. */
     public BooleanSupplier agreed() {
         return () -> {
-            try (NDManager m = NDManager.newBaseManager()) {
+            try (NDManager m = NDManager.newBaseManager(group.device())) {
                 NDArray flag = m.create(new double[] {getAsBoolean() ? 1 : 0});
                 group.allReduceSum(List.of(flag));
                 return flag.toDoubleArray()[0] > 0;

@@ -30,5 +30,10 @@ final class NativeC10d {
     /** outs[i] (size*n elements) := every rank's ins[i] (n elements), in rank order. */
     static native void allGather(long processGroup, long[] outHandles, long[] inHandles, long timeoutMs);
 
+    /** Binds ProcessGroupNCCL in the loaded libtorch_cuda.so; returns what is missing ("" when usable). */
+    static native String bindNccl(String libtorchCudaPath);
+
+    static native long createNccl(long store, int rank, int size, long timeoutMs);
+
     static native void release(long target);
 }

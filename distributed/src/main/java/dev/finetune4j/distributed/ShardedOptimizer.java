@@ -308,7 +308,7 @@ final class ShardedOptimizer implements Optimizer {
         }
         Map<String, StoredTensor> template = mine.values().iterator().next();
         Map<String, Map<String, StoredTensor>> out = new LinkedHashMap<>();
-        try (NDScope scope = new NDScope(); NDManager m = NDManager.newBaseManager()) {
+        try (NDScope scope = new NDScope(); NDManager m = NDManager.newBaseManager(group.device())) {
             List<NDArray> arrays = new ArrayList<>();
             List<String[]> keys = new ArrayList<>();
             for (TrainableParameter p : all) {
@@ -339,7 +339,7 @@ final class ShardedOptimizer implements Optimizer {
     }
 
     private double[] sumAll(double[] v) {
-        try (NDScope scope = new NDScope(); NDManager m = NDManager.newBaseManager()) {
+        try (NDScope scope = new NDScope(); NDManager m = NDManager.newBaseManager(group.device())) {
             NDArray a = m.create(v);
             group.allReduceSum(List.of(a));
             return a.toDoubleArray();
