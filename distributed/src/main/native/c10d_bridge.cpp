@@ -17,7 +17,10 @@
 #include <memory>
 #include <new>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace {
@@ -126,6 +129,48 @@ static_assert(offsetof(AllgatherOptions, asyncOp) == 0x08, "AllgatherOptions.asy
 // reduce-scatter, a LambdaWork, do their work in their own wait override).
 constexpr int kWorkVtableSlots = 15;
 
+// ---- c10d::ProcessGroup (2.7.1) for the functional collectives: its backend maps are filled the way the inline
+// ProcessGroup::setBackend does, with containers of the same libstdc++ layout as libtorch's instantiations ----
+// c10::DeviceType (enum class : int8_t) hashed as c10's std::hash<c10::DeviceType>: std::hash<int> of the value, not
+// noexcept, so libstdc++ caches the hash in each node (libtorch's tables are _Hashtable_traits<true, ...>).
+enum class DevType : int8_t { CPU = 0, CUDA = 1 };
+struct DevTypeHash {
+    size_t operator()(DevType k) const { return std::hash<int>()(static_cast<int>(k)); }  // NOLINT: not noexcept
+};
+// c10d::ProcessGroup::BackendType (enum : uint8_t; std::hash of an enum: noexcept, hash not cached).
+enum BackendKind : uint8_t { kUndefinedBackend = 0, kGlooBackend = 1, kNcclBackend = 2 };
+struct RawPtr {  // an intrusive_ptr<Backend>'s representation; the bridge adds the reference each node holds
+    void* p;
+};
+using DevSet = std::unordered_set<DevType, DevTypeHash>;
+using DevToKind = std::unordered_map<DevType, BackendKind, DevTypeHash>;
+using DevToBackend = std::unordered_map<DevType, RawPtr, DevTypeHash>;
+using KindToBackend = std::unordered_map<BackendKind, RawPtr>;
+static_assert(std::__cache_default<DevType, DevTypeHash>::value, "DeviceType nodes cache their hash, as libtorch's");
+static_assert(!std::__cache_default<BackendKind, std::hash<BackendKind>>::value, "BackendType nodes do not");
+static_assert(sizeof(DevSet) == 0x38 && sizeof(DevToKind) == 0x38 && sizeof(DevToBackend) == 0x38
+              && sizeof(KindToBackend) == 0x38, "libstdc++ unordered containers are 0x38 bytes");
+// c10d::ProcessGroup (2.7.1, from its constructor): store_ 0x10, rank_ 0x18, size_ 0x1c, backendType_ 0x20,
+// pg_desc_ 0x28, dist_debug_level_ 0x48, deviceTypes_ 0x50, deviceTypeToBackendType_ 0x88, deviceTypeToBackend_ 0xc0,
+// backendTypeToBackend_ 0xf8, bound_device_id_ 0x130.
+constexpr size_t kPgBackendType = 0x20;
+constexpr size_t kPgDeviceTypes = 0x50;
+constexpr size_t kPgDeviceTypeToBackendType = 0x88;
+constexpr size_t kPgDeviceTypeToBackend = 0xc0;
+constexpr size_t kPgBackendTypeToBackend = 0xf8;
+constexpr size_t kPgBytes = 4096;
+
+// Whether the 0x38 bytes at `table` are an empty libstdc++ hashtable: buckets -> its own single bucket (+0x30),
+// one bucket, no nodes, max load factor 1.0.
+bool emptyHashtable(const char* table) {
+    const void* buckets = *reinterpret_cast<void* const*>(table);
+    size_t count = *reinterpret_cast<const size_t*>(table + 0x08);
+    const void* first = *reinterpret_cast<void* const*>(table + 0x10);
+    size_t elements = *reinterpret_cast<const size_t*>(table + 0x18);
+    float maxLoad = *reinterpret_cast<const float*>(table + 0x20);
+    return buckets == table + 0x30 && count == 1 && first == nullptr && elements == 0 && maxLoad == 1.0f;
+}
+
 // Objects libtorch constructs in memory we provide; their exact sizes are not part of any header we can read, so
 // the bridge over-allocates (libtorch frees them with ::operator delete through their deleting destructors).
 constexpr size_t kStoreBytes = 4096;
@@ -142,6 +187,11 @@ using GlooDefaultDeviceFn = std::shared_ptr<void> (*)();
 // callee left in the temporary (nothing when the callee moved from it).
 using GlooCtorFn = void (*)(void*, const IPtr& store, int, int, IPtr* options);
 using NcclOptionsCtorFn = void (*)(void*, bool);
+using PgCtorFn = void (*)(void*, IPtr* store, int, int);
+using PgGetBackendFn = IPtr (*)(void*, DevType);
+using PgSetGroupNameFn = void (*)(void*, const std::string&);
+using RegisterPgFn = void (*)(const std::string&, const IPtr&);
+using UnregisterPgFn = void (*)(const std::string&);
 using NcclCtorByValueFn = void (*)(void*, IPtr* store, int, int, IPtr* options);
 using NcclCtorByRefFn = void (*)(void*, const IPtr& store, int, int, IPtr* options);
 using AllreduceFn = IPtr (*)(void*, std::vector<void*>&, const AllreduceOptions&);
@@ -174,6 +224,12 @@ struct Symbols {
     int allreduceSlot;
     int reduceScatterSlot;
     int allgatherSlot;
+    PgCtorFn pgCtor;
+    void** pgVtable;
+    PgGetBackendFn pgGetBackend;
+    PgSetGroupNameFn pgSetGroupName;
+    RegisterPgFn registerPg;
+    UnregisterPgFn unregisterPg;
 };
 
 // ProcessGroupNCCL from libtorch_cuda.so (bound separately: absent from CPU-only libtorch).
@@ -308,6 +364,19 @@ JNIEXPORT jobjectArray JNICALL Java_dev_finetune4j_distributed_NativeC10d_bind(J
          "c10d::ProcessGroupGloo::_allgather_base", reinterpret_cast<void**>(&s.glooAllgatherBase)},
         {"_ZTVN4c10d4WorkE", "vtable for c10d::Work", reinterpret_cast<void**>(&s.workVtable)},
         {"_ZTVN4c10d16ProcessGroupGlooE", "vtable for c10d::ProcessGroupGloo", reinterpret_cast<void**>(&s.glooVtable)},
+        {"_ZN4c10d12ProcessGroupC1EN3c1013intrusive_ptrINS_5StoreENS1_6detail34intrusive_target_default_null_typeIS3_"
+         "EEEEii", "c10d::ProcessGroup::ProcessGroup(intrusive_ptr<Store>, int, int)",
+         reinterpret_cast<void**>(&s.pgCtor)},
+        {"_ZTVN4c10d12ProcessGroupE", "vtable for c10d::ProcessGroup", reinterpret_cast<void**>(&s.pgVtable)},
+        {"_ZN4c10d12ProcessGroup10getBackendEN3c1010DeviceTypeE", "c10d::ProcessGroup::getBackend(DeviceType)",
+         reinterpret_cast<void**>(&s.pgGetBackend)},
+        {"_ZN4c10d12ProcessGroup12setGroupNameERKNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEEE",
+         "c10d::ProcessGroup::setGroupName", reinterpret_cast<void**>(&s.pgSetGroupName)},
+        {"_ZN4c10d22register_process_groupERKNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEEERKN3c1013intrusive_"
+         "ptrINS_12ProcessGroupENS8_6detail34intrusive_target_default_null_typeISA_EEEE",
+         "c10d::register_process_group", reinterpret_cast<void**>(&s.registerPg)},
+        {"_ZN4c10d24unregister_process_groupERKNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEEE",
+         "c10d::unregister_process_group", reinterpret_cast<void**>(&s.unregisterPg)},
     };
     std::string missing;
     for (const Needed& n : needed) {
@@ -717,6 +786,85 @@ JNIEXPORT jlong JNICALL Java_dev_finetune4j_distributed_NativeC10d_createNccl(JN
         pg = mem;
     });
     return reinterpret_cast<jlong>(pg);
+}
+
+// Registers `backend` (a ProcessGroupGloo or ProcessGroupNCCL of this bridge) under `name` as a c10d::ProcessGroup,
+// so that the functional collectives (_c10d_functional::all_reduce etc., e.g. from TorchScript) resolve it. Fills
+// the group's backend maps as the inline ProcessGroup::setBackend(device, type, backend) and setDefaultBackend(type)
+// do, after checking a fresh group's layout (four empty hashtables at the offsets above, backendType_ undefined),
+// and verifies through the exported getBackend(device) that libtorch finds the backend. Returns the ProcessGroup
+// with one reference.
+JNIEXPORT jlong JNICALL Java_dev_finetune4j_distributed_NativeC10d_registerGroup(JNIEnv* env, jclass, jstring jname,
+                                                                                jlong store, jlong backend, jint rank,
+                                                                                jint size, jboolean cuda) {
+    if (!checkReady(env)) return 0;
+    std::string name = jstring2(env, jname);
+    void* pg = nullptr;
+    guarded(env, "registering the process group '" + name + "'", [&] {
+        void* mem = ::operator new(kPgBytes);
+        std::memset(mem, 0, kPgBytes);
+        incref(reinterpret_cast<void*>(store));  // the by-value store argument's own reference
+        IPtr storeArg(reinterpret_cast<void*>(store));
+        try {
+            sym.pgCtor(mem, &storeArg, rank, size);
+        } catch (...) {
+            decref(storeArg.p);
+            ::operator delete(mem);
+            throw;
+        }
+        decref(storeArg.p);
+        adopt(mem);
+        char* bytes = static_cast<char*>(mem);
+        bool layout = *static_cast<void***>(mem) == sym.pgVtable + 2
+                && *reinterpret_cast<uint8_t*>(bytes + kPgBackendType) == kUndefinedBackend
+                && emptyHashtable(bytes + kPgDeviceTypes) && emptyHashtable(bytes + kPgDeviceTypeToBackendType)
+                && emptyHashtable(bytes + kPgDeviceTypeToBackend) && emptyHashtable(bytes + kPgBackendTypeToBackend);
+        if (!layout) {
+            decref(mem);
+            throw std::runtime_error("a fresh c10d::ProcessGroup is not laid out as the bridge expects (vtable, "
+                                     "backendType_ and four empty backend tables at 0x50..0xf8)");
+        }
+        DevType dev = cuda ? DevType::CUDA : DevType::CPU;
+        BackendKind kind = cuda ? kNcclBackend : kGlooBackend;
+        void* b = reinterpret_cast<void*>(backend);
+        reinterpret_cast<DevToKind*>(bytes + kPgDeviceTypeToBackendType)->emplace(dev, kind);
+        reinterpret_cast<DevSet*>(bytes + kPgDeviceTypes)->insert(dev);
+        incref(b);
+        reinterpret_cast<DevToBackend*>(bytes + kPgDeviceTypeToBackend)->emplace(dev, RawPtr{b});
+        incref(b);
+        reinterpret_cast<KindToBackend*>(bytes + kPgBackendTypeToBackend)->emplace(kind, RawPtr{b});
+        *reinterpret_cast<uint8_t*>(bytes + kPgBackendType) = kind;
+        void* found = nullptr;
+        try {
+            IPtr r = sym.pgGetBackend(mem, dev);
+            found = r.p;
+            decref(r.p);
+        } catch (...) {
+            decref(mem);
+            throw;
+        }
+        if (found != b) {
+            decref(mem);
+            throw std::runtime_error("c10d::ProcessGroup::getBackend does not return the backend the bridge set");
+        }
+        sym.pgSetGroupName(mem, name);
+        IPtr pgPtr(mem);
+        try {
+            sym.registerPg(name, pgPtr);
+        } catch (...) {
+            decref(mem);
+            throw;
+        }
+        pg = mem;
+    });
+    return reinterpret_cast<jlong>(pg);
+}
+
+JNIEXPORT void JNICALL Java_dev_finetune4j_distributed_NativeC10d_unregisterGroup(JNIEnv* env, jclass,
+                                                                                 jstring jname) {
+    if (!checkReady(env)) return;
+    std::string name = jstring2(env, jname);
+    guarded(env, "unregistering the process group '" + name + "'", [&] { sym.unregisterPg(name); });
 }
 
 JNIEXPORT void JNICALL Java_dev_finetune4j_distributed_NativeC10d_release(JNIEnv* env, jclass, jlong target) {

@@ -35,5 +35,10 @@ final class NativeC10d {
 
     static native long createNccl(long store, int rank, int size, long timeoutMs);
 
+    /** Registers the group as a c10d::ProcessGroup named {@code name}; returns it with one reference. */
+    static native long registerGroup(String name, long store, long backend, int rank, int size, boolean cuda);
+
+    static native void unregisterGroup(String name);
+
     static native void release(long target);
 }

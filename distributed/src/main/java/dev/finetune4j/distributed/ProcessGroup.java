@@ -18,6 +18,8 @@ public final class ProcessGroup implements AutoCloseable {
     private final Device device;
     private long store;
     private long group;
+    private long registered;
+    private String registeredName;
 
     private ProcessGroup(int rank, int size, long timeoutMs, Device device, long store, long group) {
         this.rank = rank;
@@ -79,6 +81,27 @@ public final class ProcessGroup implements AutoCloseable {
         return new ProcessGroup(rank, size, ms, device, store, group);
     }
 
+    /**
+     * Registers this group with c10d under {@code name} (1-64 of {@code [A-Za-z0-9_.-]}), so that c10d's functional
+     * collectives ({@link FunctionalCollectives}, TorchScript {@code _c10d_functional::*}) resolve it; the name is
+     * per process. Unregistered at {@link #close()}. See docs/distributed.md, "Functional collectives".
+     */
+    public synchronized void register(String name) {
+        if (name == null || !name.matches("[A-Za-z0-9_.-]{1,64}")) {
+            throw new C10dException("a process group name must be 1-64 of [A-Za-z0-9_.-], got '" + name + "'");
+        }
+        if (registered != 0) {
+            throw new IllegalStateException("the process group is already registered as '" + registeredName + "'");
+        }
+        registered = NativeC10d.registerGroup(name, store, live(), rank, size, device.isGpu());
+        registeredName = name;
+    }
+
+    /** The name given to {@link #register}, or null. */
+    public String registeredName() {
+        return registeredName;
+    }
+
     /** The device of the tensors this group's collectives take (gloo: the CPU). */
     public Device device() {
         return device;
@@ -137,6 +160,11 @@ public final class ProcessGroup implements AutoCloseable {
 
     @Override
     public void close() {
+        if (registered != 0) {
+            NativeC10d.unregisterGroup(registeredName);
+            NativeC10d.release(registered);
+            registered = 0;
+        }
         if (group != 0) {
             NativeC10d.release(group);
             group = 0;
