@@ -4,7 +4,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.finetune4j.distributed.C10dException;
-import dev.finetune4j.distributed.GlooDataParallel;
+import dev.finetune4j.distributed.C10dDataParallel;
 import dev.finetune4j.distributed.JobStop;
 import dev.finetune4j.distributed.ProcessGroup;
 import dev.finetune4j.distributed.TorchrunEnv;
@@ -35,7 +35,7 @@ final class DistributedRun implements AutoCloseable {
         this.env = env;
         this.group = group;
         this.dataParallel = group == null ? DataParallel.SINGLE
-                : new GlooDataParallel(group, GlooDataParallel.DEFAULT_BUCKET_BYTES, shardOptimizer);
+                : new C10dDataParallel(group, C10dDataParallel.DEFAULT_BUCKET_BYTES, shardOptimizer);
     }
 
     /** The job this process belongs to, from torchrun's environment variables. */

@@ -42,6 +42,7 @@ final class ShardedOptimizer implements Optimizer {
     private final List<TrainableParameter> mineOnly = new ArrayList<>();
     private final List<ShardBuckets.Bucket> buckets;
     private final Optimizer inner;
+    private final long chunkBytes;
     private boolean reported;
     private Map<String, Map<String, StoredTensor>> gathered;
 
@@ -62,6 +63,7 @@ final class ShardedOptimizer implements Optimizer {
             }
         }
         this.buckets = ShardBuckets.plan(all, owner, group.size(), bucketBytes);
+        this.chunkBytes = bucketBytes;
         List<ParameterGroup> mine = new ArrayList<>();
         for (ParameterGroup g : groups) {
             ParameterGroup s = new ParameterGroup(g.name(), g.params().stream().filter(p -> owned.contains(p.name()))
@@ -308,9 +310,11 @@ final class ShardedOptimizer implements Optimizer {
         }
         Map<String, StoredTensor> template = mine.values().iterator().next();
         Map<String, Map<String, StoredTensor>> out = new LinkedHashMap<>();
-        try (NDScope scope = new NDScope(); NDManager m = NDManager.newBaseManager(group.device())) {
+        // in chunks of at most one bucket, so that no rank ever holds more than its share plus one chunk
+        try (NDManager m = NDManager.newBaseManager(group.device())) {
             List<NDArray> arrays = new ArrayList<>();
             List<String[]> keys = new ArrayList<>();
+            long bytes = 0;
             for (TrainableParameter p : all) {
                 Map<String, StoredTensor> slots = mine.get(p.name());
                 for (Map.Entry<String, StoredTensor> slot : template.entrySet()) {
@@ -324,18 +328,34 @@ final class ShardedOptimizer implements Optimizer {
                     }
                     arrays.add(a);
                     keys.add(new String[] {p.name(), slot.getKey()});
+                    bytes += a.size() * 4;
+                }
+                if (bytes >= chunkBytes) {
+                    gatherChunk(arrays, keys, out);
+                    bytes = 0;
                 }
             }
-            group.allReduceSum(arrays);
-            if (group.rank() == 0) {
-                for (int i = 0; i < arrays.size(); i++) {
-                    NDArray a = arrays.get(i);
-                    out.computeIfAbsent(keys.get(i)[0], k -> new LinkedHashMap<>()).put(keys.get(i)[1],
-                            StoredTensor.ofFloats(a.getShape().getShape(), a.toFloatArray()));
-                }
-            }
+            gatherChunk(arrays, keys, out);
         }
         gathered = out;
+    }
+
+    /** Sums one chunk of the state slots across the ranks (zeros from non-owners); rank 0 keeps the result. */
+    private void gatherChunk(List<NDArray> arrays, List<String[]> keys, Map<String, Map<String, StoredTensor>> out) {
+        if (arrays.isEmpty()) {
+            return;
+        }
+        group.allReduceSum(arrays);
+        for (int i = 0; i < arrays.size(); i++) {
+            NDArray a = arrays.get(i);
+            if (group.rank() == 0) {
+                out.computeIfAbsent(keys.get(i)[0], k -> new LinkedHashMap<>()).put(keys.get(i)[1],
+                        StoredTensor.ofFloats(a.getShape().getShape(), a.toFloatArray()));
+            }
+            a.close();
+        }
+        arrays.clear();
+        keys.clear();
     }
 
     private double[] sumAll(double[] v) {

@@ -66,7 +66,7 @@ public final class RankMain {
                       long haltAfter, boolean zero) throws IOException {
         TreeMap<Long, Double> losses = new TreeMap<>();
         long[] stateBytes = {-1};
-        GlooDataParallel[] dp = {null};
+        C10dDataParallel[] dp = {null};
         RunListener listener = new RunListener() {
             @Override
             public void onMetrics(Metrics m) {
@@ -92,7 +92,7 @@ public final class RankMain {
                 .withPrecision(Precision.FP32).withSeed(5))) {
             Trainer trainer = new Trainer(model, dataset(), dataset(), spec, listener, noExport(),
                     PromptSampler.NONE);
-            dp[0] = group == null ? null : new GlooDataParallel(group, 4096, zero);
+            dp[0] = group == null ? null : new C10dDataParallel(group, 4096, zero);
             trainer.distributeWith(dp[0] == null ? DataParallel.SINGLE : dp[0]);
             trainer.run();
             if (zero) { // ZeRO-1: the bytes of optimizer state this rank held after its last step

@@ -14,12 +14,12 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * The trainer's data parallelism over a c10d gloo {@link ProcessGroup}: gradients summed across the ranks in
- * buckets ({@link Buckets}), and optionally ZeRO-1 ({@link ShardedOptimizer}: each rank keeps the optimizer state of
- * its share of the parameters). See docs/distributed.md.
+ * The trainer's data parallelism over a c10d {@link ProcessGroup} (gloo, or NCCL on CUDA): gradients summed across
+ * the ranks in buckets ({@link Buckets}), or with ZeRO-1 ({@link ShardedOptimizer}) reduce-scattered so that each
+ * rank steps and keeps the optimizer state of its share of the parameters only. See docs/distributed.md.
  */
 @SuppressWarnings("try") // NDScope blocks are used for what they free on close
-public final class GlooDataParallel implements DataParallel {
+public final class C10dDataParallel implements DataParallel {
     /** PyTorch DDP's default bucket size. */
     public static final long DEFAULT_BUCKET_BYTES = 25L << 20;
 
@@ -28,12 +28,12 @@ public final class GlooDataParallel implements DataParallel {
     private final boolean shardOptimizerState;
     private ShardedOptimizer sharded;
 
-    public GlooDataParallel(ProcessGroup group, long bucketBytes) {
+    public C10dDataParallel(ProcessGroup group, long bucketBytes) {
         this(group, bucketBytes, false);
     }
 
     /** @param shardOptimizerState ZeRO-1: each rank holds and steps the optimizer state of its parameter shard */
-    public GlooDataParallel(ProcessGroup group, long bucketBytes, boolean shardOptimizerState) {
+    public C10dDataParallel(ProcessGroup group, long bucketBytes, boolean shardOptimizerState) {
         this.group = group;
         this.bucketBytes = bucketBytes;
         this.shardOptimizerState = shardOptimizerState;
