@@ -71,7 +71,8 @@ public final class TrainCommand implements Callable<Integer> {
         RunPlan plan = RunPlan.of(rc, null, world, localWorld); // one rank's share (docs/distributed.md, "Memory")
         if (!plan.fits() && !force) {
             System.err.print(plan.table());
-            System.err.println("error: the run needs about " + String.format("%.1f", plan.perRank().total() / 1073741824.0)
+            System.err.println("error: the run needs about "
+                    + String.format("%.1f", plan.perRank().total() / 1073741824.0)
                     + " GB but the device has " + String.format("%.1f", plan.deviceMemory() / 1073741824.0)
                     + " GB (finetune4j plan shows why); change the configuration or pass --force");
             return 1;

@@ -7,9 +7,9 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * One rank's membership of a c10d process group (gloo on the CPU, NCCL on CUDA), rendezvoused through a TCPStore that the rank-0 process
- * serves at the master address. Collectives block until every rank joined them, and fail (a
- * {@link C10dException}) when a peer died or the timeout passed.
+ * One rank's membership of a c10d process group (gloo on the CPU, NCCL on CUDA), rendezvoused through a TCPStore
+ * that the rank-0 process serves at the master address. Collectives block until every rank joined them, and fail
+ * (a {@link C10dException}) when a peer died or the timeout passed.
  */
 public final class ProcessGroup implements AutoCloseable {
     private final int rank;
