@@ -70,6 +70,28 @@ class DataParallelTrainingTest {
         assertSame(new Outcome(new TreeMap<>(single.losses().tailMap(3L)), single.weights()), job);
     }
 
+    /** ZeRO-1 on 3 ranks (uneven segments, padding): the same steps, and the state split three ways. */
+    @Test
+    void threeShardedRanksTrainLikeOneProcess() throws Exception {
+        Bridge.assumeBuildable();
+        Path run = dir.resolve("zero3");
+        List<Process> ranks = launch(3, run, "3ba", false, 0, "optimizer");
+        for (int r = 0; r < ranks.size(); r++) {
+            assertEquals(0, waitFor(ranks.get(r), 180), "rank " + r + "; log: " + log(r));
+        }
+        assertSame(single("3ba"), read(run.resolve("out.bin")));
+        long[] bytes = new long[3];
+        long sum = 0;
+        for (int r = 0; r < 3; r++) {
+            bytes[r] = Long.parseLong(Files.readString(run.resolve("state-bytes-rank" + r)));
+            sum += bytes[r];
+        }
+        System.out.printf("ZeRO-1 optimizer state bytes on 3 ranks: %d %d %d%n", bytes[0], bytes[1], bytes[2]);
+        for (long b : bytes) {
+            assertTrue(b > 0 && b <= 0.4 * sum, "each rank holds about a third: " + java.util.Arrays.toString(bytes));
+        }
+    }
+
     @Test
     void deadRankEndsTheJobAndTheJobResumesWithAnotherWorldSize() throws Exception {
         Bridge.assumeBuildable();
