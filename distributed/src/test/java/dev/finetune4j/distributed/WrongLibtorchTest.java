@@ -60,8 +60,10 @@ class WrongLibtorchTest {
             System.out.println("SKIP WrongLibtorchTest: no g++ (or $CXX) to compile a stand-in libtorch");
         }
         assumeTrue(cxx != null, "no g++ (or $CXX)");
-        Engine.getEngine("PyTorch"); // DJL's real libtorch is loaded first, as in a run
-        C10d.loadBridge();
+        // DJL's real libtorch is loaded and bound first, as in a run (other tests in this JVM use it; a stand-in of
+        // the same file name mapped later must not be taken for it)
+        Engine.getEngine("PyTorch");
+        C10d.bind();
         Path src = dir.resolve("standin.cpp");
         Files.writeString(src, String.join("\n",
                 "#include <string>",
