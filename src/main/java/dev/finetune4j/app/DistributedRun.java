@@ -1,11 +1,14 @@
 package dev.finetune4j.app;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.finetune4j.distributed.C10dException;
-import dev.finetune4j.distributed.GlooDataParallel;
+import dev.finetune4j.distributed.C10dDataParallel;
+import dev.finetune4j.distributed.JobStop;
 import dev.finetune4j.distributed.ProcessGroup;
 import dev.finetune4j.distributed.TorchrunEnv;
+import dev.finetune4j.engine.device.Devices;
 import dev.finetune4j.engine.train.DataParallel;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -26,12 +29,13 @@ final class DistributedRun implements AutoCloseable {
     private final TorchrunEnv env;
     private final ProcessGroup group;
     private final DataParallel dataParallel;
+    private JobStop jobStop;
 
     private DistributedRun(TorchrunEnv env, ProcessGroup group, boolean shardOptimizer) {
         this.env = env;
         this.group = group;
         this.dataParallel = group == null ? DataParallel.SINGLE
-                : new GlooDataParallel(group, GlooDataParallel.DEFAULT_BUCKET_BYTES, shardOptimizer);
+                : new C10dDataParallel(group, C10dDataParallel.DEFAULT_BUCKET_BYTES, shardOptimizer);
     }
 
     /** The job this process belongs to, from torchrun's environment variables. */
@@ -55,18 +59,21 @@ final class DistributedRun implements AutoCloseable {
             throw new C10dException("global_batch_size " + globalBatchSize + " must be a multiple of WORLD_SIZE "
                     + e.worldSize() + ", so that every rank gets the same number of rows of each batch");
         }
-        if (!configuredDevice.equals("cpu") && Engine.getEngine("PyTorch").getGpuCount() > 0) {
-            throw new C10dException("data-parallel training on CUDA needs c10d's NCCL backend, which the c10d bridge "
-                    + "does not include yet; set device: cpu to train with gloo on the CPU");
+        Device device = Devices.resolve(e.deviceSpec(configuredDevice, Engine.getEngine("PyTorch").getGpuCount()));
+        Duration timeout = Duration.ofMillis((long) (timeoutSeconds * 1000));
+        LOG.info("rank {} of {} (local rank {} of {}) on {}: joining the job at {}:{}", e.rank(), e.worldSize(),
+                e.localRank(), e.localWorldSize(), device, e.masterAddr(), e.masterPort());
+        ProcessGroup group;
+        if (device.isGpu()) { // c10d's NCCL backend, unverified on a GPU (docs/distributed.md)
+            group = ProcessGroup.nccl(e.rank(), e.worldSize(), e.masterAddr(), e.masterPort(), device, timeout);
+        } else {
+            if (System.getenv("OMP_NUM_THREADS") == null) {
+                int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / e.localWorldSize());
+                JniUtils.setNumThreads(threads); // this rank's share of the host's cores
+            }
+            group = ProcessGroup.gloo(e.rank(), e.worldSize(), e.masterAddr(), e.masterPort(), glooDevice(e),
+                    timeout, 2);
         }
-        if (System.getenv("OMP_NUM_THREADS") == null) {
-            int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / e.localWorldSize());
-            JniUtils.setNumThreads(threads); // this rank's share of the host's cores
-        }
-        LOG.info("rank {} of {} (local rank {} of {}): joining the job at {}:{}", e.rank(), e.worldSize(),
-                e.localRank(), e.localWorldSize(), e.masterAddr(), e.masterPort());
-        ProcessGroup group = ProcessGroup.gloo(e.rank(), e.worldSize(), e.masterAddr(), e.masterPort(),
-                glooDevice(e), Duration.ofMillis((long) (timeoutSeconds * 1000)), 2);
         return new DistributedRun(e, group, fsdpSharding.equals("optimizer"));
     }
 
@@ -86,6 +93,12 @@ final class DistributedRun implements AutoCloseable {
         return "default";
     }
 
+    /** The device spec this rank trains on: {@code cuda:LOCAL_RANK} for a GPU job ({@link TorchrunEnv#deviceSpec}). */
+    String deviceSpec(String configured) {
+        return env == null || group == null ? configured
+                : env.deviceSpec(configured, Engine.getEngine("PyTorch").getGpuCount());
+    }
+
     boolean isMain() {
         return env == null || env.isMain();
     }
@@ -98,26 +111,45 @@ final class DistributedRun implements AutoCloseable {
         return dataParallel;
     }
 
-    /** A stop flag all ranks agree on (any rank asked), polled by every rank at the same step. */
-    BooleanSupplier agreedStop(BooleanSupplier local) {
+    /**
+     * The job's stop flag over this rank's own request: any rank's request, shared through the job's store at any
+     * time (also while rank 0 prepares the data); the local request itself in a one-process run.
+     */
+    BooleanSupplier watchStop(BooleanSupplier local) {
         if (group == null) {
             return local;
         }
-        return () -> dataParallel.sum(new double[] {local.getAsBoolean() ? 1 : 0})[0] > 0;
+        jobStop = new JobStop(group, local);
+        return jobStop;
     }
 
-    /** Ranks other than 0 wait here until rank 0 reaches {@link #mainDone()} (e.g. filling the token cache). */
+    /** A stop flag all ranks agree on (any rank asked), polled by every rank at the same step: a collective. */
+    BooleanSupplier agreedStop(BooleanSupplier stop) {
+        return group == null ? stop : watched().agreed();
+    }
+
+    /**
+     * Ranks other than 0 wait here until rank 0 reaches {@link #mainDone()} (e.g. filling the token cache), or until
+     * any rank asks to stop.
+     */
     void mainFirst() {
         if (group != null && !isMain()) {
-            dataParallel.sum(new double[] {0});
+            watched().awaitMain();
         }
     }
 
     /** Rank 0's side of {@link #mainFirst()}. */
     void mainDone() {
         if (group != null && isMain()) {
-            dataParallel.sum(new double[] {0});
+            watched().mainDone();
         }
+    }
+
+    private JobStop watched() {
+        if (jobStop == null) {
+            throw new IllegalStateException("watchStop() comes first");
+        }
+        return jobStop;
     }
 
     @Override

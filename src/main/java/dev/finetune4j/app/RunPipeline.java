@@ -26,6 +26,7 @@ import dev.finetune4j.data.PreparationStoppedException;
 import dev.finetune4j.engine.model.StateDictCheck;
 import dev.finetune4j.engine.model.StateDictException;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,18 +59,21 @@ final class RunPipeline {
             HfModelFolder folder = in.folder();
             ModelConfig modelConfig = in.modelConfig();
             int contextLength = in.contextLength();
-            PreparedData data;
+            // any rank's stop request reaches every rank, also during data preparation (docs/distributed.md)
+            BooleanSupplier stop = job.watchStop(stopRequested);
+            PreparedData data = null;
             job.mainFirst(); // rank 0 fills the token cache, the other ranks then read it
             try {
-                data = DatasetPreparer.prepare(
-                        RunOptions.data(config, contextLength, runDir.getParent().resolve(".token-cache"),
-                                modelConfig.modelType()), tokenizer, stopRequested);
+                if (!stop.getAsBoolean()) {
+                    data = DatasetPreparer.prepare(
+                            RunOptions.data(config, contextLength, runDir.getParent().resolve(".token-cache"),
+                                    modelConfig.modelType()), tokenizer, stop);
+                }
             } catch (PreparationStoppedException e) {
-                job.mainDone();
-                return endedBeforeTraining();
+                // every rank reaches the agreement below
             }
             job.mainDone();
-            if (job.agreedStop(stopRequested).getAsBoolean()) { // every rank ends here when any rank was asked to stop
+            if (job.agreedStop(stop).getAsBoolean() || data == null) { // every rank ends here when any rank asked
                 return endedBeforeTraining();
             }
             Map<String, Object> validated = new LinkedHashMap<>();
@@ -85,7 +89,7 @@ final class RunPipeline {
                     String.format("%.1f", 100 * data.train().paddingFraction()),
                     data.eval().map(e -> "; " + e.rows() + " eval rows").orElse(""));
 
-            Device device = Devices.resolve(config.device());
+            Device device = Devices.resolve(job.deviceSpec(config.device())); // a GPU rank: cuda:LOCAL_RANK
             ModelOptions modelOptions = RunOptions.model(config, device, device.isGpu());
             try (CausalLm model = loadModel(folder, modelConfig, modelOptions)) {
                 LOG.info("model: {} layers, hidden {}, {} parameters on {} ({}){}", modelConfig.numHiddenLayers(),
@@ -95,7 +99,7 @@ final class RunPipeline {
                 Trainer trainer = new Trainer(model, data.train(), data.eval().orElse(null), spec,
                         listener, new RunExporter(config, folder, job.worldSize()),
                         new ChatPromptSampler(tokenizer, folder.generationConfig(), config.seed()));
-                trainer.stopWhen(job.agreedStop(stopRequested));
+                trainer.stopWhen(job.agreedStop(stop));
                 trainer.distributeWith(job.dataParallel());
                 trainer.resumeFrom(resumeFrom);
                 trainer.checkpointPolicy(RunOptions.checkpoints(config));

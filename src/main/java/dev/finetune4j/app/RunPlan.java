@@ -9,6 +9,7 @@ import dev.finetune4j.engine.device.Devices;
 import dev.finetune4j.engine.lora.LoraOptions;
 import dev.finetune4j.engine.model.CausalLm;
 import dev.finetune4j.engine.model.ModelConfig;
+import dev.finetune4j.engine.plan.DataParallelPlan;
 import dev.finetune4j.engine.plan.MemoryPlan;
 import dev.finetune4j.engine.plan.MemoryPlanner;
 import dev.finetune4j.engine.plan.PlanInput;
@@ -28,9 +29,10 @@ import java.util.function.UnaryOperator;
  * @param device       the device the run would use (for the report)
  * @param deviceMemory bytes available: {@code --device-memory}, else the GPU's memory, else physical RAM
  * @param suggestions  when it does not fit: changes of keys and the total each would give
+ * @param perRank      one rank's share in a data-parallel job (world size 1: the plan itself; docs/distributed.md)
  */
 public record RunPlan(ModelConfig model, PlanInput input, MemoryPlan plan, String device, long deviceMemory,
-                      List<Suggestion> suggestions) {
+                      List<Suggestion> suggestions, DataParallelPlan perRank) {
 
     private static final long GIB = 1L << 30;
 
@@ -39,15 +41,23 @@ public record RunPlan(ModelConfig model, PlanInput input, MemoryPlan plan, Strin
     }
 
     public boolean fits() {
-        return plan.total() <= deviceMemory;
+        return perRank.total() <= deviceMemory;
+    }
+
+    /** Estimates {@code config}'s run in one process. */
+    public static RunPlan of(RunConfig config, Double deviceMemoryGb) {
+        return of(config, deviceMemoryGb, 1, 1);
     }
 
     /**
-     * Estimates {@code config}'s run.
+     * Estimates {@code config}'s run as one rank of a data-parallel job (docs/distributed.md, "Memory").
      *
-     * @param deviceMemoryGb the memory to check against in GiB, or null for the run's device
+     * @param deviceMemoryGb the memory to check against in GiB, or null for the run's device (CPU: this node's
+     *                       physical memory shared by its {@code localWorldSize} ranks)
+     * @param worldSize      ranks in the job
+     * @param localWorldSize ranks on this node
      */
-    public static RunPlan of(RunConfig config, Double deviceMemoryGb) {
+    public static RunPlan of(RunConfig config, Double deviceMemoryGb, int worldSize, int localWorldSize) {
         ModelConfig model;
         try (HfModelFolder folder = HfModelFolder.openConfigOnly(config.model())) {
             model = CausalLm.readConfig(folder);
@@ -64,8 +74,10 @@ public record RunPlan(ModelConfig model, PlanInput input, MemoryPlan plan, Strin
             Device d = Devices.resolve(config.device());
             cuda = d.isGpu();
             deviceName = d.toString();
-            memory = cuda ? ai.djl.util.cuda.CudaUtils.getGpuMemory(d).getMax() : physicalMemory();
+            memory = cuda ? ai.djl.util.cuda.CudaUtils.getGpuMemory(d).getMax()
+                    : physicalMemory() / Math.max(1, localWorldSize);
         }
+        boolean sharded = "optimizer".equals(config.fsdpSharding());
         boolean bf16Compute = config.precision().resolve(cuda) == dev.finetune4j.engine.model.Precision.BF16;
         LoraOptions lora = config.lora() == null ? null : LoraOptions.of(config.lora().r(), config.lora().alpha(),
                 config.lora().dropout(), config.lora().targetModules());
@@ -74,59 +86,71 @@ public record RunPlan(ModelConfig model, PlanInput input, MemoryPlan plan, Strin
                 !config.optimizer().name().equals("decoupled_lionw"), config.memory().activationCheckpointing(),
                 config.memory().optimizerInBackward(), cuda);
         MemoryPlan plan = MemoryPlanner.estimate(in);
+        DataParallelPlan perRank = DataParallelPlan.of(plan, worldSize, sharded, cuda);
         List<Suggestion> suggestions = new ArrayList<>();
-        if (plan.total() > memory) {
-            suggestions = suggestions(config, in, memory);
+        if (perRank.total() > memory) {
+            suggestions = suggestions(config, in, memory, worldSize, sharded);
         }
-        return new RunPlan(model, in, plan, deviceName, memory, suggestions);
+        return new RunPlan(model, in, plan, deviceName, memory, suggestions, perRank);
     }
 
-    private static List<Suggestion> suggestions(RunConfig c, PlanInput in, long memory) {
+    private static List<Suggestion> suggestions(RunConfig c, PlanInput in, long memory, int world, boolean sharded) {
+        List<Suggestion> out = suggestionsFor(c, in, memory, world > 1, p -> DataParallelPlan.of(p, world, sharded,
+                in.cuda()).total());
+        if (world > 1 && !sharded) {
+            long total = DataParallelPlan.of(MemoryPlanner.estimate(in), world, true, in.cuda()).total();
+            out.add(0, new Suggestion("fsdp: {sharding: optimizer}", total, total <= memory));
+        }
+        return out;
+    }
+
+    private static List<Suggestion> suggestionsFor(RunConfig c, PlanInput in, long memory, boolean distributed,
+                                                   java.util.function.ToLongFunction<MemoryPlan> totalOf) {
         List<Suggestion> out = new ArrayList<>();
         List<String> all = new ArrayList<>();
         PlanInput combined = in;
         if (!in.checkpointing()) {
-            add(out, "activation_checkpointing: true", in, p -> p.withCheckpointing(true), memory);
+            add(out, "activation_checkpointing: true", in, p -> p.withCheckpointing(true), memory, totalOf);
             all.add("activation_checkpointing: true");
             combined = combined.withCheckpointing(true);
         }
         if (!in.bf16Masters()) {
-            add(out, "master_weights: bf16", in, p -> p.withBf16Masters(true), memory);
+            add(out, "master_weights: bf16", in, p -> p.withBf16Masters(true), memory, totalOf);
             all.add("master_weights: bf16");
             combined = combined.withBf16Masters(true);
         }
-        if (!in.inBackward() && in.lora() == null) {
+        if (!in.inBackward() && in.lora() == null && !distributed) { // (refused in distributed jobs)
             String keys = "optimizer_in_backward: true, gradient_clip_val: 0"
                     + (c.globalBatchSize() > c.microBatchSize() ? ", global_batch_size: " + c.microBatchSize() : "");
-            add(out, keys, in, p -> p.withInBackward(true), memory);
+            add(out, keys, in, p -> p.withInBackward(true), memory, totalOf);
             all.add(keys);
             combined = combined.withInBackward(true);
         }
         if (in.microBatchSize() > 1) {
-            add(out, "micro_batch_size: 1", in, p -> p.withMicroBatchSize(1), memory);
+            add(out, "micro_batch_size: 1", in, p -> p.withMicroBatchSize(1), memory, totalOf);
         }
         if (all.size() > 1) {
             PlanInput together = combined;
-            add(out, String.join(", ", all), in, p -> together, memory);
+            add(out, String.join(", ", all), in, p -> together, memory, totalOf);
         }
         if (in.lora() == null) {
             LoraOptions r16 = MemoryPlanner.suggestedLora();
             PlanInput base = combined.withInBackward(false);
             add(out, "lora: {r: 16, target_modules: all-linear}" + (all.isEmpty() ? "" : ", "
                     + String.join(", ", all).replace("optimizer_in_backward: true, gradient_clip_val: 0", "")
-                    .replaceAll(", $", "")), in, p -> base.withLora(r16, false), memory);
+                    .replaceAll(", $", "")), in, p -> base.withLora(r16, false), memory, totalOf);
             add(out, "lora: {r: 16, target_modules: all-linear}, int8_quantization: true, master_weights: bf16, "
                     + "activation_checkpointing: true", in, p -> base.withBf16Masters(true).withCheckpointing(true)
-                    .withLora(r16, true), memory);
+                    .withLora(r16, true), memory, totalOf);
         } else if (!in.int8()) {
-            add(out, "int8_quantization: true", in, p -> p.withLora(p.lora(), true), memory);
+            add(out, "int8_quantization: true", in, p -> p.withLora(p.lora(), true), memory, totalOf);
         }
         return out;
     }
 
     private static void add(List<Suggestion> out, String keys, PlanInput in, UnaryOperator<PlanInput> change,
-                            long memory) {
-        long total = MemoryPlanner.estimate(change.apply(in)).total();
+                            long memory, java.util.function.ToLongFunction<MemoryPlan> totalOf) {
+        long total = totalOf.applyAsLong(MemoryPlanner.estimate(change.apply(in)));
         out.add(new Suggestion(keys, total, total <= memory));
     }
 
@@ -154,7 +178,15 @@ public record RunPlan(ModelConfig model, PlanInput input, MemoryPlan plan, Strin
         row(b, "logits / loss chunk", plan.logits());
         row(b, "runtime overhead", plan.overhead());
         row(b, "total" + (input.checkpointing() ? " (recomputed layer or loss chunk, not both)" : ""), plan.total());
-        row(b, "device memory", deviceMemory);
+        if (perRank.worldSize() > 1) {
+            b.append(String.format(Locale.ROOT, "per rank of %d (docs/distributed.md):%n", perRank.worldSize()));
+            row(b, "  optimizer" + (perRank.shardedOptimizer() ? " (fsdp.sharding: optimizer, 1/"
+                    + perRank.worldSize() + ")" : ""), perRank.optimizer());
+            row(b, "  gradient exchange buffers", perRank.communication());
+            row(b, "  total per rank", perRank.total());
+        }
+        row(b, "device memory" + (perRank.worldSize() > 1 && !input.cuda() ? " (this rank's share)" : ""),
+                deviceMemory);
         b.append(fits() ? "fits: yes\n" : "fits: NO\n");
         if (!fits()) {
             boolean any = false;
@@ -200,6 +232,14 @@ public record RunPlan(ModelConfig model, PlanInput input, MemoryPlan plan, Strin
         bytes.put("logits", plan.logits());
         bytes.put("overhead", plan.overhead());
         bytes.put("total", plan.total());
+        if (perRank.worldSize() > 1) {
+            ObjectNode rank = o.putObject("per_rank");
+            rank.put("world_size", perRank.worldSize());
+            rank.put("sharded_optimizer", perRank.shardedOptimizer());
+            rank.put("optimizer", perRank.optimizer());
+            rank.put("communication", perRank.communication());
+            rank.put("total", perRank.total());
+        }
         o.put("device_memory", deviceMemory);
         o.put("fits", fits());
         return o.toString();

@@ -27,9 +27,11 @@ final class RankLaunch {
     private final int nodeRank;
     private final String masterAddr;
     private final int masterPort;
+    private final boolean force;
 
     RankLaunch(Path config, List<String> overrides, RunConfig resolved, Integer nproc, Integer nnodes,
-               Integer nodeRank, String masterAddr, Integer masterPort) {
+               Integer nodeRank, String masterAddr, Integer masterPort, boolean force) {
+        this.force = force;
         this.config = config;
         this.overrides = overrides;
         this.resolved = resolved;
@@ -52,15 +54,7 @@ final class RankLaunch {
     }
 
     int run() throws Exception {
-        List<String> args = new ArrayList<>(List.of("train", config.toString()));
-        for (String o : overrides) {
-            args.add("--set");
-            args.add(o);
-        }
-        if (resolved.runName() == null) { // one name for all ranks (each would otherwise stamp its own)
-            args.add("--set");
-            args.add("run_name=run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        }
+        List<String> args = rankArguments();
         List<String> jvm = new ArrayList<>();
         jvm.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin",
                 "java").toString()));
@@ -84,6 +78,23 @@ final class RankLaunch {
         }
         Duration grace = Duration.ofSeconds((long) Math.min(600, resolved.distTimeout() + 30));
         return new Launcher(System.err, grace).run(ranks);
+    }
+
+    /** The {@code train} arguments of every rank: the launcher's own options are replaced by torchrun's variables. */
+    List<String> rankArguments() {
+        List<String> args = new ArrayList<>(List.of("train", config.toString()));
+        if (force) { // every train option but the launcher's own reaches the ranks
+            args.add("--force");
+        }
+        for (String o : overrides) {
+            args.add("--set");
+            args.add(o);
+        }
+        if (resolved.runName() == null) { // one name for all ranks (each would otherwise stamp its own)
+            args.add("--set");
+            args.add("run_name=run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        }
+        return args;
     }
 
     private static int check(String option, int value, int lo, int hi) {

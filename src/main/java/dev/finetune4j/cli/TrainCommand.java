@@ -54,17 +54,32 @@ public final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         // Hub inputs are fetched first: the plan reads the model's config.json (docs/hub.md)
         RunConfig rc = HubInputs.resolve(RunConfig.load(config, overrides));
-        RunPlan plan = RunPlan.of(rc, null);
+        boolean launching = nprocPerNode != null || nnodes != null || nodeRank != null || masterAddr != null
+                || masterPort != null;
+        int world = 1;
+        int localWorld = 1;
+        if (launching) {
+            localWorld = nprocPerNode == null ? 1 : Math.max(1, nprocPerNode);
+            world = localWorld * (nnodes == null ? 1 : Math.max(1, nnodes));
+        } else {
+            java.util.Optional<TorchrunEnv> env = TorchrunEnv.from(System.getenv());
+            if (env.isPresent()) {
+                world = env.get().worldSize();
+                localWorld = env.get().localWorldSize();
+            }
+        }
+        RunPlan plan = RunPlan.of(rc, null, world, localWorld); // one rank's share (docs/distributed.md, "Memory")
         if (!plan.fits() && !force) {
             System.err.print(plan.table());
-            System.err.println("error: the run needs about " + String.format("%.1f", plan.plan().total() / 1073741824.0)
+            System.err.println("error: the run needs about "
+                    + String.format("%.1f", plan.perRank().total() / 1073741824.0)
                     + " GB but the device has " + String.format("%.1f", plan.deviceMemory() / 1073741824.0)
                     + " GB (finetune4j plan shows why); change the configuration or pass --force");
             return 1;
         }
-        if (nprocPerNode != null || nnodes != null || nodeRank != null || masterAddr != null || masterPort != null) {
-            return new RankLaunch(config, overrides, rc, nprocPerNode, nnodes, nodeRank, masterAddr, masterPort)
-                    .run();
+        if (launching) {
+            return new RankLaunch(config, overrides, rc, nprocPerNode, nnodes, nodeRank, masterAddr, masterPort,
+                    force).run();
         }
         try (FineTuneRun run = FineTune.create(rc)) {
             // Ctrl-C: finish the current step, save a checkpoint (autoresume continues from it), then exit

@@ -74,4 +74,25 @@ class PlanCommandTest {
         assertTrue(r.stderr().contains("--force"), r.stderr());
         assertFalse(Files.exists(dir.resolve("runs")));
     }
+
+    /** One rank of a job: ZeRO-1 divides the optimizer state by the world size; plain data parallelism does not. */
+    @Test
+    void perRankOfADataParallelJob() throws Exception {
+        String cfg = EXAMPLES.resolve("plain.yaml").toString();
+        CliRun zero = CliRun.of("plan", cfg, "--device-memory", "80", "--json", "--nproc-per-node", "4", "--nnodes",
+                "2", "--set", "fsdp.sharding=optimizer");
+        JsonNode o = new ObjectMapper().readTree(zero.out());
+        JsonNode rank = o.get("per_rank");
+        assertEquals(8, rank.get("world_size").asInt(), zero.out());
+        assertTrue(rank.get("sharded_optimizer").asBoolean());
+        long optimizer = o.get("bytes").get("optimizer").asLong();
+        assertEquals((optimizer + 7) / 8, rank.get("optimizer").asLong());
+        assertTrue(rank.get("communication").asLong() >= o.get("bytes").get("gradients").asLong());
+
+        CliRun ddp = CliRun.of("plan", cfg, "--device-memory", "170", "--nproc-per-node", "8");
+        assertEquals(1, ddp.exitCode(), ddp.stderr());
+        assertTrue(ddp.out().contains("per rank of 8"), ddp.out());
+        assertTrue(ddp.out().contains("fsdp: {sharding: optimizer}"), ddp.out());
+        assertFalse(ddp.out().contains("optimizer_in_backward: true"), "refused in distributed jobs: " + ddp.out());
+    }
 }

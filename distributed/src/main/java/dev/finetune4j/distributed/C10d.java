@@ -41,18 +41,8 @@ public final class C10d {
         }
         Engine.getEngine("PyTorch"); // loads libtorch (JniUtils before this throws UnsatisfiedLinkError)
         Path libtorch = loadedLibtorchCpu();
-        Path bridge = BridgeLibrary.locate();
-        try {
-            System.load(bridge.toString());
-        } catch (UnsatisfiedLinkError e) {
-            throw new C10dException("cannot load the c10d bridge " + bridge + ": " + e.getMessage(), e);
-        }
-        String[] bindResult = NativeC10d.bind(libtorch.toString());
-        checkVersion(bindResult[0], libtorch);
-        if (!bindResult[1].isEmpty()) {
-            throw new C10dException("the libtorch at " + libtorch + " lacks symbols the c10d bridge calls: "
-                    + bindResult[1] + " (a libtorch built without distributed support?)");
-        }
+        loadBridge();
+        checkLibrary(libtorch);
         String[] layout = NativeC10d.probeLayout(PROBE_TIMEOUT_MS);
         List<String> expected = List.of("true", Long.toString(PROBE_TIMEOUT_MS), "gloo", "2");
         if (!Arrays.asList(layout).equals(expected)) {
@@ -71,6 +61,62 @@ public final class C10d {
         }
         NativeC10d.markReady();
         bound = true;
+    }
+
+    private static boolean bridgeLoaded;
+    private static boolean ncclBound;
+
+    /**
+     * Binds c10d's NCCL backend ({@code ProcessGroupNCCL} in libtorch_cuda.so) after {@link #bind()}; refuses with a
+     * {@link C10dException} when this JVM's libtorch has no CUDA part or its NCCL classes are not laid out as the
+     * bridge expects. Written from the c10d 2.7 headers and unverified on a GPU (docs/distributed.md).
+     */
+    public static synchronized void bindNccl() {
+        if (ncclBound) {
+            return;
+        }
+        bind();
+        Path cuda = loadedLibrary("libtorch_cuda.so");
+        if (cuda == null) {
+            throw new C10dException("backend nccl (device cuda) needs libtorch_cuda.so, the CUDA part of libtorch "
+                    + TORCH_VERSION + ", but this JVM loaded only the CPU libtorch at " + loadedLibtorchCpu()
+                    + ": install DJL's CUDA natives of PyTorch " + TORCH_VERSION + " (or point PYTORCH_LIBRARY_PATH at "
+                    + "a CUDA build), or train on the CPU with device: cpu (gloo)");
+        }
+        String missing = NativeC10d.bindNccl(cuda.toString());
+        if (!missing.isEmpty()) {
+            throw new C10dException("the libtorch_cuda.so at " + cuda + " cannot serve the c10d bridge's NCCL backend: "
+                    + missing);
+        }
+        ncclBound = true;
+    }
+
+    /** Loads the bridge library into this JVM (once). */
+    static synchronized void loadBridge() {
+        if (bridgeLoaded) {
+            return;
+        }
+        Path bridge = BridgeLibrary.locate();
+        try {
+            System.load(bridge.toString());
+        } catch (UnsatisfiedLinkError e) {
+            throw new C10dException("cannot load the c10d bridge " + bridge + ": " + e.getMessage(), e);
+        }
+        bridgeLoaded = true;
+    }
+
+    /**
+     * Looks the bridge's entry points up in the libtorch_cpu library loaded from {@code libtorch} and refuses it
+     * unless it is {@value #TORCH_VERSION} and has every symbol the bridge calls. The bridge keeps the symbols only
+     * when all resolve.
+     */
+    static void checkLibrary(Path libtorch) {
+        String[] bindResult = NativeC10d.bind(libtorch.toString());
+        checkVersion(bindResult[0], libtorch);
+        if (!bindResult[1].isEmpty()) {
+            throw new C10dException("the libtorch at " + libtorch + " lacks symbols the c10d bridge calls: "
+                    + bindResult[1] + " (a libtorch built without distributed support?)");
+        }
     }
 
     /**
@@ -92,17 +138,26 @@ public final class C10d {
 
     /** The libtorch_cpu.so this process mapped (the one DJL loaded). */
     static Path loadedLibtorchCpu() {
+        Path p = loadedLibrary("libtorch_cpu.so");
+        if (p == null) {
+            throw new C10dException("no libtorch_cpu.so is loaded in this JVM after DJL's PyTorch engine started; "
+                    + "distributed training needs DJL's PyTorch engine with libtorch " + TORCH_VERSION);
+        }
+        return p;
+    }
+
+    /** The library of that file name this process mapped, or null. */
+    static Path loadedLibrary(String fileName) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
                 int slash = line.indexOf('/');
-                if (slash >= 0 && line.endsWith("/libtorch_cpu.so")) {
+                if (slash >= 0 && line.endsWith("/" + fileName)) {
                     return Path.of(line.substring(slash));
                 }
             }
         } catch (IOException e) {
             throw new C10dException("cannot read /proc/self/maps to find the loaded libtorch: " + e.getMessage(), e);
         }
-        throw new C10dException("no libtorch_cpu.so is loaded in this JVM after DJL's PyTorch engine started; "
-                + "distributed training needs DJL's PyTorch engine with libtorch " + TORCH_VERSION);
+        return null;
     }
 }

@@ -24,5 +24,21 @@ final class NativeC10d {
 
     static native void allreduceSum(long processGroup, long[] tensorHandles, long timeoutMs);
 
+    /** outs[i] (n elements) := this rank's chunk of the sum of ins[i] (size*n elements) across the ranks. */
+    static native void reduceScatterSum(long processGroup, long[] outHandles, long[] inHandles, long timeoutMs);
+
+    /** outs[i] (size*n elements) := every rank's ins[i] (n elements), in rank order. */
+    static native void allGather(long processGroup, long[] outHandles, long[] inHandles, long timeoutMs);
+
+    /** Binds ProcessGroupNCCL in the loaded libtorch_cuda.so; returns what is missing ("" when usable). */
+    static native String bindNccl(String libtorchCudaPath);
+
+    static native long createNccl(long store, int rank, int size, long timeoutMs);
+
+    /** Registers the group as a c10d::ProcessGroup named {@code name}; returns it with one reference. */
+    static native long registerGroup(String name, long store, long backend, int rank, int size, boolean cuda);
+
+    static native void unregisterGroup(String name);
+
     static native void release(long target);
 }

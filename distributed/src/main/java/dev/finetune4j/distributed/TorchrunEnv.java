@@ -60,6 +60,28 @@ public record TorchrunEnv(int rank, int worldSize, int localRank, int localWorld
         return rank == 0;
     }
 
+    /**
+     * This rank's device (docs/distributed.md): {@code auto} is {@code cuda:LOCAL_RANK} when GPUs are visible, else
+     * the CPU; {@code cuda} (or {@code gpu}) is {@code cuda:LOCAL_RANK}; {@code cpu} and an explicit {@code cuda:N}
+     * stay as configured.
+     *
+     * @param configured the configuration's {@code device}
+     * @param gpuCount   GPUs this process sees
+     */
+    public String deviceSpec(String configured, int gpuCount) {
+        String s = configured == null ? "auto" : configured.trim().toLowerCase(java.util.Locale.ROOT);
+        boolean anyGpu = s.equals("cuda") || s.equals("gpu") || (s.equals("auto") && gpuCount > 0);
+        if (!anyGpu) {
+            return s.equals("auto") ? "cpu" : s;
+        }
+        if (gpuCount > 0 && localRank >= gpuCount) {
+            throw new C10dException("LOCAL_RANK " + localRank + " would train on cuda:" + localRank + ", but this node "
+                    + "has " + gpuCount + " visible GPU(s): start at most " + gpuCount + " ranks per node "
+                    + "(--nproc-per-node)");
+        }
+        return "cuda:" + localRank;
+    }
+
     /** The environment a child rank gets (what torchrun sets). */
     public Map<String, String> toEnv() {
         return Map.of("RANK", Integer.toString(rank), "WORLD_SIZE", Integer.toString(worldSize), "LOCAL_RANK",

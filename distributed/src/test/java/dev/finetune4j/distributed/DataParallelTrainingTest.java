@@ -49,6 +49,17 @@ class DataParallelTrainingTest {
         for (int r = 0; r < first.size(); r++) {
             assertEquals(0, waitFor(first.get(r), 180), "rank " + r + "; log: " + log(r));
         }
+        // per-rank optimizer state: the ranks' shares add up to the whole state, each about half of it
+        Path whole = dir.resolve("zero-one-rank");
+        RankMain.train(0, 1, Bridge.freePort(), whole, whole.resolve("out.bin"), "2ba", false, 0, true);
+        long total = Long.parseLong(Files.readString(whole.resolve("state-bytes-rank0")));
+        long r0 = Long.parseLong(Files.readString(run.resolve("state-bytes-rank0")));
+        long r1 = Long.parseLong(Files.readString(run.resolve("state-bytes-rank1")));
+        System.out.printf("ZeRO-1 optimizer state bytes: one rank %d; two ranks %d + %d (max/total %.3f)%n", total,
+                r0, r1, Math.max(r0, r1) / (double) total);
+        assertTrue(total > 0, "one rank holds the whole state");
+        assertEquals(total, r0 + r1, "the ranks' shares add up to the whole state");
+        assertTrue(Math.max(r0, r1) <= 0.55 * total, "each rank holds about half: " + r0 + ", " + r1);
         Files.delete(run.resolve("out.bin"));
         List<Process> resumed = launch(2, run, "3ba", true, 0, "optimizer");
         for (int r = 0; r < resumed.size(); r++) {
@@ -57,6 +68,28 @@ class DataParallelTrainingTest {
         Outcome single = single("3ba");
         Outcome job = read(run.resolve("out.bin"));
         assertSame(new Outcome(new TreeMap<>(single.losses().tailMap(3L)), single.weights()), job);
+    }
+
+    /** ZeRO-1 on 3 ranks (uneven segments, padding): the same steps, and the state split three ways. */
+    @Test
+    void threeShardedRanksTrainLikeOneProcess() throws Exception {
+        Bridge.assumeBuildable();
+        Path run = dir.resolve("zero3");
+        List<Process> ranks = launch(3, run, "3ba", false, 0, "optimizer");
+        for (int r = 0; r < ranks.size(); r++) {
+            assertEquals(0, waitFor(ranks.get(r), 180), "rank " + r + "; log: " + log(r));
+        }
+        assertSame(single("3ba"), read(run.resolve("out.bin")));
+        long[] bytes = new long[3];
+        long sum = 0;
+        for (int r = 0; r < 3; r++) {
+            bytes[r] = Long.parseLong(Files.readString(run.resolve("state-bytes-rank" + r)));
+            sum += bytes[r];
+        }
+        System.out.printf("ZeRO-1 optimizer state bytes on 3 ranks: %d %d %d%n", bytes[0], bytes[1], bytes[2]);
+        for (long b : bytes) {
+            assertTrue(b > 0 && b <= 0.4 * sum, "each rank holds about a third: " + java.util.Arrays.toString(bytes));
+        }
     }
 
     @Test

@@ -55,6 +55,47 @@ class ProcessGroupTest {
         }
     }
 
+    /** c10d's reduce-scatter and all-gather through the bridge: several pairs in flight, float32 and float64. */
+    @Test
+    void threeRanksReduceScatterAndAllGather() throws Exception {
+        Bridge.assumeBuildable();
+        int world = 3;
+        int port = Bridge.freePort();
+        ExecutorService pool = Executors.newFixedThreadPool(world);
+        try {
+            List<Future<float[][]>> results = new ArrayList<>();
+            for (int r = 0; r < world; r++) {
+                int rank = r;
+                results.add(pool.submit(() -> {
+                    try (ProcessGroup pg = ProcessGroup.gloo(rank, world, "127.0.0.1", port, "host:127.0.0.1",
+                            Duration.ofSeconds(30), 1);
+                         NDManager m = NDManager.newBaseManager()) {
+                        // input element i on rank r is i + 100 r: the sum over ranks is 3 i + 300
+                        NDArray in = m.arange(0f, 6f).add(100 * rank);
+                        NDArray in64 = m.create(new double[] {0, 1, 2})
+                                .add(rank);
+                        NDArray out = m.zeros(new ai.djl.ndarray.types.Shape(2));
+                        NDArray out64 = m.zeros(new ai.djl.ndarray.types.Shape(1),
+                                ai.djl.ndarray.types.DataType.FLOAT64);
+                        pg.reduceScatterSum(List.of(out, out64), List.of(in, in64));
+                        NDArray gathered = m.zeros(new ai.djl.ndarray.types.Shape(6));
+                        pg.allGather(List.of(gathered), List.of(m.create(new float[] {rank, -rank})));
+                        return new float[][] {out.toFloatArray(), {(float) out64.toDoubleArray()[0]},
+                                gathered.toFloatArray()};
+                    }
+                }));
+            }
+            for (int r = 0; r < world; r++) {
+                float[][] got = results.get(r).get(60, TimeUnit.SECONDS);
+                assertArrayEquals(new float[] {3 * (2 * r) + 300, 3 * (2 * r + 1) + 300}, got[0], "rank " + r);
+                assertEquals(3 * r + 3, got[1][0], "rank " + r);
+                assertArrayEquals(new float[] {0, 0, 1, -1, 2, -2}, got[2], "rank " + r);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     void peerThatNeverJoinsFailsWithinTheTimeout() {
         Bridge.assumeBuildable();

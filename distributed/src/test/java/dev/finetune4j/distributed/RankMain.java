@@ -35,7 +35,9 @@ import java.util.TreeMap;
 /**
  * One rank of a tiny data-parallel training job (a child JVM of the tests, or run in the test JVM for world 1):
  * {@code RANK WORLD PORT RUN_DIR OUT_FILE DURATION AUTORESUME HALT_AFTER_BATCH}. Writes the rank-0 losses by batch
- * and the final weights to OUT_FILE; HALT_AFTER_BATCH > 0 makes rank 1 die (halt) after that batch.
+ * and the final weights to OUT_FILE; HALT_AFTER_BATCH > 0 makes rank 1 die (halt) after that batch. With ZeRO-1
+ * ({@code optimizer} as 9th argument; also with world 1, a one-rank gloo group) each rank writes the bytes of
+ * optimizer state it holds to {@code RUN_DIR/state-bytes-rankR}.
  */
 public final class RankMain {
 
@@ -63,12 +65,17 @@ public final class RankMain {
     static void train(int rank, int world, int port, Path runDir, Path out, String duration, boolean autoresume,
                       long haltAfter, boolean zero) throws IOException {
         TreeMap<Long, Double> losses = new TreeMap<>();
+        long[] stateBytes = {-1};
+        C10dDataParallel[] dp = {null};
         RunListener listener = new RunListener() {
             @Override
             public void onMetrics(Metrics m) {
                 long batch = m.step();
                 if (m.values().containsKey(Metrics.LOSS)) {
                     losses.put(batch, m.get(Metrics.LOSS));
+                }
+                if (dp[0] != null) {
+                    stateBytes[0] = dp[0].optimizerStateBytes();
                 }
                 if (rank == 1 && haltAfter > 0 && batch == haltAfter) {
                     Runtime.getRuntime().halt(17); // a rank dying mid-job
@@ -79,14 +86,18 @@ public final class RankMain {
                 .batchSizes(2, GLOBAL).optimizer(new TrainingSpec.OptimizerSpec("adamw", 0.9, 0.95, 0.0, 1e-8))
                 .scheduler(Constant.one()).gradientClipVal(1.0).intervals(Time.parse("1ba"), Time.parse("1ba"))
                 .autoresume(autoresume).seed(17).build();
-        ProcessGroup group = world == 1 ? null : ProcessGroup.gloo(rank, world, "127.0.0.1", port,
+        ProcessGroup group = world == 1 && !zero ? null : ProcessGroup.gloo(rank, world, "127.0.0.1", port,
                 "host:127.0.0.1", Duration.ofSeconds(20), 1);
         try (CausalLm model = CausalLm.random(tinyLlama(), ModelOptions.on(Device.cpu())
                 .withPrecision(Precision.FP32).withSeed(5))) {
             Trainer trainer = new Trainer(model, dataset(), dataset(), spec, listener, noExport(),
                     PromptSampler.NONE);
-            trainer.distributeWith(group == null ? DataParallel.SINGLE : new GlooDataParallel(group, 4096, zero));
+            dp[0] = group == null ? null : new C10dDataParallel(group, 4096, zero);
+            trainer.distributeWith(dp[0] == null ? DataParallel.SINGLE : dp[0]);
             trainer.run();
+            if (zero) { // ZeRO-1: the bytes of optimizer state this rank held after its last step
+                Files.writeString(runDir.resolve("state-bytes-rank" + rank), Long.toString(stateBytes[0]));
+            }
             if (rank == 0) {
                 write(out, losses, model.stateDict(DType.FLOAT32, false));
             }

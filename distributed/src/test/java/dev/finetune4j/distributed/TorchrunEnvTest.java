@@ -41,4 +41,18 @@ class TorchrunEnvTest {
         C10dException e = assertThrows(C10dException.class, () -> TorchrunEnv.from(env));
         assertTrue(e.getMessage().contains(expected), e.getMessage());
     }
+
+    /** device auto/cuda: rank i trains on cuda:LOCAL_RANK; cpu and explicit cuda:N stay; too few GPUs is refused. */
+    @Test
+    void deviceOfARank() {
+        TorchrunEnv local2 = new TorchrunEnv(6, 8, 2, 4, "node0", 29500);
+        assertEquals("cuda:2", local2.deviceSpec("auto", 4));
+        assertEquals("cuda:2", local2.deviceSpec("cuda", 4));
+        assertEquals("cpu", local2.deviceSpec("auto", 0));
+        assertEquals("cpu", local2.deviceSpec("cpu", 4));
+        assertEquals("cuda:0", local2.deviceSpec("cuda:0", 4));
+        C10dException e = assertThrows(C10dException.class,
+                () -> local2.deviceSpec("auto", 2));
+        assertTrue(e.getMessage().contains("2 visible GPU(s)"), e.getMessage());
+    }
 }

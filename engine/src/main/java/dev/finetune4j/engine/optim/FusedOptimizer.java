@@ -164,6 +164,17 @@ abstract class FusedOptimizer implements Optimizer {
     }
 
     @Override
+    public long stateBytes() {
+        long bytes = 0;
+        for (NDArray[] slots : state.values()) {
+            for (NDArray a : slots) {
+                bytes += a.size() * a.getDataType().getNumOfBytes();
+            }
+        }
+        return bytes;
+    }
+
+    @Override
     public Map<String, Map<String, StoredTensor>> state() {
         Map<String, Map<String, StoredTensor>> out = new LinkedHashMap<>();
         for (Map.Entry<String, NDArray[]> e : state.entrySet()) {

@@ -43,6 +43,17 @@ public interface Optimizer extends AutoCloseable {
     /** The per-parameter state by parameter name, e.g. {@code {"exp_avg": tensor}}; float32 copies. */
     Map<String, Map<String, StoredTensor>> state();
 
+    /** Bytes of the state arrays this optimizer holds now (as allocated, e.g. bf16 state at 2 bytes an element). */
+    default long stateBytes() {
+        long bytes = 0;
+        for (Map<String, StoredTensor> slots : state().values()) {
+            for (StoredTensor t : slots.values()) {
+                bytes += t.byteSize();
+            }
+        }
+        return bytes;
+    }
+
     /** Restores state written by {@link #state()} (names must match; shapes are checked). */
     void loadState(Map<String, Map<String, StoredTensor>> state);
 

@@ -5,7 +5,6 @@ import dev.finetune4j.data.Batch;
 import dev.finetune4j.engine.model.BackwardOptions;
 import dev.finetune4j.engine.model.CausalLm;
 import dev.finetune4j.engine.model.TrainableParameter;
-import dev.finetune4j.engine.optim.GradientClipping;
 import dev.finetune4j.engine.optim.Optimizer;
 import java.util.List;
 
@@ -49,8 +48,7 @@ final class AccumulateThenStep implements StepStrategy {
             }
         }
         lossSum = dp.reduceGradients(params, lossSum); // sums gradients and losses across ranks (docs/distributed.md)
-        double norm = clipVal > 0 ? GradientClipping.clipGlobalNorm(params, clipVal)
-                : GradientClipping.globalNorm(params);
+        double norm = dp.clipGradients(params, clipVal); // ZeRO-1: over the ranks' gradient shards
         if (Double.isFinite(norm)) {
             optimizer.step();
         }

@@ -2,6 +2,7 @@ package dev.finetune4j.engine.train;
 
 import dev.finetune4j.data.Batch;
 import dev.finetune4j.engine.model.TrainableParameter;
+import dev.finetune4j.engine.optim.GradientClipping;
 import dev.finetune4j.engine.optim.Optimizer;
 import dev.finetune4j.engine.optim.ParameterGroup;
 import java.util.List;
@@ -59,11 +60,20 @@ public interface DataParallel {
     }
 
     /**
-     * Sums every parameter's gradient across the ranks in place, and the ranks' loss sums.
+     * Sums every parameter's gradient across the ranks in place (ZeRO-1: only the gradients of the tensors this rank
+     * steps), and the ranks' loss sums.
      *
      * @return the job's loss sum
      */
     double reduceGradients(List<TrainableParameter> params, double lossSum);
+
+    /**
+     * Global-norm gradient clipping over the job's gradients ({@code clipVal <= 0}: the norm only), after
+     * {@link #reduceGradients}; returns the norm before clipping (non-finite: skip the step).
+     */
+    default double clipGradients(List<TrainableParameter> params, double clipVal) {
+        return clipVal > 0 ? GradientClipping.clipGlobalNorm(params, clipVal) : GradientClipping.globalNorm(params);
+    }
 
     /** Element-wise sums across the ranks (every rank gets the result). */
     double[] sum(double[] values);

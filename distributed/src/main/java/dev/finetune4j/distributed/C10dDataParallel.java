@@ -14,25 +14,26 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * The trainer's data parallelism over a c10d gloo {@link ProcessGroup}: gradients summed across the ranks in
- * buckets ({@link Buckets}), and optionally ZeRO-1 ({@link ShardedOptimizer}: each rank keeps the optimizer state of
- * its share of the parameters). See docs/distributed.md.
+ * The trainer's data parallelism over a c10d {@link ProcessGroup} (gloo, or NCCL on CUDA): gradients summed across
+ * the ranks in buckets ({@link Buckets}), or with ZeRO-1 ({@link ShardedOptimizer}) reduce-scattered so that each
+ * rank steps and keeps the optimizer state of its share of the parameters only. See docs/distributed.md.
  */
 @SuppressWarnings("try") // NDScope blocks are used for what they free on close
-public final class GlooDataParallel implements DataParallel {
+public final class C10dDataParallel implements DataParallel {
     /** PyTorch DDP's default bucket size. */
     public static final long DEFAULT_BUCKET_BYTES = 25L << 20;
 
     private final ProcessGroup group;
     private final long bucketBytes;
     private final boolean shardOptimizerState;
+    private ShardedOptimizer sharded;
 
-    public GlooDataParallel(ProcessGroup group, long bucketBytes) {
+    public C10dDataParallel(ProcessGroup group, long bucketBytes) {
         this(group, bucketBytes, false);
     }
 
     /** @param shardOptimizerState ZeRO-1: each rank holds and steps the optimizer state of its parameter shard */
-    public GlooDataParallel(ProcessGroup group, long bucketBytes, boolean shardOptimizerState) {
+    public C10dDataParallel(ProcessGroup group, long bucketBytes, boolean shardOptimizerState) {
         this.group = group;
         this.bucketBytes = bucketBytes;
         this.shardOptimizerState = shardOptimizerState;
@@ -50,6 +51,9 @@ public final class GlooDataParallel implements DataParallel {
 
     @Override
     public double reduceGradients(List<TrainableParameter> params, double lossSum) {
+        if (sharded != null) {
+            return sharded.reduceScatterGradients(lossSum);
+        }
         boolean was = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
         try (NDScope scope = new NDScope()) {
@@ -70,8 +74,18 @@ public final class GlooDataParallel implements DataParallel {
     }
 
     @Override
+    public double clipGradients(List<TrainableParameter> params, double clipVal) {
+        return sharded != null ? sharded.clipGradients(clipVal) : DataParallel.super.clipGradients(params, clipVal);
+    }
+
+    /** ZeRO-1: bytes of the optimizer state this rank holds (float32 as checkpointed); without it, -1. */
+    public long optimizerStateBytes() {
+        return sharded != null ? sharded.localStateBytes() : -1;
+    }
+
+    @Override
     public double[] sum(double[] values) {
-        try (NDScope scope = new NDScope(); NDManager m = NDManager.newBaseManager()) {
+        try (NDScope scope = new NDScope(); NDManager m = NDManager.newBaseManager(group.device())) {
             NDArray a = m.create(values.clone());
             group.allReduceSum(List.of(a));
             return a.toType(DataType.FLOAT64, false).toDoubleArray();
@@ -80,8 +94,11 @@ public final class GlooDataParallel implements DataParallel {
 
     @Override
     public Optimizer optimizer(List<ParameterGroup> groups, Function<List<ParameterGroup>, Optimizer> factory) {
-        return shardOptimizerState ? new ShardedOptimizer(group, groups, factory, bucketBytes)
-                : factory.apply(groups);
+        if (!shardOptimizerState) {
+            return factory.apply(groups);
+        }
+        sharded = new ShardedOptimizer(group, groups, factory, bucketBytes);
+        return sharded;
     }
 
     @Override
