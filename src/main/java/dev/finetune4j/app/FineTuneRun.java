@@ -133,6 +133,11 @@ public final class FineTuneRun implements AutoCloseable {
         return this;
     }
 
+    /** Whether training has begun ({@link #start()} or {@link #await()} was called). */
+    public synchronized boolean started() {
+        return future != null;
+    }
+
     /** Asks the run to stop after the current optimizer step; it saves a checkpoint first. */
     public void requestStop() {
         stop.set(true);

@@ -81,9 +81,19 @@ public final class TrainCommand implements Callable<Integer> {
             return new RankLaunch(config, overrides, rc, nprocPerNode, nnodes, nodeRank, masterAddr, masterPort,
                     force).run();
         }
-        try (FineTuneRun run = FineTune.create(rc)) {
-            // Ctrl-C: finish the current step, save a checkpoint (autoresume continues from it), then exit
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> run.stopAndWait(Duration.ofMinutes(10))));
+        // Ctrl-C: finish the current step, save a checkpoint (autoresume continues from it), then exit. The hook is
+        // installed before the run takes its folder, so a SIGTERM while it starts still ends it as "stopped"
+        java.util.concurrent.CompletableFuture<FineTuneRun> started = new java.util.concurrent.CompletableFuture<>();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stopWhenStarted(started)));
+        FineTuneRun created;
+        try {
+            created = FineTune.create(rc);
+        } catch (RuntimeException | Error e) {
+            started.complete(null);
+            throw e;
+        }
+        started.complete(created);
+        try (FineTuneRun run = created) {
             RunResult r = run.await();
             if (!TorchrunEnv.from(System.getenv()).map(TorchrunEnv::isMain).orElse(true)) {
                 return 0; // a rank other than 0 of a distributed job: rank 0 reports
@@ -115,6 +125,26 @@ public final class TrainCommand implements Callable<Integer> {
                 System.out.println("  registered:  " + r.registered());
             }
             return 0;
+        }
+    }
+
+    /** Stops the run once it has been created (waiting for its start), or does nothing when it never started. */
+    private static void stopWhenStarted(java.util.concurrent.CompletableFuture<FineTuneRun> started) {
+        try {
+            FineTuneRun run = started.get(2, java.util.concurrent.TimeUnit.MINUTES);
+            if (run != null) {
+                run.requestStop();
+                // the main thread calls await() right after create(): let it begin, so that it records the stop
+                long deadline = System.nanoTime() + 30_000_000_000L;
+                while (!run.started() && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                run.stopAndWait(Duration.ofMinutes(10));
+            }
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // the run never started: nothing to stop
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }
