@@ -185,7 +185,12 @@ public final class CausalLm implements AutoCloseable {
                 ? kernels.crossEntropySurrogate(normed, d.lmHead.weight, labels, chunk, d.bf16, lora() == null)
                 : kernels.crossEntropyChunks(normed, d.lmHead.weight, labels, chunk, 1.0, d.bf16,
                         KernelLibrary.ChunkedBackward.NONE, false)[0];
-        return new StepLoss(sum, countLossTokens(batch));
+        long tokens = countLossTokens(batch);
+        if (pass.routerLogits != null) {                        // ---- mixtral: load-balancing loss ----
+            sum = sum.add(RouterAuxLoss.of(d, pass.layout, batch.rows(), batch.seqLen(), tokens)
+                    .term(pass.routerLogits));
+        }
+        return new StepLoss(sum, tokens);
     }
 
     /**
@@ -201,7 +206,8 @@ public final class CausalLm implements AutoCloseable {
         checkIds(batch.labels(), batch.seqLen(), "label", true);
         NDArray ids = manager.create(toLongs(batch.inputIds()), new Shape(batch.rows(), batch.seqLen()));
         NDArray labels = manager.create(toLongs(batch.labels()), new Shape(batch.rows(), batch.seqLen()));
-        LayerwiseBackward step = new LayerwiseBackward(d, blocks(), lora() == null, options, sink, scale);
+        LayerwiseBackward step = new LayerwiseBackward(d, blocks(), lora() == null, options, sink, scale,
+                countLossTokens(batch));
         return step.run(ids, labels, batch.positionIds(), AttentionLayout.of(batch), batch.rows(), batch.seqLen());
     }
 
