@@ -3,6 +3,9 @@ package dev.finetune4j.engine.plan;
 import dev.finetune4j.engine.lora.LoraOptions;
 import dev.finetune4j.engine.model.ModelConfig;
 import dev.finetune4j.engine.model.LossChunking;
+import dev.finetune4j.engine.model.arch.MoeShape;
+import dev.finetune4j.engine.model.arch.ParameterEntry;
+import dev.finetune4j.engine.model.arch.ParameterRegistry;
 
 /**
  * Estimates {@link MemoryPlan}s from the architecture and the run's settings (docs/training.md, "Memory"). Parameter
@@ -37,12 +40,13 @@ public final class MemoryPlanner {
         long loraParams = 0;
         long largestLayerBlock = 0;
         long scaleRows = 0;
+        LoraOptions lora = in.lora() == null ? null : in.lora().forFamily(c.spec());
         for (Proj p : projections(c)) {
             projections += p.in * p.out;
             projectionBiases += p.bias ? p.out : 0;
             scaleRows += p.out;
-            if (in.lora() != null && in.lora().targets(p.name)) {
-                loraParams += (long) in.lora().r() * (p.in + p.out);
+            if (lora != null && lora.targets(p.name)) {
+                loraParams += (long) lora.r() * (p.in + p.out);
             }
         }
         projections *= layers;
@@ -53,7 +57,7 @@ public final class MemoryPlanner {
         long trainable = full ? parameters : loraParams * layers;
         for (Proj p : projections(c)) {
             largestLayerBlock += full ? p.in * p.out + (p.bias ? p.out : 0)
-                    : in.lora().targets(p.name) ? (long) in.lora().r() * (p.in + p.out) : 0;
+                    : lora.targets(p.name) ? (long) lora.r() * (p.in + p.out) : 0;
         }
         largestLayerBlock += full ? 2 * h : 0;
         int master = in.bf16Masters() ? 2 : 4;
@@ -112,6 +116,12 @@ public final class MemoryPlanner {
         long attention = (3 * hq + 3 * hkv + hkv + repeated + 2 * hq) * act;
         // gate, up, silu(gate), their product
         long mlp = 4 * inter * act;
+        MoeShape moe = c.family().moe();
+        if (moe != null) {
+            // ---- mixtral: each token runs through k experts (its gathered input, gate, up, silu, product, the
+            // expert's output) plus the router's logits and fp32 probabilities ----
+            mlp = moe.numExpertsPerTok() * (4 * inter + 2 * h) * act + moe.numLocalExperts() * (act + 4L);
+        }
         long dropoutMasks = 0;
         if (in.lora() != null && in.lora().dropout() > 0) {
             dropoutMasks += 7 * h;
@@ -127,15 +137,22 @@ public final class MemoryPlanner {
     private record Proj(String name, long in, long out, boolean bias) {
     }
 
+    /** One layer's Linear layers (name = PEFT target name), from the family's parameter registry. */
     private static java.util.List<Proj> projections(ModelConfig c) {
-        long h = c.hiddenSize();
-        long q = (long) c.numAttentionHeads() * c.headDim();
-        long kv = (long) c.numKeyValueHeads() * c.headDim();
-        long i = c.intermediateSize();
-        return java.util.List.of(new Proj("q_proj", h, q, c.qkvBias()), new Proj("k_proj", h, kv, c.qkvBias()),
-                new Proj("v_proj", h, kv, c.qkvBias()), new Proj("o_proj", q, h, c.oBias()),
-                new Proj("gate_proj", h, i, c.mlpBias()), new Proj("up_proj", h, i, c.mlpBias()),
-                new Proj("down_proj", i, h, c.mlpBias()));
+        java.util.List<ParameterEntry> layer = ParameterRegistry.firstLayer(c).layer(0);
+        java.util.Set<String> biased = new java.util.HashSet<>();
+        for (ParameterEntry e : layer) {
+            if (e.bias()) {
+                biased.add(e.module());
+            }
+        }
+        java.util.List<Proj> out = new java.util.ArrayList<>();
+        for (ParameterEntry e : layer) {
+            if (e.role().layerProjection()) {
+                out.add(new Proj(e.loraTarget(), e.cols(), e.rows(), biased.contains(e.module())));
+            }
+        }
+        return out;
     }
 
     /** A LoRA setting for suggestions: r = 16 on all linear layers, PEFT defaults otherwise. */
