@@ -291,6 +291,71 @@ class MixtralTest {
         }
     }
 
+    @Test
+    void badMoeKeysAreRefusedNamingKeyValueAndRange() {
+        Object[][] cases = {
+            {"num_local_experts", 2_000_000_000, "num_local_experts = 2000000000", "allowed: 1..1024"},
+            {"num_local_experts", 0, "num_local_experts = 0", "allowed: 1 or more"},
+            {"num_experts_per_tok", 5, "num_experts_per_tok = 5", "allowed: 1..4"},
+            {"router_aux_loss_coef", -1.0, "router_aux_loss_coef = -1.0", ">= 0"},
+            {"router_jitter_noise", 0.1, "router_jitter_noise = 0.1", "allowed: 0"},
+        };
+        for (Object[] c : cases) {
+            ObjectNode j = json(4, 2, true);
+            if (c[1] instanceof Integer v) {
+                j.put((String) c[0], v);
+            } else {
+                j.put((String) c[0], (Double) c[1]);
+            }
+            ConfigException e = assertThrows(ConfigException.class, () -> ModelConfig.fromJson(j), (String) c[0]);
+            assertTrue(e.getMessage().contains((String) c[2]) && e.getMessage().contains((String) c[3]),
+                    e.getMessage());
+        }
+        ObjectNode j = json(4, 2, true);
+        j.put("output_router_logits", "yes");
+        assertThrows(ConfigException.class, () -> ModelConfig.fromJson(j));
+    }
+
+    @Test
+    void weightsWithAnExpertMissingOrExtraAreRefusedByName() {
+        try (CausalLm m = CausalLm.random(config(3, 2, false), ModelOptions.cpu()); NDScope scope = new NDScope()) {
+            LinkedHashMap<String, StoredTensor> sd = m.stateDict(DType.FLOAT32);
+            sd.remove("model.layers.1.block_sparse_moe.experts.2.w3.weight");
+            StateDictException e = assertThrows(StateDictException.class,
+                    () -> CausalLm.fromWeights(m.config(), TensorSource.of(sd), ModelOptions.cpu()));
+            assertTrue(e.getMessage().contains("model.layers.1.block_sparse_moe.experts.2.w3.weight"), e.getMessage());
+            LinkedHashMap<String, StoredTensor> more = m.stateDict(DType.FLOAT32);
+            try (CausalLm four = CausalLm.random(config(4, 2, false), ModelOptions.cpu())) {
+                RuntimeException e2 = assertThrows(RuntimeException.class,
+                        () -> CausalLm.fromWeights(four.config(), TensorSource.of(more), ModelOptions.cpu()));
+                assertTrue(e2.getMessage().contains("experts.3"), e2.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void bf16ForwardAndTrainingStepStayCloseToFp32() {
+        Batch b = batch(11);
+        try (CausalLm m = CausalLm.random(config(4, 2, true), ModelOptions.cpu()); NDScope scope = new NDScope()) {
+            LinkedHashMap<String, StoredTensor> sd = m.stateDict(DType.FLOAT32);
+            try (CausalLm h = CausalLm.fromWeights(m.config(), TensorSource.of(sd),
+                    ModelOptions.cpu().withPrecision(Precision.BF16))) {
+                float[] full = m.logits(b, false).toFloatArray();
+                float[] half = h.logits(b, false).toFloatArray();
+                double maxAbs = 0;
+                double maxErr = 0;
+                for (int i = 0; i < full.length; i++) {
+                    maxAbs = Math.max(maxAbs, Math.abs(full[i]));
+                    maxErr = Math.max(maxErr, Math.abs(full[i] - half[i]));
+                }
+                assertTrue(maxErr > 0 && maxErr < 0.05 * maxAbs, "bf16 logits differ by " + maxErr + " of " + maxAbs);
+                double lf = m.forwardBackward(b, 1.0 / b.lossTokens(), new BackwardOptions(false, 1), null);
+                double lh = h.forwardBackward(b, 1.0 / b.lossTokens(), new BackwardOptions(true, 1), null);
+                assertEquals(lf, lh, 0.02 * lf, "training loss (aux included) in bf16");
+            }
+        }
+    }
+
     private static NDIndex index(long[] shape, int flat) {
         long[] idx = new long[shape.length];
         for (int d = shape.length - 1; d >= 0; d--) {

@@ -15,6 +15,12 @@ final class MixtralKeys implements FamilyConfig {
 
     static final MixtralKeys INSTANCE = new MixtralKeys();
 
+    /**
+     * The most experts per layer a config.json may claim (real MoE models have 8 to 256): an untrusted
+     * {@code num_local_experts} of billions would otherwise build billions of registry entries before any check.
+     */
+    static final int MAX_EXPERTS = 1024;
+
     /** HF's {@code MixtralForCausalLM} layout: Llama's attention, {@code block_sparse_moe} for the feed-forward. */
     static final NameTable NAMES = NameTable.builder("model.embed_tokens", "model.norm", "lm_head", "model.layers.")
             .norm(Part.INPUT_NORM, "input_layernorm")
@@ -53,7 +59,12 @@ final class MixtralKeys implements FamilyConfig {
             throw new ConfigException("config.json router_jitter_noise = " + jitter + " is not supported; allowed: 0 "
                     + "(training with router jitter noise is not implemented)");
         }
-        b.family = b.family.withMoe(new MoeShape(json.intOf("num_local_experts", 8),
+        int experts = json.intOf("num_local_experts", 8);
+        if (experts > MAX_EXPERTS) {
+            throw new ConfigException("config.json num_local_experts = " + experts + " is out of range; allowed: 1.."
+                    + MAX_EXPERTS);
+        }
+        b.family = b.family.withMoe(new MoeShape(experts,
                 json.intOf("num_experts_per_tok", 2), json.doubleOf("router_aux_loss_coef", 0.001),
                 json.boolOf("output_router_logits", false)));
     }
