@@ -158,7 +158,9 @@ public final class CausalLm implements AutoCloseable {
      * {@code labels[t+1]} over labels that are not -100, and their count. The LM head and the loss run in chunks of
      * tokens ({@link LossChunking}), so full logits never exist; under grad mode the sum is differentiable (its
      * gradient is computed chunk by chunk while the loss is evaluated). Training loops use
-     * {@link #forwardBackward}, which also cuts activation memory.
+     * {@link #forwardBackward}, which also cuts activation memory. When {@code training} a MoE model whose
+     * config.json asks for router logits adds {@code router_aux_loss_coef · aux · count} ({@link RouterAuxLoss},
+     * docs/models.md "Mixtral"); so does {@link #forwardBackward}.
      */
     public StepLoss loss(Batch batch, boolean training) {
         BatchArrays in = arrays(batch);
