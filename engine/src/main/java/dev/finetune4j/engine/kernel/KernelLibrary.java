@@ -452,7 +452,7 @@ public final class KernelLibrary {
     }
 
     // ---- mixtral ----------------------------------------------------------------------------------------------
-    // Sparse MoE kernels (docs/models.md, "Mixtral"): routing, per-expert dispatch and the load-balancing loss.
+    // Sparse MoE kernels (docs/models.md §8): routing, per-expert dispatch and the load-balancing loss.
 
     /**
      * Routes tokens: router {@code logits [..., E]} → {@code [weights [T, k] in like's dtype, experts [T, k] int64]},

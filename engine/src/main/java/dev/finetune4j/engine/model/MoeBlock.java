@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Mixtral's sparse MoE feed-forward block (HF's {@code MixtralSparseMoeBlock}; docs/models.md, "Mixtral"): the
+ * Mixtral's sparse MoE feed-forward block (HF's {@code MixtralSparseMoeBlock}; docs/models.md §8): the
  * router ({@code block_sparse_moe.gate}, Linear hidden → experts, no bias) scores each token; its softmax over the
  * experts runs in fp32, the top {@code num_experts_per_tok} experts are kept (ties go to the lower expert index) and
  * their weights renormalised to sum to 1; each kept expert computes {@code w2(silu(w1 x) * w3 x)} on only the tokens

@@ -9,7 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The MoE load-balancing loss of one training micro-batch (docs/models.md, "Mixtral"), on when config.json has
+ * The MoE load-balancing loss of one training micro-batch (docs/models.md §8), on when config.json has
  * {@code output_router_logits: true} and {@code router_aux_loss_coef > 0}: HF's {@code load_balancing_loss_func}
  * over all layers' router logits (each of the top-k slots counted, all layers' tokens averaged together), counting
  * every position inside a document (packed documents all count; padding never does: HF's attention-mask

@@ -294,7 +294,7 @@ class Ops(Module):
         torch.copy_(v, self.round_bf16(v32))
         start = end
   # ---- mixtral ----
-  # Sparse MoE (HF MixtralSparseMoeBlock, docs/models.md "Mixtral"): router probabilities are a softmax in fp32 (or
+  # Sparse MoE (HF MixtralSparseMoeBlock, docs/models.md §8): router probabilities are a softmax in fp32 (or
   # float64) over the experts; top-k picks with ties going to the lower expert index (a stable descending sort), the k
   # weights renormalised to sum to 1. Tokens are dispatched per expert: positions p index the flattened [tokens, k]
   # picks, token = p // k.

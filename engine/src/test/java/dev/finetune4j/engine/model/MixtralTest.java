@@ -357,6 +357,29 @@ class MixtralTest {
         }
     }
 
+    @Test
+    void registryEntriesOfTheMoeBlock() {
+        ModelConfig c = config(3, 2, false);
+        dev.finetune4j.engine.model.arch.ParameterRegistry r = dev.finetune4j.engine.model.arch.ParameterRegistry.of(
+                c, dev.finetune4j.engine.model.arch.Storage.FP32, true, false);
+        var router = r.get("model.layers.1.block_sparse_moe.gate.weight");
+        assertEquals(dev.finetune4j.engine.model.arch.ParamRole.ROUTER, router.role());
+        assertEquals("gate", router.loraTarget());
+        assertEquals(dev.finetune4j.engine.model.arch.Storage.INT8, router.storage());
+        var w2 = r.get("model.layers.1.block_sparse_moe.experts.2.w2.weight");
+        assertEquals(dev.finetune4j.engine.model.arch.ParamRole.EXPERT_PROJECTION, w2.role());
+        assertEquals(2, w2.expert());
+        assertEquals(1, w2.layer());
+        assertEquals("w2", w2.loraTarget());
+        assertEquals("model.layers.1.block_sparse_moe.experts.2.w2", w2.module());
+        assertArrayEquals(new long[] {16, 12}, w2.shape());
+        assertEquals(List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate", "w1", "w2", "w3"), c.spec().loraTargets());
+        // embed + head + per layer: 2 norms, q/k/v/o, router, 3 experts × 3
+        long perLayer = 2 * 16 + (16 * 16 + 2 * 8 * 16 + 16 * 16) + 3 * 16 + 3 * 3 * 12 * 16;
+        assertEquals(2 * 37 * 16 + 16 + 2 * perLayer, r.count());
+        assertEquals(c, ModelConfig.fromJson(c.toJson()), "config.json written back reads as the same config");
+    }
+
     private static NDIndex index(long[] shape, int flat) {
         long[] idx = new long[shape.length];
         for (int d = shape.length - 1; d >= 0; d--) {

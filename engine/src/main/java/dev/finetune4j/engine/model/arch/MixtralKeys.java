@@ -6,7 +6,7 @@ import dev.finetune4j.engine.model.ConfigJson;
 import dev.finetune4j.engine.model.ModelConfig;
 
 /**
- * Mixtral's config.json dialect (HF's {@code MixtralConfig}; docs/models.md, "Mixtral"): Mistral's attention keys
+ * Mixtral's config.json dialect (HF's {@code MixtralConfig}; docs/models.md §8): Mistral's attention keys
  * (sliding window off unless {@code sliding_window} is set), the MoE shape ({@code num_local_experts},
  * {@code num_experts_per_tok}) and the load-balancing loss keys ({@code output_router_logits},
  * {@code router_aux_loss_coef}), with HF's defaults; and its HF module names.
