@@ -95,12 +95,12 @@ class MixtralTest {
             double h = 1e-6;
             int probed = 0;
             for (TrainableParameter p : m.trainableParameters()) {
-                boolean moe = p.name().contains("block_sparse_moe");
-                if (!moe && rnd.nextInt(3) != 0) {
-                    continue;                      // every MoE tensor, a third of the others
+                boolean router = p.name().endsWith("block_sparse_moe.gate.weight");
+                if (!router && rnd.nextInt(4) != 0) {
+                    continue;                      // every router, a quarter of the other tensors
                 }
                 double[] grad = g.get(p.name());
-                for (int probe = 0; probe < 2; probe++) {
+                for (int probe = 0; probe < (router ? 4 : 1); probe++) {
                     int i = rnd.nextInt(grad.length);
                     NDIndex idx = index(p.array().getShape().getShape(), i);
                     double orig = p.array().toDoubleArray()[i];
@@ -114,7 +114,7 @@ class MixtralTest {
                     probed++;
                 }
             }
-            assertTrue(probed > 40, "probed " + probed);
+            assertTrue(probed > 12, "probed " + probed);
             // the aux term is really in the loss: the same model without it has another training loss
             double with = trainingLoss(m, b);
             double eval;
