@@ -29,8 +29,13 @@ public final class ModelFamilies {
 
     // ---- families of issue 12 are added below, one line each ----
 
+    /** Mixtral: Mistral's attention, sparse MoE feed-forward ({@code block_sparse_moe}); docs/models.md. */
+    public static final ArchSpec MIXTRAL = new ArchSpec("mixtral", "MixtralForCausalLM",
+            "transformers.models.mixtral.modeling_mixtral", NormStyle.RMS, Activation.SILU, false, false, false, false,
+            SlidingPattern.ALL, true, MixtralKeys.NAMES, MixtralKeys.INSTANCE, LLAMA_LORA_DEFAULT);
+
     /** Every supported family, in the order refusals list them. */
-    public static final List<ArchSpec> ALL = List.of(LLAMA, MISTRAL, QWEN2);
+    public static final List<ArchSpec> ALL = List.of(LLAMA, MISTRAL, QWEN2, MIXTRAL);
 
     private ModelFamilies() {
     }

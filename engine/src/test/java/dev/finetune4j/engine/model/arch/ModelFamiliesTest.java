@@ -53,9 +53,9 @@ class ModelFamiliesTest {
     void unknownOrMismatchedFamiliesAreRefusedNamingWhatIsAllowed() {
         ConfigException e = assertThrows(ConfigException.class,
                 () -> ModelFamilies.of(config("gpt2", "GPT2LMHeadModel")));
-        assertEquals("config.json model_type 'gpt2' is not supported; allowed: [llama, mistral, qwen2]",
+        assertEquals("config.json model_type 'gpt2' is not supported; allowed: [llama, mistral, qwen2, mixtral]",
                 e.getMessage());
-        assertEquals(List.of("llama", "mistral", "qwen2"), ModelConfig.supportedTypes());
+        assertEquals(List.of("llama", "mistral", "qwen2", "mixtral"), ModelConfig.supportedTypes());
         ConfigException m = assertThrows(ConfigException.class,
                 () -> ModelFamilies.of(config("llama", "MistralForCausalLM")));
         assertTrue(m.getMessage().contains("architectures names MistralForCausalLM but model_type is 'llama'")
