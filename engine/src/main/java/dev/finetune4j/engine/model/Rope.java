@@ -13,7 +13,7 @@ public final class Rope {
     private final int maxPositionEmbeddings;
     private final double[] baseInvFreq;
 
-    public Rope(LlamaConfig config) {
+    public Rope(ModelConfig config) {
         this(config.headDim(), config.ropeTheta(), config.ropeScaling(), config.maxPositionEmbeddings());
     }
 

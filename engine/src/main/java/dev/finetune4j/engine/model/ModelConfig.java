@@ -4,34 +4,43 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.finetune4j.checkpoint.TensorSource;
+import dev.finetune4j.engine.model.arch.ArchSpec;
+import dev.finetune4j.engine.model.arch.FamilyConfig;
+import dev.finetune4j.engine.model.arch.FamilyOptions;
+import dev.finetune4j.engine.model.arch.ModelFamilies;
+import dev.finetune4j.engine.model.arch.SlidingPattern;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
- * The architecture of a Llama-family decoder (Llama 2/3/3.x, CodeLlama, Mistral, Qwen2) as read from a HF
- * {@code config.json}, with HF's defaults per model type (docs/training.md §12.1).
+ * The architecture of a decoder as read from a HF {@code config.json}: the family's {@link ArchSpec} (chosen by
+ * {@link ModelFamilies#of}) and the sizes, with HF's defaults per family (docs/training.md §12.1). One type for all
+ * families; family-only values sit in {@link #family()}.
  *
+ * @param spec             the model family
  * @param qkvBias          q/k/v projections have a bias (Qwen2, or Llama's {@code attention_bias})
  * @param oBias            o_proj has a bias (Llama's {@code attention_bias})
- * @param slidingWindow    Mistral/Qwen2 sliding window, 0 = full attention
- * @param maxWindowLayers  Qwen2: layers with index {@code >= maxWindowLayers} use the window; 0 for all layers
+ * @param slidingWindow    the sliding window, 0 = full attention; {@link ArchSpec#sliding()} says which layers use it
+ * @param maxWindowLayers  Qwen2: layers with index {@code >= maxWindowLayers} use the window
  * @param ropeScaling      null for plain RoPE
  * @param padTokenId       -1 when the config has none
+ * @param family           soft-capping, query scalar, MoE shape ({@link FamilyOptions#NONE} when none)
  */
-public record LlamaConfig(String modelType, int vocabSize, int hiddenSize, int intermediateSize, int numHiddenLayers,
+public record ModelConfig(ArchSpec spec, int vocabSize, int hiddenSize, int intermediateSize, int numHiddenLayers,
                           int numAttentionHeads, int numKeyValueHeads, int headDim, int maxPositionEmbeddings,
                           double rmsNormEps, double ropeTheta, RopeScaling ropeScaling, boolean qkvBias, boolean oBias,
                           boolean mlpBias, boolean tieWordEmbeddings, int slidingWindow, int maxWindowLayers,
                           double initializerRange, int padTokenId, int bosTokenId, List<Integer> eosTokenIds,
-                          double attentionDropout) {
+                          double attentionDropout, FamilyOptions family) {
 
     /**
      * Validates the whole architecture before anything is allocated; each refusal names the config.json key, the
      * value and the allowed range.
      */
-    public LlamaConfig {
+    public ModelConfig {
+        java.util.Objects.requireNonNull(spec, "spec");
         eosTokenIds = List.copyOf(eosTokenIds);
+        family = family == null ? FamilyOptions.NONE : family;
         positive("vocab_size", vocabSize);
         positive("hidden_size", hiddenSize);
         positive("intermediate_size", intermediateSize);
@@ -108,46 +117,77 @@ public record LlamaConfig(String modelType, int vocabSize, int hiddenSize, int i
         ConfigWeightsCheck.check(this, weights);
     }
 
-    /** Model types this engine runs. */
-    public static final List<String> SUPPORTED_TYPES = List.of("llama", "mistral", "qwen2");
+    /** Model types this engine runs (the families of {@link ModelFamilies}). */
+    public static List<String> supportedTypes() {
+        return ModelFamilies.supportedTypes();
+    }
+
+    /** This architecture with {@code layers} decoder layers (e.g. one, to look at a layer's shapes cheaply). */
+    public ModelConfig withLayers(int layers) {
+        return new ModelConfig(spec, vocabSize, hiddenSize, intermediateSize, layers, numAttentionHeads,
+                numKeyValueHeads, headDim, maxPositionEmbeddings, rmsNormEps, ropeTheta, ropeScaling, qkvBias, oBias,
+                mlpBias, tieWordEmbeddings, slidingWindow, maxWindowLayers, initializerRange, padTokenId, bosTokenId,
+                eosTokenIds, attentionDropout, family);
+    }
+
+    /** config.json {@code model_type} of the family. */
+    public String modelType() {
+        return spec.modelType();
+    }
 
     /** kv-head repetition for grouped-query attention. */
     public int kvGroups() {
         return numAttentionHeads / numKeyValueHeads;
     }
 
-    /** The sliding window of layer {@code layer}, 0 = full attention. */
+    /** The sliding window of layer {@code layer}, 0 = full attention (by the family's {@link SlidingPattern}). */
     public int slidingWindowFor(int layer) {
-        return slidingWindow > 0 && layer >= maxWindowLayers ? slidingWindow : 0;
+        if (slidingWindow <= 0) {
+            return 0;
+        }
+        return switch (spec.sliding()) {
+            case NONE -> 0;
+            case ALL -> slidingWindow;
+            case FROM_LAYER -> layer >= maxWindowLayers ? slidingWindow : 0;
+            case EVEN_LAYERS -> layer % 2 == 0 ? slidingWindow : 0;
+        };
     }
 
-    /** Parses a config.json (v4 or v5 spelling: {@code rope_theta}/{@code rope_scaling} or {@code rope_parameters}). */
-    public static LlamaConfig fromJson(ObjectNode json) {
-        String type = json.path("model_type").asText("llama").toLowerCase(Locale.ROOT);
-        if (!SUPPORTED_TYPES.contains(type)) {
-            throw new ConfigException("config.json model_type '" + type + "' is not supported; allowed: "
-                    + SUPPORTED_TYPES);
-        }
-        boolean mistral = type.equals("mistral");
-        boolean qwen = type.equals("qwen2");
-        int vocab = intOf(json, "vocab_size", qwen ? 151936 : 32000);
-        int hidden = intOf(json, "hidden_size", 4096);
-        int inter = intOf(json, "intermediate_size", mistral ? 14336 : qwen ? 22016 : 11008);
-        int layers = intOf(json, "num_hidden_layers", 32);
-        int heads = intOf(json, "num_attention_heads", 32);
-        int kv = json.hasNonNull("num_key_value_heads") ? intOf(json, "num_key_value_heads", heads)
-                : mistral ? 8 : heads;
+    /** The attention scale: {@code 1/sqrt(query_pre_attn_scalar)} when the family has one, else {@code 1/sqrt(head_dim)}. */
+    public double attentionScale() {
+        return 1.0 / Math.sqrt(family.queryPreAttnScalar() > 0 ? family.queryPreAttnScalar() : headDim);
+    }
+
+    /**
+     * Parses a config.json (v4 or v5 spelling: {@code rope_theta}/{@code rope_scaling} or {@code rope_parameters}):
+     * the family from {@code model_type}/{@code architectures}, its defaults, the common keys, then the family's own.
+     */
+    public static ModelConfig fromJson(ObjectNode json) {
+        ArchSpec spec = ModelFamilies.of(json);
+        ConfigJson j = new ConfigJson(json);
+        Builder b = new Builder(spec);
+        spec.keys().defaults(b);
+        b.vocabSize = j.intOf("vocab_size", b.vocabSize);
+        b.hiddenSize = j.intOf("hidden_size", b.hiddenSize);
+        b.intermediateSize = j.intOf("intermediate_size", b.intermediateSize);
+        b.numHiddenLayers = j.intOf("num_hidden_layers", b.numHiddenLayers);
+        int heads = j.intOf("num_attention_heads", b.numAttentionHeads);
+        b.numAttentionHeads = heads;
+        b.numKeyValueHeads = j.has("num_key_value_heads") ? j.intOf("num_key_value_heads", heads)
+                : b.numKeyValueHeads > 0 ? b.numKeyValueHeads : heads;
         if (heads <= 0) {
             throw new ConfigException("config.json num_attention_heads = " + heads + " is out of range; allowed: 1 or "
                     + "more");
         }
-        if (!json.hasNonNull("head_dim") && hidden % heads != 0) {
+        int hidden = b.hiddenSize;
+        if (!j.has("head_dim") && b.headDim <= 0 && hidden % heads != 0) {
             throw new ConfigException("config.json hidden_size (" + hidden + ") must be divisible by "
                     + "num_attention_heads (" + heads + ") when head_dim is not given");
         }
-        int headDim = json.hasNonNull("head_dim") ? intOf(json, "head_dim", 0) : hidden / heads;
-        int maxPos = intOf(json, "max_position_embeddings", mistral ? 131072 : qwen ? 32768 : 2048);
-        double eps = doubleOf(json, "rms_norm_eps", 1e-6);
+        b.headDim = j.has("head_dim") ? j.intOf("head_dim", 0) : b.headDim > 0 ? b.headDim : hidden / heads;
+        int maxPos = j.intOf("max_position_embeddings", b.maxPositionEmbeddings);
+        b.maxPositionEmbeddings = maxPos;
+        b.rmsNormEps = j.doubleOf("rms_norm_eps", b.rmsNormEps);
         JsonNode ropeParams = json.get("rope_parameters");
         for (String key : List.of("rope_parameters", "rope_scaling")) {
             JsonNode n = json.get(key);
@@ -155,31 +195,28 @@ public record LlamaConfig(String modelType, int vocabSize, int hiddenSize, int i
                 throw new ConfigException("config.json " + key + " must be an object or null, got " + n);
             }
         }
-        double theta = json.hasNonNull("rope_theta") ? doubleOf(json, "rope_theta", 10000.0)
+        b.ropeTheta = j.has("rope_theta") ? j.doubleOf("rope_theta", b.ropeTheta)
                 : ropeParams != null && ropeParams.hasNonNull("rope_theta")
-                ? doubleOf((ObjectNode) ropeParams, "rope_theta", 10000.0)
-                : 10000.0;
+                ? ConfigJson.doubleOf((ObjectNode) ropeParams, "rope_theta", b.ropeTheta)
+                : b.ropeTheta;
         JsonNode scalingNode = json.hasNonNull("rope_scaling") ? json.get("rope_scaling") : ropeParams;
-        RopeScaling scaling = scalingNode == null || scalingNode.isNull() ? null
+        b.ropeScaling = scalingNode == null || scalingNode.isNull() ? null
                 : ropeScaling(scalingNode, scalingNode == ropeParams ? "rope_parameters" : "rope_scaling", maxPos);
-        boolean attentionBias = boolOf(json, "attention_bias", false);
-        boolean qkvBias = qwen || attentionBias;
-        boolean oBias = !qwen && attentionBias;
-        int window = 0;
-        int maxWindowLayers = 0;
-        if (mistral) {
-            window = json.has("sliding_window") ? intOf(json, "sliding_window", 0) : 4096;
-        } else if (qwen && boolOf(json, "use_sliding_window", false) && json.hasNonNull("sliding_window")) {
-            window = intOf(json, "sliding_window", 0);
-            maxWindowLayers = intOf(json, "max_window_layers", 28);
-        }
-        int pad = json.hasNonNull("pad_token_id") ? intOf(json, "pad_token_id", -1) : -1;
+        b.tieWordEmbeddings = j.boolOf("tie_word_embeddings", b.tieWordEmbeddings);
+        b.initializerRange = j.doubleOf("initializer_range", b.initializerRange);
+        b.padTokenId = j.has("pad_token_id") ? j.intOf("pad_token_id", -1) : -1;
+        b.bosTokenId = j.has("bos_token_id") ? j.intOf("bos_token_id", 1) : -1;
+        b.eosTokenIds = eos(json.get("eos_token_id"), b.defaultEosTokenId, b.vocabSize);
+        b.attentionDropout = j.doubleOf("attention_dropout", b.attentionDropout);
+        spec.keys().read(j, b);
+        return b.build();
+    }
+
+    private static List<Integer> eos(JsonNode eosNode, int dflt, int vocab) {
         List<Integer> eos = new ArrayList<>();
-        JsonNode eosNode = json.get("eos_token_id");
         if (eosNode == null) {
             // HF's default, unless a tiny test vocabulary cannot hold it (then the model has no EOS token)
-            int dflt = qwen ? 151643 : 2;
-            if (dflt < vocab) {
+            if (dflt >= 0 && dflt < vocab) {
                 eos.add(dflt);
             }
         } else if (eosNode.isArray()) {
@@ -196,15 +233,7 @@ public record LlamaConfig(String modelType, int vocabSize, int hiddenSize, int i
             throw new ConfigException("config.json eos_token_id must be an integer or a list of integers, got "
                     + eosNode);
         }
-        String act = json.path("hidden_act").asText("silu");
-        if (!act.equals("silu")) {
-            throw new ConfigException("config.json hidden_act '" + act + "' is not supported; allowed: silu");
-        }
-        return new LlamaConfig(type, vocab, hidden, inter, layers, heads, kv, headDim, maxPos, eps, theta, scaling,
-                qkvBias, oBias, boolOf(json, "mlp_bias", false), boolOf(json, "tie_word_embeddings", false), window,
-                maxWindowLayers, doubleOf(json, "initializer_range", 0.02), pad,
-                json.hasNonNull("bos_token_id") ? intOf(json, "bos_token_id", 1) : -1, eos,
-                doubleOf(json, "attention_dropout", 0.0));
+        return eos;
     }
 
     private static RopeScaling ropeScaling(JsonNode n, String key, int maxPos) {
@@ -216,60 +245,21 @@ public record LlamaConfig(String modelType, int vocabSize, int hiddenSize, int i
                 return null;
             case RopeScaling.LINEAR:
             case RopeScaling.DYNAMIC:
-                return new RopeScaling(type, doubleOf(o, "factor", 1.0), 0, 0, 0);
+                return new RopeScaling(type, ConfigJson.doubleOf(o, "factor", 1.0), 0, 0, 0);
             case RopeScaling.LLAMA3:
-                return new RopeScaling(type, doubleOf(o, "factor", 8.0), doubleOf(o, "low_freq_factor", 1.0),
-                        doubleOf(o, "high_freq_factor", 4.0), intOf(o, "original_max_position_embeddings", 8192));
+                return new RopeScaling(type, ConfigJson.doubleOf(o, "factor", 8.0), ConfigJson.doubleOf(o, "low_freq_factor", 1.0),
+                        ConfigJson.doubleOf(o, "high_freq_factor", 4.0), ConfigJson.intOf(o, "original_max_position_embeddings", 8192));
             default:
                 throw new ConfigException("config.json " + key + ".rope_type '" + type + "' is not supported; "
                         + "allowed: default, linear, dynamic, llama3");
         }
     }
 
-    private static int intOf(ObjectNode json, String key, int dflt) {
-        JsonNode n = json.get(key);
-        if (n == null || n.isNull()) {
-            return dflt;
-        }
-        if (!n.canConvertToInt() || !n.isIntegralNumber()) {
-            throw new ConfigException("config.json " + key + " must be an integer between " + Integer.MIN_VALUE
-                    + " and " + Integer.MAX_VALUE + ", got " + n);
-        }
-        return n.asInt();
-    }
-
-    private static double doubleOf(ObjectNode json, String key, double dflt) {
-        JsonNode n = json.get(key);
-        if (n == null || n.isNull()) {
-            return dflt;
-        }
-        if (!n.isNumber()) {
-            throw new ConfigException("config.json " + key + " must be a number, got " + n);
-        }
-        return n.asDouble();
-    }
-
-    private static boolean boolOf(ObjectNode json, String key, boolean dflt) {
-        JsonNode n = json.get(key);
-        if (n == null || n.isNull()) {
-            return dflt;
-        }
-        if (!n.isBoolean()) {
-            throw new ConfigException("config.json " + key + " must be true or false, got " + n);
-        }
-        return n.asBoolean();
-    }
-
     /** A config.json (v4 spelling) describing this architecture, for writing HF model folders. */
     public ObjectNode toJson() {
         ObjectNode o = JsonNodeFactory.instance.objectNode();
-        String arch = switch (modelType) {
-            case "mistral" -> "MistralForCausalLM";
-            case "qwen2" -> "Qwen2ForCausalLM";
-            default -> "LlamaForCausalLM";
-        };
-        o.putArray("architectures").add(arch);
-        o.put("model_type", modelType);
+        o.putArray("architectures").add(spec.hfArchitecture());
+        o.put("model_type", spec.modelType());
         o.put("vocab_size", vocabSize);
         o.put("hidden_size", hiddenSize);
         o.put("intermediate_size", intermediateSize);
@@ -277,7 +267,6 @@ public record LlamaConfig(String modelType, int vocabSize, int hiddenSize, int i
         o.put("num_attention_heads", numAttentionHeads);
         o.put("num_key_value_heads", numKeyValueHeads);
         o.put("head_dim", headDim);
-        o.put("hidden_act", "silu");
         o.put("max_position_embeddings", maxPositionEmbeddings);
         o.put("rms_norm_eps", rmsNormEps);
         o.put("rope_theta", ropeTheta);
@@ -293,22 +282,7 @@ public record LlamaConfig(String modelType, int vocabSize, int hiddenSize, int i
                 s.put("original_max_position_embeddings", ropeScaling.originalMaxPositionEmbeddings());
             }
         }
-        if (!modelType.equals("qwen2")) {
-            o.put("attention_bias", qkvBias);
-        }
-        o.put("mlp_bias", mlpBias);
         o.put("tie_word_embeddings", tieWordEmbeddings);
-        if (modelType.equals("mistral")) {
-            if (slidingWindow > 0) {
-                o.put("sliding_window", slidingWindow);
-            } else {
-                o.putNull("sliding_window");
-            }
-        } else if (modelType.equals("qwen2")) {
-            o.put("use_sliding_window", slidingWindow > 0);
-            o.put("sliding_window", slidingWindow > 0 ? slidingWindow : maxPositionEmbeddings);
-            o.put("max_window_layers", maxWindowLayers);
-        }
         o.put("initializer_range", initializerRange);
         if (padTokenId >= 0) {
             o.put("pad_token_id", padTokenId);
@@ -322,7 +296,54 @@ public record LlamaConfig(String modelType, int vocabSize, int hiddenSize, int i
             eosTokenIds.forEach(o.withArray("eos_token_id")::add);
         }
         o.put("attention_dropout", attentionDropout);
+        spec.keys().write(this, o);
         o.put("torch_dtype", "float32");
         return o;
+    }
+
+    /**
+     * The values of a config being read: {@link FamilyConfig#defaults} sets the family's defaults, the common keys
+     * are read over them, then {@link FamilyConfig#read} sets the family's own. {@link #build()} validates.
+     */
+    public static final class Builder {
+        public final ArchSpec spec;
+        public int vocabSize = 32000;
+        public int hiddenSize = 4096;
+        public int intermediateSize = 11008;
+        public int numHiddenLayers = 32;
+        public int numAttentionHeads = 32;
+        /** 0: as many as attention heads. */
+        public int numKeyValueHeads;
+        /** 0: hidden_size / num_attention_heads. */
+        public int headDim;
+        public int maxPositionEmbeddings = 2048;
+        public double rmsNormEps = 1e-6;
+        public double ropeTheta = 10000.0;
+        public RopeScaling ropeScaling;
+        public boolean qkvBias;
+        public boolean oBias;
+        public boolean mlpBias;
+        public boolean tieWordEmbeddings;
+        public int slidingWindow;
+        public int maxWindowLayers;
+        public double initializerRange = 0.02;
+        public int padTokenId = -1;
+        public int bosTokenId = -1;
+        /** HF's {@code eos_token_id} default when the key is absent (-1: none). */
+        public int defaultEosTokenId = 2;
+        public List<Integer> eosTokenIds = List.of();
+        public double attentionDropout;
+        public FamilyOptions family = FamilyOptions.NONE;
+
+        public Builder(ArchSpec spec) {
+            this.spec = spec;
+        }
+
+        public ModelConfig build() {
+            return new ModelConfig(spec, vocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,
+                    numKeyValueHeads, headDim, maxPositionEmbeddings, rmsNormEps, ropeTheta, ropeScaling, qkvBias,
+                    oBias, mlpBias, tieWordEmbeddings, slidingWindow, maxWindowLayers, initializerRange, padTokenId,
+                    bosTokenId, eosTokenIds, attentionDropout, family);
+        }
     }
 }
