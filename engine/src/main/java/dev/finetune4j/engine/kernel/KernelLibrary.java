@@ -480,9 +480,9 @@ public final class KernelLibrary {
         return one("gelu_tanh_mul", gate, pt(gate), pt(up));
     }
 
-    /** Embedding lookup times {@code scale} rounded to the embedding's dtype (Gemma's sqrt(hidden) normalizer). */
-    public NDArray scaledEmbedding(NDArray weight, NDArray ids, long paddingIdx, double scale) {
-        return one("scaled_embedding", weight, pt(weight), pt(ids), paddingIdx, scale);
+    /** {@code x} times {@code scale} rounded to x's dtype first (Gemma's sqrt(hidden) embedding normalizer). */
+    public NDArray scaleInDtype(NDArray x, double scale) {
+        return one("scale_in_dtype", x, pt(x), scale);
     }
 
     /** {@code tanh(x / cap) · cap}. */

@@ -76,7 +76,8 @@ public final class MemoryPlanner {
         int act = in.bf16Compute() || in.bf16Masters() ? 2 : 4;
         // an int8 layer's dequantized weights are saved by its matmuls until the layer's backward
         long dequantized = in.int8() ? projections / layers * act : 0;
-        long perLayer = layerActivationBytes(c, in) * tokens + attentionMaskBytes(in) + dequantized;
+        long perLayer = layerActivationBytes(c, in) * tokens + attentionMaskBytes(in) + softcapScoreBytes(c, in)
+                + dequantized;
         long residual = tokens * h * master; // the residual stream has the embedding's (master) dtype
         long plain = layers * perLayer + 2 * residual;
         long checkpointed = layers * residual + perLayer + 3 * residual;
@@ -117,6 +118,19 @@ public final class MemoryPlanner {
             dropoutMasks += 7 * h;
         }
         return fp32 + casts + attention + mlp + dropoutMasks;
+    }
+
+    /**
+     * Soft-capped attention (Gemma 2, docs/models.md) materialises its scores: autograd keeps the tanh output (compute
+     * dtype) and the softmax output (fp32) per query-key pair and head, 0 without soft-capping.
+     */
+    static long softcapScoreBytes(ModelConfig c, PlanInput in) {
+        if (c.family().attnLogitSoftcapping() <= 0) {
+            return 0;
+        }
+        int act = in.bf16Compute() || in.bf16Masters() ? 2 : 4;
+        long pairs = (long) in.microBatchSize() * c.numAttentionHeads() * in.contextLength() * in.contextLength();
+        return pairs * (act + 4 + (act == 2 ? 2 : 0));
     }
 
     /** The block-diagonal document mask of packed rows (one byte per query-key pair). */

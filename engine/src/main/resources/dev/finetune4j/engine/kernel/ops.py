@@ -306,10 +306,9 @@ class Ops(Module):
     return torch.to(y, ops.prim.dtype(x))
   def gelu_tanh_mul(self: __torch__.Ops, gate: Tensor, up: Tensor) -> Tensor:
     return torch.mul(torch.gelu(gate, approximate="tanh"), up)
-  def scaled_embedding(self: __torch__.Ops, weight: Tensor, ids: Tensor, padding_idx: int, scale: float) -> Tensor:
-    e = torch.embedding(weight, ids, padding_idx, False, False)
-    normalizer = torch.to(torch.full([], scale, dtype=7, device=ops.prim.device(e)), ops.prim.dtype(e))
-    return torch.mul(e, normalizer)
+  def scale_in_dtype(self: __torch__.Ops, x: Tensor, scale: float) -> Tensor:
+    normalizer = torch.to(torch.full([], scale, dtype=7, device=ops.prim.device(x)), ops.prim.dtype(x))
+    return torch.mul(x, normalizer)
   def softcap(self: __torch__.Ops, x: Tensor, cap: float) -> Tensor:
     return torch.mul(torch.tanh(torch.div(x, cap)), cap)
   def sdpa_softcap(self: __torch__.Ops, q: Tensor, k: Tensor, v: Tensor, mask: Tensor, n_rep: int, dropout_p: float, scale: float, cap: float) -> Tensor:

@@ -129,10 +129,10 @@ class Gemma2KernelsTest {
     void scaledEmbeddingRoundsTheScaleToTheEmbeddingDtype() {
         NDArray ids = m.create(new long[] {3, 0, 2, 1}, new Shape(2, 2));
         double scale = Math.sqrt(3072);
-        assertSame(List.of(rand(1, 5, 4)), in -> k.scaledEmbedding(in.get(0), ids, -1, scale),
+        assertSame(List.of(rand(1, 5, 4)), in -> k.scaleInDtype(k.embedding(in.get(0), ids, -1), scale),
                 in -> ids.oneHot(5).toType(DataType.FLOAT64, false).matMul(in.get(0)).mul(scale), 1e-12);
         NDArray w = m.ones(new Shape(5, 4), DataType.FLOAT32);
-        float got = k.scaledEmbedding(w, ids, -1, scale).toFloatArray()[0];
+        float got = k.scaleInDtype(k.embedding(w, ids, -1), scale).toFloatArray()[0];
         assertEquals((float) scale, got, 0f);   // sqrt(3072) as float32, as HF's normalizer in float32
     }
 

@@ -29,8 +29,12 @@ public final class ModelFamilies {
 
     // ---- families of issue 12 are added below, one line each ----
 
+    public static final ArchSpec GEMMA2 = new ArchSpec("gemma2", "Gemma2ForCausalLM",
+            "transformers.models.gemma2.modeling_gemma2", NormStyle.RMS_ONE_PLUS, Activation.GELU_TANH, true, false,
+            false, true, SlidingPattern.EVEN_LAYERS, false, Gemma2Family.NAMES, Gemma2Family.KEYS, LLAMA_LORA_DEFAULT);
+
     /** Every supported family, in the order refusals list them. */
-    public static final List<ArchSpec> ALL = List.of(LLAMA, MISTRAL, QWEN2);
+    public static final List<ArchSpec> ALL = List.of(LLAMA, MISTRAL, QWEN2, GEMMA2);
 
     private ModelFamilies() {
     }
