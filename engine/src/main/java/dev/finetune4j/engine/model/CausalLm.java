@@ -4,7 +4,6 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import dev.finetune4j.checkpoint.DType;
 import dev.finetune4j.checkpoint.StoredTensor;
@@ -17,15 +16,11 @@ import dev.finetune4j.engine.kernel.KernelLibrary;
 import dev.finetune4j.engine.kernel.ScalarType;
 import dev.finetune4j.engine.lora.LoraOptions;
 import dev.finetune4j.engine.model.arch.ModelFamilies;
-import dev.finetune4j.engine.model.arch.ParameterEntry;
 import dev.finetune4j.engine.model.arch.ParameterRegistry;
 import dev.finetune4j.engine.model.arch.Storage;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * A decoder-only causal language model of any supported family ({@link ModelFamilies}) with HF semantics
@@ -148,17 +143,14 @@ public final class CausalLm implements AutoCloseable {
      * ({@code cuSeqlens}).
      */
     public NDArray logits(Batch batch, boolean training) {
-        NDArray raw = computeLogits(batch, training);
+        NDArray raw = computeLogits(batch, arrays(batch), training);
         return d.bf16 ? kernels.cast(raw, ScalarType.FLOAT32) : raw;
     }
 
     /** Logits in the compute dtype (bf16 under bf16 precision); only for kernels. */
-    private NDArray computeLogits(Batch batch, boolean training) {
-        checkIds(batch.inputIds(), batch.seqLen(), "input id", false);
-        checkIds(batch.labels(), batch.seqLen(), "label", true);
-        NDArray ids = manager.create(toLongs(batch.inputIds()), new Shape(batch.rows(), batch.seqLen()));
-        AttentionLayout layout = AttentionLayout.of(batch);
-        return d.forward(ids, batch.positionIds(), layout, batch.rows(), batch.seqLen(), training, null);
+    private NDArray computeLogits(Batch batch, BatchArrays in, boolean training) {
+        return d.forward(in.ids(), batch.positionIds(), AttentionLayout.of(batch), batch.rows(), batch.seqLen(),
+                training, null);
     }
 
     /**
@@ -169,17 +161,11 @@ public final class CausalLm implements AutoCloseable {
      * {@link #forwardBackward}, which also cuts activation memory.
      */
     public StepLoss loss(Batch batch, boolean training) {
-        checkIds(batch.inputIds(), batch.seqLen(), "input id", false);
-        checkIds(batch.labels(), batch.seqLen(), "label", true);
-        NDArray ids = manager.create(toLongs(batch.inputIds()), new Shape(batch.rows(), batch.seqLen()));
-        NDArray labels = manager.create(toLongs(batch.labels()), new Shape(batch.rows(), batch.seqLen()));
+        BatchArrays in = arrays(batch);
+        NDArray labels = in.labels();
         Decoder.Pass pass = d.pass(batch.positionIds(), AttentionLayout.of(batch), batch.rows(), batch.seqLen(),
                 training, null);
-        NDArray h = d.embed(pass, ids);
-        for (int i = 0; i < d.layers.size(); i++) {
-            h = d.layer(pass, i, h);
-        }
-        NDArray normed = d.finalNorm(h);
+        NDArray normed = d.finalNorm(d.layers(pass, d.embed(pass, in.ids())));
         int chunk = LossChunking.tokensPerChunk(config.vocabSize());
         double cap = config.family().finalLogitSoftcapping();   // Gemma 2: the loss sees the capped logits
         NDArray sum = ai.djl.pytorch.jni.JniUtils.isGradMode()
@@ -198,19 +184,15 @@ public final class CausalLm implements AutoCloseable {
      * @return the micro-batch's loss sum (not scaled) and its loss-token count
      */
     public double forwardBackward(Batch batch, double scale, BackwardOptions options, GradientSink sink) {
-        checkIds(batch.inputIds(), batch.seqLen(), "input id", false);
-        checkIds(batch.labels(), batch.seqLen(), "label", true);
-        NDArray ids = manager.create(toLongs(batch.inputIds()), new Shape(batch.rows(), batch.seqLen()));
-        NDArray labels = manager.create(toLongs(batch.labels()), new Shape(batch.rows(), batch.seqLen()));
+        BatchArrays in = arrays(batch);
         LayerwiseBackward step = new LayerwiseBackward(d, blocks(), lora() == null, options, sink, scale);
-        return step.run(ids, labels, batch.positionIds(), AttentionLayout.of(batch), batch.rows(), batch.seqLen());
+        return step.run(in.ids(), in.labels(), batch.positionIds(), AttentionLayout.of(batch), batch.rows(), batch.seqLen());
     }
 
     /** Per-position losses {@code [rows, seqLen-1]} (position t scores label t+1; 0 where ignored). */
     public NDArray tokenLosses(Batch batch) {
-        NDArray logits = computeLogits(batch, false);
-        NDArray labels = manager.create(toLongs(batch.labels()), new Shape(batch.rows(), batch.seqLen()));
-        return kernels.crossEntropyTokens(logits, labels);
+        BatchArrays in = arrays(batch);
+        return kernels.crossEntropyTokens(computeLogits(batch, in, false), in.labels());
     }
 
     static long countLossTokens(Batch b) {
@@ -228,7 +210,7 @@ public final class CausalLm implements AutoCloseable {
      * Call without a collector, inside an NDScope.
      */
     public NDArray nextTokenLogits(int[] ids, KvCache cache) {
-        checkIds(ids, ids.length, "token id", false);
+        BatchArrays.checkIds(ids, ids.length, "token id", false, config.vocabSize());
         int start = cache.length();
         int[] positions = new int[ids.length];
         for (int i = 0; i < ids.length; i++) {
@@ -240,25 +222,13 @@ public final class CausalLm implements AutoCloseable {
         return kernels.lastLogits(logits).reshape(config.vocabSize());
     }
 
-    /** Rejects ids outside the vocabulary before they reach a kernel (whose error would name no position). */
-    private void checkIds(int[] ids, int seq, String what, boolean allowIgnore) {
-        int vocab = config.vocabSize();
-        for (int i = 0; i < ids.length; i++) {
-            int id = ids[i];
-            if ((id < 0 || id >= vocab) && !(allowIgnore && id == Batch.IGNORE_INDEX)) {
-                throw new IllegalArgumentException(what + " " + id + " at row " + i / seq + ", position " + i % seq
-                        + " is outside the model's vocabulary [0, " + vocab + ")"
-                        + (allowIgnore ? " and is not the ignore index -100" : ""));
-            }
-        }
+    /** The batch's ids and labels as device arrays, checked against the vocabulary first. */
+    private BatchArrays arrays(Batch batch) {
+        return BatchArrays.of(batch, manager, config.vocabSize());
     }
 
     static long[] toLongs(int[] v) {
-        long[] out = new long[v.length];
-        for (int i = 0; i < v.length; i++) {
-            out[i] = v[i];
-        }
-        return out;
+        return BatchArrays.toLongs(v);
     }
 
     // ---- parameters and state ---------------------------------------------------------------------------------
@@ -275,23 +245,7 @@ public final class CausalLm implements AutoCloseable {
 
     /** The trainable parameters grouped by the block whose backward completes their gradients. */
     ParameterBlocks blocks() {
-        List<List<TrainableParameter>> layers = new ArrayList<>();
-        for (int i = 0; i < d.layers.size(); i++) {
-            layers.add(adapters.options() != null ? adapters.layerBlock(i) : base(d.registry.layer(i)));
-        }
-        if (adapters.options() != null) {
-            return new ParameterBlocks(List.of(), layers, List.of());
-        }
-        return new ParameterBlocks(base(d.registry.embedding()), layers, base(d.registry.head()));
-    }
-
-    private List<TrainableParameter> base(List<ParameterEntry> entries) {
-        List<TrainableParameter> out = new ArrayList<>();
-        for (ParameterEntry e : entries) {
-            out.add(new TrainableParameter(e.hfName(), d.bound.get(e.hfName()).array(),
-                    TrainableParameter.Group.BASE));
-        }
-        return out;
+        return adapters.options() != null ? adapters.blocks() : weights.blocks();
     }
 
     /**
@@ -312,30 +266,7 @@ public final class CausalLm implements AutoCloseable {
      * for adapters). With {@code strict}, every base tensor must be present and no unknown name may appear.
      */
     public void loadStateDict(Map<String, StoredTensor> tensors, boolean strict) {
-        ParameterRegistry registry = d.registry;
-        Set<String> seen = new LinkedHashSet<>();
-        for (Map.Entry<String, StoredTensor> e : tensors.entrySet()) {
-            String name = e.getKey().startsWith(ParameterRegistry.PEFT_PREFIX)
-                    ? e.getKey().substring(ParameterRegistry.PEFT_PREFIX.length()) : e.getKey();
-            if (registry.contains(name)) {
-                try (NDScope scope = new NDScope()) {
-                    weights.assign(registry.get(name), e.getValue());
-                }
-                seen.add(name);
-            } else if (ParameterRegistry.looksLikeAdapter(name)) {
-                adapters.load(name, e.getValue());
-                seen.add(name);
-            } else if (!registry.ignored(name) && strict) {
-                throw new StateDictException("state dict has '" + e.getKey() + "', which this model does not have");
-            }
-        }
-        if (strict && lora() == null) {
-            for (ParameterEntry e : registry.entries()) {
-                if (!seen.contains(e.hfName())) {
-                    throw new StateDictException("state dict lacks '" + e.hfName() + "'");
-                }
-            }
-        }
+        weights.loadStateDict(tensors, strict, adapters);
     }
 
     /** LoRA adapter weights under PEFT's saved names ({@code base_model.model.<module>.lora_A.weight}), float32. */
@@ -367,16 +298,7 @@ public final class CausalLm implements AutoCloseable {
      * r and target modules (build the model with {@code LoraOptions.fromPeft(adapter.config())}).
      */
     public void loadAdapter(PeftAdapter adapter) {
-        LoraOptions lora = lora();
-        if (lora == null) {
-            throw new StateDictException("cannot load a PEFT adapter into a model without LoRA; build it with "
-                    + "ModelOptions.withLora(LoraOptions.fromPeft(adapter.config()))");
-        }
-        LoraOptions theirs = LoraOptions.fromPeft(adapter.config()).forFamily(config.spec());
-        if (theirs.r() != lora.r() || !theirs.targetModules().equals(lora.targetModules())) {
-            throw new StateDictException("PEFT adapter has r=" + theirs.r() + " on " + theirs.targetModules()
-                    + " but the model's LoRA has r=" + lora.r() + " on " + lora.targetModules());
-        }
+        adapters.requireCompatible(adapter.config());
         loadStateDict(adapter.tensors(), true);
     }
 
