@@ -150,6 +150,32 @@ class Gemma2ModelTest {
     }
 
     @Test
+    void bf16ComputeAndInt8BaseStayCloseToTheReference() throws IOException {
+        Fixture f = fixture();
+        Batch batch = TinyModels.packed(2, f.docs());
+        for (ModelOptions o : List.of(ModelOptions.cpu().withPrecision(Precision.BF16),
+                ModelOptions.cpu().withLora(LoraOptions.of(2, 4, 0.0, List.of("all-linear"))).withInt8(true))) {
+            try (CausalLm m = model(f, o); NDScope scope = new NDScope()) {
+                double[] got = doubles(m.logits(batch, false));
+                int start = 0;
+                double maxErr = 0;
+                for (int d = 0; d < f.docs().length; d++) {
+                    double[] want = f.logits().get(d);
+                    for (int i = 0; i < want.length; i++) {
+                        maxErr = Math.max(maxErr, Math.abs(want[i] - got[start * f.config().vocabSize() + i]));
+                    }
+                    start += f.docs()[d].length;
+                }
+                // logits are capped to ±2; this fixture's weights are large (std 0.4) on 16-wide rows, so int8's
+                // per-row steps (max|row|/127) move logits more than bf16's 8-bit mantissas do
+                double tol = o.int8() ? 0.2 : 0.1;
+                assertTrue(maxErr < tol, o + ": max |logit error| " + maxErr);
+                assertTrue(maxErr > 0, "a lower precision differs somewhere");
+            }
+        }
+    }
+
+    @Test
     void generationWithTheKvCacheEqualsFullRecompute() throws IOException {
         Fixture f = fixture();
         int v = f.config().vocabSize();
