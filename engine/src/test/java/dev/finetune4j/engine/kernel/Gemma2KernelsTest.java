@@ -134,6 +134,10 @@ class Gemma2KernelsTest {
         NDArray w = m.ones(new Shape(5, 4), DataType.FLOAT32);
         float got = k.scaleInDtype(k.embedding(w, ids, -1), scale).toFloatArray()[0];
         assertEquals((float) scale, got, 0f);   // sqrt(3072) as float32, as HF's normalizer in float32
+        // bf16 embeddings (bf16 master weights): HF's normalizer becomes a bf16 tensor, sqrt(3584) = 59.87 -> 59.75
+        NDArray bf16 = k.cast(m.ones(new Shape(2, 2), DataType.FLOAT32), ScalarType.BFLOAT16);
+        float rounded = k.cast(k.scaleInDtype(bf16, Math.sqrt(3584)), ScalarType.FLOAT32).toFloatArray()[0];
+        assertEquals(59.75f, rounded, 0f);
     }
 
     @Test
