@@ -348,7 +348,7 @@ public final class KernelLibrary {
     /**
      * {@link #crossEntropyChunks(NDArray, NDArray, NDArray, int, double, boolean, ChunkedBackward, boolean)} with
      * each chunk's fp32 logits soft-capped to {@code tanh(logits / softcap) · softcap} before the cross-entropy
-     * (Gemma 2's final logit soft-capping, docs/models.md); {@code softcap <= 0} means none.
+     * (Gemma 2's final logit soft-capping, docs/models.md §8); {@code softcap <= 0} means none.
      */
     public NDArray[] crossEntropyChunks(NDArray h, NDArray weight, NDArray labels, int chunk, double scale,
                                         boolean bf16, ChunkedBackward mode, boolean weightGrad, double softcap) {
@@ -470,7 +470,7 @@ public final class KernelLibrary {
 
     // ---- gemma2 ----
 
-    /** Gemma's RMSNorm (docs/models.md, "Gemma 2"): fp32 statistics and scale {@code (1 + weight)}, result in x's dtype. */
+    /** Gemma's RMSNorm (docs/models.md §8): fp32 statistics and scale {@code (1 + weight)}, result in x's dtype. */
     public NDArray rmsNormOnePlus(NDArray x, NDArray weight, double eps) {
         return one("rms_norm_one_plus", x, pt(x), pt(weight), eps);
     }

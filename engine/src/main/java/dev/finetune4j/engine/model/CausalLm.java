@@ -24,8 +24,8 @@ import java.util.Map;
 
 /**
  * A decoder-only causal language model of any supported family ({@link ModelFamilies}) with HF semantics
- * (docs/training.md §12.2), its parameters listed once in a {@link ParameterRegistry} (docs/architecture.md, "Model
- * families"): fp32 master parameters under their HF names ({@link Weights}), optional LoRA adapters (§8,
+ * (docs/training.md §12.2), its parameters listed once in a {@link ParameterRegistry} (docs/models.md
+ * §4): fp32 master parameters under their HF names ({@link Weights}), optional LoRA adapters (§8,
  * {@link LoraAdapters}) and an optional int8 base.
  *
  * <h2>Driving a training step</h2>
@@ -186,7 +186,8 @@ public final class CausalLm implements AutoCloseable {
     public double forwardBackward(Batch batch, double scale, BackwardOptions options, GradientSink sink) {
         BatchArrays in = arrays(batch);
         LayerwiseBackward step = new LayerwiseBackward(d, blocks(), lora() == null, options, sink, scale);
-        return step.run(in.ids(), in.labels(), batch.positionIds(), AttentionLayout.of(batch), batch.rows(), batch.seqLen());
+        return step.run(in.ids(), in.labels(), batch.positionIds(), AttentionLayout.of(batch), batch.rows(),
+                batch.seqLen());
     }
 
     /** Per-position losses {@code [rows, seqLen-1]} (position t scores label t+1; 0 where ignored). */
@@ -250,7 +251,7 @@ public final class CausalLm implements AutoCloseable {
 
     /**
      * The base model's weights under HF names, as {@code dtype} (float32/bfloat16/float16); LoRA deltas merged in when
-     * {@code mergeLora} (the model itself is unchanged), int8 weights dequantized. {@code lm_head} is omitted when tied.
+     * {@code mergeLora} (the model itself is unchanged), int8 weights dequantized; a tied LM head is omitted.
      */
     public LinkedHashMap<String, StoredTensor> stateDict(DType dtype, boolean mergeLora) {
         return weights.stateDict(dtype, mergeLora);

@@ -45,7 +45,7 @@ final class Weights {
         this.bf16Masters = bf16Masters;
     }
 
-    /** HF's initialisation: Linear/Embedding ~ N(0, initializer_range²) (padding row 0), norms 1 (0 for 1+w), biases 0. */
+    /** HF's init: Linear/Embedding ~ N(0, initializer_range²) (padding row 0), norms 1 (0 for 1+w), biases 0. */
     void initRandom() {
         ModelConfig c = registry.config();
         float std = (float) c.initializerRange();

@@ -296,7 +296,7 @@ class Ops(Module):
         torch.copy_(v, self.round_bf16(v32))
         start = end
   # ---- gemma2 ----
-  # Gemma 2 (docs/models.md, "Gemma 2"): RMSNorm scaled by (1 + w) in fp32, GELU-tanh gated MLP, embeddings times
+  # Gemma 2 (docs/models.md §8): RMSNorm scaled by (1 + w) in fp32, GELU-tanh gated MLP, embeddings times
   # sqrt(hidden) rounded to the compute dtype, tanh soft-capping of attention scores and of the final logits.
   def rms_norm_one_plus(self: __torch__.Ops, x: Tensor, weight: Tensor, eps: float) -> Tensor:
     x32 = torch.to(x, torch.promote_types(ops.prim.dtype(x), 6))

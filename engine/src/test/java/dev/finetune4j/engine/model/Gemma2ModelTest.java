@@ -25,6 +25,9 @@ import dev.finetune4j.checkpoint.hf.HfWriteOptions;
 import dev.finetune4j.data.Batch;
 import dev.finetune4j.engine.kernel.KernelLibrary;
 import dev.finetune4j.engine.lora.LoraOptions;
+import dev.finetune4j.engine.model.arch.ParamRole;
+import dev.finetune4j.engine.model.arch.ParameterEntry;
+import dev.finetune4j.engine.model.arch.ParameterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -122,6 +125,18 @@ class Gemma2ModelTest {
         assertTrue(c.tieWordEmbeddings());
         assertEquals(8, c.headDim());
         assertEquals(c, ModelConfig.fromJson(c.toJson()), "config.json written back reads the same");
+        // the registry: HF names and order of the fixture, four norms per layer, lm_head tied, q..down adaptable
+        ParameterRegistry r = ParameterRegistry.of(c);
+        assertEquals(new ArrayList<>(fixture().weights().keySet()),
+                r.entries().stream().map(ParameterEntry::hfName).toList());
+        assertEquals(3 * 4 + 1, r.entries().stream().filter(e -> e.role() == ParamRole.NORM).count());
+        assertEquals(List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"),
+                c.spec().loraTargets());
+        long elements = 0;
+        for (StoredTensor t : fixture().weights().values()) {
+            elements += StoredTensor.numel(t.shape());
+        }
+        assertEquals(elements, r.count());
     }
 
     @Test
