@@ -70,7 +70,7 @@ class Gemma2ChatTemplateTest {
         String withSystem = "{\"messages\": [{\"role\": \"system\", \"content\": \"be brief\"}, {\"role\": \"user\","
                 + " \"content\": \"q\"}, {\"role\": \"assistant\", \"content\": \"a\"}]}";
         Path file = TestFiles.write(dir, "gemma.jsonl", CHAT_OK, withSystem);
-        DataOptions options = DataOptions.defaults(TaskType.CHAT_COMPLETION, file, 64).toBuilder()
+        DataOptions options = DataOptions.defaults(TaskType.CHAT_COMPLETION, file, 256).toBuilder()
                 .allowPercentageInvalidSamples(60).build();
         PreparedData d = DatasetPreparer.prepare(options, tokenizer);
         assertEquals(2, d.report().samples());
@@ -80,5 +80,20 @@ class Gemma2ChatTemplateTest {
                 problems);
         assertTrue(problems.contains("takes no system messages"), problems);
         assertEquals(1, d.train().rows(), "the valid chat is prepared through the Gemma template");
+        dev.finetune4j.data.Batch b = d.train().loader(1, 0).next();
+        StringBuilder input = new StringBuilder();
+        StringBuilder trained = new StringBuilder();
+        for (int t = 0; t < b.seqLen(); t++) {
+            if (b.inputIds()[t] >= 100) {
+                input.appendCodePoint(b.inputIds()[t] - 100);
+            }
+            if (b.labels()[t] >= 100) {
+                trained.appendCodePoint(b.labels()[t] - 100);
+            }
+        }
+        // the rendered turns (bos_token is the text "<bos>" here); only the model's answer turn is trained
+        assertTrue(input.toString().startsWith("<bos><start_of_turn>user\nHi<end_of_turn>\n<start_of_turn>model\n"
+                + "Hello!<end_of_turn>\n"), input.toString());
+        assertEquals("Hello!<end_of_turn>\n", trained.toString());
     }
 }
