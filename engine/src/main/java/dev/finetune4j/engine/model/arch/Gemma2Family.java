@@ -7,7 +7,7 @@ import dev.finetune4j.engine.model.ConfigJson;
 import dev.finetune4j.engine.model.ModelConfig;
 
 /**
- * Gemma 2 (docs/models.md §8): its HF module names (four norms per layer, named by where they sit) and its
+ * Gemma 2 (docs/models.md §9): its HF module names (four norms per layer, named by where they sit) and its
  * config.json dialect (HF's {@code Gemma2Config}): defaults, the soft-capping values, {@code query_pre_attn_scalar},
  * the sliding window of the even layers and the GELU-tanh activation. {@code layer_types}, when present, must be
  * the alternation the decoder computes.
