@@ -559,8 +559,8 @@ public final class KernelLibrary {
     }
 
     /**
-     * Attention with tanh soft-capped scores (fused SDPA cannot cap): {@code softmax(mask(cap·tanh(q kᵀ·scale/cap)))
-     * v} with GQA (kv heads repeated {@code nRep} times), a boolean mask {@code [b|1, 1, sq, sk]} (true = may attend;
+     * Attention with tanh soft-capped scores (fused SDPA cannot cap):
+     * {@code softmax(mask(cap·tanh(q kᵀ·scale/cap))) v} with GQA (kv heads repeated {@code nRep} times), a boolean mask {@code [b|1, 1, sq, sk]} (true = may attend;
      * every query must see at least one key), softmax in at least fp32. Returns {@code [b, sq, h·hd]}.
      */
     public NDArray sdpaSoftcap(NDArray q, NDArray k, NDArray v, NDArray mask, int nRep, double dropout, double scale,

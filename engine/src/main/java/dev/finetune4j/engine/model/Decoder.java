@@ -163,7 +163,8 @@ final class Decoder {
             for (int i = 0; i < layers.size(); i++) {
                 int window = config.slidingWindowFor(i);
                 // soft-capped attention (Gemma 2) always takes a mask, plain rows included
-                if (config.family().attnLogitSoftcapping() > 0 || !(layout.isPlain() && (window == 0 || window >= seq))) {
+                boolean fused = layout.isPlain() && (window == 0 || window >= seq);
+                if (config.family().attnLogitSoftcapping() > 0 || !fused) {
                     pass.masks.computeIfAbsent(window, w -> kernels.documentMask(
                             manager.create(layout.documentIds(), new Shape(rows, seq)), w));
                 }

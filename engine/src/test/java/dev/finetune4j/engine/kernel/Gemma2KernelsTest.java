@@ -149,7 +149,7 @@ class Gemma2KernelsTest {
         assertEquals(-2.0, capped[1], 1e-12);
     }
 
-    /** softmax(cap·tanh(q kᵀ·scale / cap) + mask) v with kv heads repeated consecutively, merged to [b, s, h·d]. */
+    /** softmax(cap·tanh(q kᵀ·scale / cap) + mask) v, kv heads repeated consecutively, merged to [b, s, h·d]. */
     private NDArray reference(NDArray q, NDArray kk, NDArray v, boolean[][] allowed, int nRep, double scale,
                               double cap) {
         long b = q.getShape().get(0);

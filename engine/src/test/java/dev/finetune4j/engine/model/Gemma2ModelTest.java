@@ -356,7 +356,8 @@ class Gemma2ModelTest {
             double last = 0;
             for (int step = 0; step < 8; step++) {
                 double loss;
-                try (NDScope scope = new NDScope(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                try (NDScope scope = new NDScope();
+                     GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     StepLoss l = m.loss(batch, true);
                     loss = l.mean();
                     gc.backward(l.sum().div(l.tokens()));
