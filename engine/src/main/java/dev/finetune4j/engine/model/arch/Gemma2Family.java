@@ -71,12 +71,11 @@ final class Gemma2Family implements FamilyConfig {
                     + "a finite number > 0");
         }
         b.family = b.family.withSoftcapping(attnCap, finalCap).withQueryPreAttnScalar(scalar);
-        for (String key : new String[] {"hidden_activation", "hidden_act"}) {
-            String act = json.textOf(key, ACTIVATION);
-            if (!act.equals(ACTIVATION)) {
-                throw new ConfigException("config.json " + key + " '" + act + "' is not supported for gemma2; "
-                        + "allowed: " + ACTIVATION);
-            }
+        // HF's Gemma2MLP reads hidden_activation; a hidden_act next to it is not read by HF either
+        String act = json.textOf("hidden_activation", ACTIVATION);
+        if (!act.equals(ACTIVATION)) {
+            throw new ConfigException("config.json hidden_activation '" + act + "' is not supported for gemma2; "
+                    + "allowed: " + ACTIVATION);
         }
         if (json.boolOf("use_bidirectional_attention", false)) {
             throw new ConfigException("config.json use_bidirectional_attention = true is not supported; allowed: "
