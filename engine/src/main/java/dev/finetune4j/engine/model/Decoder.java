@@ -109,7 +109,7 @@ final class Decoder {
         NDArray logits = lmHead.forward(kernels, finalNorm(h), training, bf16);
         if (config.family().finalLogitSoftcapping() > 0) {
             // ---- gemma2: final logit soft-capping ----
-            throw new UnsupportedOperationException("final logit soft-capping has no kernel yet");
+            logits = kernels.softcap(logits, config.family().finalLogitSoftcapping());
         }
         return logits;
     }
@@ -162,7 +162,9 @@ final class Decoder {
             // built here, in the caller's scope, so that layers run in scopes of their own can share them
             for (int i = 0; i < layers.size(); i++) {
                 int window = config.slidingWindowFor(i);
-                if (!(layout.isPlain() && (window == 0 || window >= seq))) {
+                // soft-capped attention (Gemma 2) always takes a mask, plain rows included
+                boolean fused = layout.isPlain() && (window == 0 || window >= seq);
+                if (config.family().attnLogitSoftcapping() > 0 || !fused) {
                     pass.masks.computeIfAbsent(window, w -> kernels.documentMask(
                             manager.create(layout.documentIds(), new Shape(rows, seq)), w));
                 }
@@ -194,7 +196,7 @@ final class Decoder {
         NDArray h = kernels.embedding(embed.get(), ids, config.padTokenId());
         if (config.spec().scaleEmbeddings()) {
             // ---- gemma2: embeddings × sqrt(hidden_size) in the embedding's dtype ----
-            throw new UnsupportedOperationException("embedding scaling has no kernel yet");
+            h = kernels.scaleInDtype(h, Math.sqrt(config.hiddenSize()));
         }
         if (dropout.hidden() > 0) {
             h = kernels.dropout(h, dropout.hidden(), pass.training);

@@ -34,8 +34,13 @@ public final class ModelFamilies {
             "transformers.models.mixtral.modeling_mixtral", NormStyle.RMS, Activation.SILU, false, false, false, false,
             SlidingPattern.ALL, true, MixtralKeys.NAMES, MixtralKeys.INSTANCE, LLAMA_LORA_DEFAULT);
 
+    /** Gemma 2: (1 + w) sandwich norms, GELU-tanh, soft-capping, even-layer window; docs/models.md §9. */
+    public static final ArchSpec GEMMA2 = new ArchSpec("gemma2", "Gemma2ForCausalLM",
+            "transformers.models.gemma2.modeling_gemma2", NormStyle.RMS_ONE_PLUS, Activation.GELU_TANH, true, false,
+            false, true, SlidingPattern.EVEN_LAYERS, false, Gemma2Family.NAMES, Gemma2Family.KEYS, LLAMA_LORA_DEFAULT);
+
     /** Every supported family, in the order refusals list them. */
-    public static final List<ArchSpec> ALL = List.of(LLAMA, MISTRAL, QWEN2, MIXTRAL);
+    public static final List<ArchSpec> ALL = List.of(LLAMA, MISTRAL, QWEN2, MIXTRAL, GEMMA2);
 
     private ModelFamilies() {
     }
