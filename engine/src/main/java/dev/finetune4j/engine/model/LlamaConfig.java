@@ -75,7 +75,7 @@ public record LlamaConfig(String modelType, int vocabSize, int hiddenSize, int i
             }
         }
         if (ropeScaling != null) {
-            ropeScaling.validate();
+            ropeScaling.validate(headDim);
         }
     }
 
