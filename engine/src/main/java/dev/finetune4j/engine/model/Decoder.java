@@ -139,7 +139,9 @@ final class Decoder {
 
     Pass pass(int[] positions, AttentionLayout layout, int rows, int seq, boolean training, KvCache cache) {
         double attnDrop = training ? Math.max(dropout.attention(), config.attentionDropout()) : 0.0;
-        NDArray[] cosSin = kernels.ropeTables(manager.create(positions, new Shape(rows, seq)), invFreq(positions));
+        NDArray pos = manager.create(positions, new Shape(rows, seq));
+        NDArray[] cosSin = rope.attentionFactor() == 1.0 ? kernels.ropeTables(pos, invFreq(positions))
+                : kernels.ropeTablesScaled(pos, invFreq(positions), rope.attentionFactor());
         Pass pass = new Pass(cosSin[0], cosSin[1], layout, rows, seq, training, attnDrop, cache);
         if (cache == null) {
             // built here, in the caller's scope, so that layers run in scopes of their own can share them
@@ -192,8 +194,8 @@ final class Decoder {
         Layer l = layers.get(i);
         int window = config.slidingWindowFor(i);
         NDArray n = kernels.rmsNorm(h, l.inputNorm()[0], config.rmsNormEps());
-        NDArray q = kernels.rope(l.q().forward(kernels, n, training, bf16), pass.cos, pass.sin, heads, hd);
-        NDArray k = kernels.rope(l.k().forward(kernels, n, training, bf16), pass.cos, pass.sin, kvHeads, hd);
+        NDArray q = rotate(pass, l.q().forward(kernels, n, training, bf16), heads);
+        NDArray k = rotate(pass, l.k().forward(kernels, n, training, bf16), kvHeads);
         NDArray v = kernels.splitHeads(l.v().forward(kernels, n, training, bf16), kvHeads, hd);
         NDArray attn = pass.cache != null ? cachedAttention(i, q, k, v, pass.seq, window, pass.cache, scale)
                 : attention(pass.layout, q, k, v, pass.rows, pass.seq, window, pass.attnDrop, scale, pass.masks);
@@ -205,6 +207,13 @@ final class Decoder {
             act = kernels.dropout(act, d.ffn(), training);
         }
         return kernels.residualAdd(h, l.down().forward(kernels, act, training, bf16), d.hidden(), training);
+    }
+
+    /** Splits {@code x} into heads and applies RoPE to all of each head, or to its first {@code rope.dim()} features. */
+    private NDArray rotate(Pass pass, NDArray x, int heads) {
+        int hd = config.headDim();
+        return rope.dim() == hd ? kernels.rope(x, pass.cos, pass.sin, heads, hd)
+                : kernels.ropePartial(x, pass.cos, pass.sin, heads, hd, rope.dim());
     }
 
     /** The final RMSNorm (the LM head's input). */
