@@ -22,6 +22,9 @@ public record LoraOptions(int r, double alpha, double dropout, List<String> targ
     public static final List<String> ALL_LINEAR = List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj",
             "up_proj", "down_proj");
 
+    /** Phi-3's fused projections (docs/models.md "Phi-3"), adaptable under their own names. */
+    public static final List<String> FUSED = List.of("qkv_proj", "gate_up_proj");
+
     public LoraOptions {
         if (r <= 0) {
             throw new ConfigException("lora.r must be a positive integer, got " + r);
@@ -89,17 +92,18 @@ public record LoraOptions(int r, double alpha, double dropout, List<String> targ
             String n = raw.trim().toLowerCase(Locale.ROOT);
             if (n.equals("all-linear") || n.equals("all_linear")) {
                 out.addAll(ALL_LINEAR);
+                out.addAll(FUSED);
                 continue;
             }
             String proj = n.endsWith("_proj") ? n : n + "_proj";
-            if (!ALL_LINEAR.contains(proj)) {
+            if (!ALL_LINEAR.contains(proj) && !FUSED.contains(proj)) {
                 throw new ConfigException("lora.target_modules entry '" + raw + "' is not supported; allowed: q, k, v, "
-                        + "o, gate, up, down (or q_proj ... down_proj) or all-linear");
+                        + "o, gate, up, down (or q_proj ... down_proj), qkv_proj, gate_up_proj (Phi-3) or all-linear");
             }
             out.add(proj);
         }
         List<String> ordered = new ArrayList<>();
-        for (String p : ALL_LINEAR) {
+        for (String p : java.util.stream.Stream.concat(ALL_LINEAR.stream(), FUSED.stream()).toList()) {
             if (out.contains(p)) {
                 ordered.add(p);
             }

@@ -232,7 +232,7 @@ public final class CausalLm implements AutoCloseable {
             Decoder.Layer l = d.layers.get(i);
             names.add("model.layers." + i + ".input_layernorm.weight");
             for (Projection p : l.projections()) {
-                if (p == l.gate()) {
+                if (p == l.mlpIn()) {
                     names.add("model.layers." + i + ".post_attention_layernorm.weight");
                 }
                 names.add(p.name + ".weight");
@@ -497,7 +497,7 @@ public final class CausalLm implements AutoCloseable {
             List<TrainableParameter> block = new ArrayList<>();
             block.add(base("model.layers." + i + ".input_layernorm.weight", l.inputNorm()[0]));
             for (Projection p : l.projections()) {
-                if (p == l.gate()) {
+                if (p == l.mlpIn()) {
                     block.add(base("model.layers." + i + ".post_attention_layernorm.weight", l.postNorm()[0]));
                 }
                 block.add(base(p.name + ".weight", p.weight));

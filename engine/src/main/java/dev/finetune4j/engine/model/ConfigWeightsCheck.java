@@ -49,6 +49,10 @@ final class ConfigWeightsCheck {
         shape(weights, p + "self_attn.o_proj.weight", h, "hidden_size", q, "num_attention_heads × head_dim");
         shape(weights, p + "mlp.gate_proj.weight", c.intermediateSize(), "intermediate_size", h, "hidden_size");
         shape(weights, p + "mlp.down_proj.weight", h, "hidden_size", c.intermediateSize(), "intermediate_size");
+        shape(weights, p + "self_attn.qkv_proj.weight", q + 2 * kv,
+                "(num_attention_heads + 2 × num_key_value_heads) × head_dim", h, "hidden_size");
+        shape(weights, p + "mlp.gate_up_proj.weight", 2L * c.intermediateSize(), "2 × intermediate_size", h,
+                "hidden_size");
     }
 
     private static void shape(TensorSource weights, String name, long rows, String rowKey, long cols,

@@ -31,12 +31,20 @@ final class Decoder {
     /** inv_freq on the device for the static rope types (dynamic NTK recomputes beyond max positions). */
     private NDArray baseInvFreq;
 
-    /** One decoder layer's modules. */
-    record Layer(NDArray[] inputNorm, Projection q, Projection k, Projection v, Projection o, NDArray[] postNorm,
-                 Projection gate, Projection up, Projection down) {
+    /**
+     * One decoder layer's modules: q/k/v and gate/up, or (Phi-3) the fused {@code qkv} and {@code gateUp} with the
+     * separate ones null.
+     */
+    record Layer(NDArray[] inputNorm, Projection q, Projection k, Projection v, Projection qkv, Projection o,
+                 NDArray[] postNorm, Projection gate, Projection up, Projection gateUp, Projection down) {
 
         List<Projection> projections() {
-            return List.of(q, k, v, o, gate, up, down);
+            return qkv != null ? List.of(qkv, o, gateUp, down) : List.of(q, k, v, o, gate, up, down);
+        }
+
+        /** The first projection of the MLP (its norm's parameter precedes it in HF order). */
+        Projection mlpIn() {
+            return gateUp != null ? gateUp : gate;
         }
     }
 
@@ -57,15 +65,21 @@ final class Decoder {
         int inter = config.intermediateSize();
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             String p = "model.layers." + i + ".";
+            Projection o = new Projection(p + "self_attn.o_proj", q, h, config.oBias(), emptyBias);
+            Projection down = new Projection(p + "mlp.down_proj", inter, h, config.mlpBias(), emptyBias);
+            if (config.fusedProjections()) {
+                layers.add(new Layer(new NDArray[1], null, null, null,
+                        new Projection(p + "self_attn.qkv_proj", h, q + 2 * kv, false, emptyBias), o, new NDArray[1],
+                        null, null, new Projection(p + "mlp.gate_up_proj", h, 2 * inter, false, emptyBias), down));
+                continue;
+            }
             layers.add(new Layer(new NDArray[1],
                     new Projection(p + "self_attn.q_proj", h, q, config.qkvBias(), emptyBias),
                     new Projection(p + "self_attn.k_proj", h, kv, config.qkvBias(), emptyBias),
-                    new Projection(p + "self_attn.v_proj", h, kv, config.qkvBias(), emptyBias),
-                    new Projection(p + "self_attn.o_proj", q, h, config.oBias(), emptyBias),
+                    new Projection(p + "self_attn.v_proj", h, kv, config.qkvBias(), emptyBias), null, o,
                     new NDArray[1],
                     new Projection(p + "mlp.gate_proj", h, inter, config.mlpBias(), emptyBias),
-                    new Projection(p + "mlp.up_proj", h, inter, config.mlpBias(), emptyBias),
-                    new Projection(p + "mlp.down_proj", inter, h, config.mlpBias(), emptyBias)));
+                    new Projection(p + "mlp.up_proj", h, inter, config.mlpBias(), emptyBias), null, down));
         }
         this.lmHead = new Projection("lm_head", h, config.vocabSize(), false, emptyBias);
     }
@@ -161,7 +175,8 @@ final class Decoder {
         if (!training) {
             return false;
         }
-        if (dropout.hidden() > 0 || dropout.attention() > 0 || dropout.ffn() > 0 || config.attentionDropout() > 0) {
+        if (dropout.hidden() > 0 || dropout.attention() > 0 || dropout.ffn() > 0 || config.attentionDropout() > 0
+                || config.residualDropout() > 0) {
             return true;
         }
         for (Layer l : layers) {
@@ -193,20 +208,27 @@ final class Decoder {
         double scale = 1.0 / Math.sqrt(hd);
         Layer l = layers.get(i);
         int window = config.slidingWindowFor(i);
+        double residDrop = Math.max(d.hidden(), training ? config.residualDropout() : 0.0);
         NDArray n = kernels.rmsNorm(h, l.inputNorm()[0], config.rmsNormEps());
-        NDArray q = rotate(pass, l.q().forward(kernels, n, training, bf16), heads);
-        NDArray k = rotate(pass, l.k().forward(kernels, n, training, bf16), kvHeads);
-        NDArray v = kernels.splitHeads(l.v().forward(kernels, n, training, bf16), kvHeads, hd);
+        NDArray[] qkv = l.qkv() != null
+                ? kernels.splitQkv(l.qkv().forward(kernels, n, training, bf16), heads * hd, kvHeads * hd)
+                : new NDArray[] {l.q().forward(kernels, n, training, bf16), l.k().forward(kernels, n, training, bf16),
+                        l.v().forward(kernels, n, training, bf16)};
+        NDArray q = rotate(pass, qkv[0], heads);
+        NDArray k = rotate(pass, qkv[1], kvHeads);
+        NDArray v = kernels.splitHeads(qkv[2], kvHeads, hd);
         NDArray attn = pass.cache != null ? cachedAttention(i, q, k, v, pass.seq, window, pass.cache, scale)
                 : attention(pass.layout, q, k, v, pass.rows, pass.seq, window, pass.attnDrop, scale, pass.masks);
-        h = kernels.residualAdd(h, l.o().forward(kernels, attn, training, bf16), d.hidden(), training);
+        h = kernels.residualAdd(h, l.o().forward(kernels, attn, training, bf16), residDrop, training);
         NDArray n2 = kernels.rmsNorm(h, l.postNorm()[0], config.rmsNormEps());
-        NDArray act = kernels.siluMul(l.gate().forward(kernels, n2, training, bf16),
+        NDArray act = l.gateUp() != null
+                ? kernels.gateUpSilu(l.gateUp().forward(kernels, n2, training, bf16), config.intermediateSize())
+                : kernels.siluMul(l.gate().forward(kernels, n2, training, bf16),
                 l.up().forward(kernels, n2, training, bf16));
         if (d.ffn() > 0) {
             act = kernels.dropout(act, d.ffn(), training);
         }
-        return kernels.residualAdd(h, l.down().forward(kernels, act, training, bf16), d.hidden(), training);
+        return kernels.residualAdd(h, l.down().forward(kernels, act, training, bf16), residDrop, training);
     }
 
     /** Splits {@code x} into heads and applies RoPE to all of each head, or to its first {@code rope.dim()} features. */

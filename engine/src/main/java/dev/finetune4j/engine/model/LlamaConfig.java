@@ -18,13 +18,17 @@ import java.util.Locale;
  * @param maxWindowLayers  Qwen2: layers with index {@code >= maxWindowLayers} use the window; 0 for all layers
  * @param ropeScaling      null for plain RoPE
  * @param padTokenId       -1 when the config has none
+ * @param originalMaxPositionEmbeddings Phi-3's pretraining context (longrope's switch point); 0 for other families
+ * @param partialRotaryFactor the fraction of each head RoPE rotates (Phi-3's {@code partial_rotary_factor}; 1)
+ * @param residualDropout  Phi-3's {@code resid_pdrop} on the attention and MLP outputs while training (0 otherwise)
  */
 public record LlamaConfig(String modelType, int vocabSize, int hiddenSize, int intermediateSize, int numHiddenLayers,
                           int numAttentionHeads, int numKeyValueHeads, int headDim, int maxPositionEmbeddings,
                           double rmsNormEps, double ropeTheta, RopeScaling ropeScaling, boolean qkvBias, boolean oBias,
                           boolean mlpBias, boolean tieWordEmbeddings, int slidingWindow, int maxWindowLayers,
                           double initializerRange, int padTokenId, int bosTokenId, List<Integer> eosTokenIds,
-                          double attentionDropout) {
+                          double attentionDropout, int originalMaxPositionEmbeddings, double partialRotaryFactor,
+                          double residualDropout) {
 
     /**
      * Validates the whole architecture before anything is allocated; each refusal names the config.json key, the
@@ -74,8 +78,13 @@ public record LlamaConfig(String modelType, int vocabSize, int hiddenSize, int i
                         + (vocabSize - 1) + " (vocab_size " + vocabSize + ")");
             }
         }
+        if (!(residualDropout >= 0 && residualDropout < 1)) {
+            throw new ConfigException("config.json resid_pdrop = " + residualDropout + " is out of range; allowed: "
+                    + "0 <= resid_pdrop < 1");
+        }
+        int rotary = Phi3Keys.rotaryDim(headDim, partialRotaryFactor);
         if (ropeScaling != null) {
-            ropeScaling.validate(headDim);
+            ropeScaling.validate(rotary);
         }
     }
 
@@ -109,7 +118,17 @@ public record LlamaConfig(String modelType, int vocabSize, int hiddenSize, int i
     }
 
     /** Model types this engine runs. */
-    public static final List<String> SUPPORTED_TYPES = List.of("llama", "mistral", "qwen2");
+    public static final List<String> SUPPORTED_TYPES = List.of("llama", "mistral", "qwen2", "phi3");
+
+    /** Whether q/k/v and gate/up are fused into {@code qkv_proj} and {@code gate_up_proj} (Phi-3). */
+    public boolean fusedProjections() {
+        return modelType.equals(Phi3Keys.MODEL_TYPE);
+    }
+
+    /** The features of each head that RoPE rotates: {@code int(head_dim · partial_rotary_factor)}. */
+    public int rotaryDim() {
+        return Phi3Keys.rotaryDim(headDim, partialRotaryFactor);
+    }
 
     /** kv-head repetition for grouped-query attention. */
     public int kvGroups() {
@@ -130,9 +149,10 @@ public record LlamaConfig(String modelType, int vocabSize, int hiddenSize, int i
         }
         boolean mistral = type.equals("mistral");
         boolean qwen = type.equals("qwen2");
-        int vocab = intOf(json, "vocab_size", qwen ? 151936 : 32000);
-        int hidden = intOf(json, "hidden_size", 4096);
-        int inter = intOf(json, "intermediate_size", mistral ? 14336 : qwen ? 22016 : 11008);
+        boolean phi3 = type.equals(Phi3Keys.MODEL_TYPE);
+        int vocab = intOf(json, "vocab_size", qwen ? 151936 : phi3 ? 32064 : 32000);
+        int hidden = intOf(json, "hidden_size", phi3 ? 3072 : 4096);
+        int inter = intOf(json, "intermediate_size", mistral ? 14336 : qwen ? 22016 : phi3 ? 8192 : 11008);
         int layers = intOf(json, "num_hidden_layers", 32);
         int heads = intOf(json, "num_attention_heads", 32);
         int kv = json.hasNonNull("num_key_value_heads") ? intOf(json, "num_key_value_heads", heads)
@@ -146,8 +166,9 @@ public record LlamaConfig(String modelType, int vocabSize, int hiddenSize, int i
                     + "num_attention_heads (" + heads + ") when head_dim is not given");
         }
         int headDim = json.hasNonNull("head_dim") ? intOf(json, "head_dim", 0) : hidden / heads;
-        int maxPos = intOf(json, "max_position_embeddings", mistral ? 131072 : qwen ? 32768 : 2048);
-        double eps = doubleOf(json, "rms_norm_eps", 1e-6);
+        int maxPos = intOf(json, "max_position_embeddings", mistral ? 131072 : qwen ? 32768 : phi3 ? 4096 : 2048);
+        double eps = doubleOf(json, "rms_norm_eps", phi3 ? 1e-5 : 1e-6);
+        int originalMax = phi3 ? intOf(json, "original_max_position_embeddings", Phi3Keys.DEFAULT_ORIGINAL_MAX) : 0;
         JsonNode ropeParams = json.get("rope_parameters");
         for (String key : List.of("rope_parameters", "rope_scaling")) {
             JsonNode n = json.get(key);
@@ -160,25 +181,34 @@ public record LlamaConfig(String modelType, int vocabSize, int hiddenSize, int i
                 ? doubleOf((ObjectNode) ropeParams, "rope_theta", 10000.0)
                 : 10000.0;
         JsonNode scalingNode = json.hasNonNull("rope_scaling") ? json.get("rope_scaling") : ropeParams;
+        String scalingKey = scalingNode == ropeParams ? "rope_parameters" : "rope_scaling";
         RopeScaling scaling = scalingNode == null || scalingNode.isNull() ? null
-                : ropeScaling(scalingNode, scalingNode == ropeParams ? "rope_parameters" : "rope_scaling", maxPos);
+                : phi3 ? Phi3Keys.ropeScaling((ObjectNode) scalingNode, scalingKey, maxPos, originalMax)
+                : ropeScaling(scalingNode, scalingKey, maxPos);
         boolean attentionBias = boolOf(json, "attention_bias", false);
+        if (phi3) {
+            Phi3Keys.noBias(json, "attention_bias");
+            Phi3Keys.noBias(json, "mlp_bias");
+        }
         boolean qkvBias = qwen || attentionBias;
         boolean oBias = !qwen && attentionBias;
         int window = 0;
         int maxWindowLayers = 0;
-        if (mistral) {
+        if (phi3) {
+            window = intOf(json, "sliding_window", 0);
+        } else if (mistral) {
             window = json.has("sliding_window") ? intOf(json, "sliding_window", 0) : 4096;
         } else if (qwen && boolOf(json, "use_sliding_window", false) && json.hasNonNull("sliding_window")) {
             window = intOf(json, "sliding_window", 0);
             maxWindowLayers = intOf(json, "max_window_layers", 28);
         }
-        int pad = json.hasNonNull("pad_token_id") ? intOf(json, "pad_token_id", -1) : -1;
+        int pad = json.hasNonNull("pad_token_id") ? intOf(json, "pad_token_id", -1)
+                : phi3 && !json.has("pad_token_id") && 32000 < vocab ? 32000 : -1;
         List<Integer> eos = new ArrayList<>();
         JsonNode eosNode = json.get("eos_token_id");
         if (eosNode == null) {
             // HF's default, unless a tiny test vocabulary cannot hold it (then the model has no EOS token)
-            int dflt = qwen ? 151643 : 2;
+            int dflt = qwen ? 151643 : phi3 ? 32000 : 2;
             if (dflt < vocab) {
                 eos.add(dflt);
             }
@@ -204,7 +234,9 @@ public record LlamaConfig(String modelType, int vocabSize, int hiddenSize, int i
                 qkvBias, oBias, boolOf(json, "mlp_bias", false), boolOf(json, "tie_word_embeddings", false), window,
                 maxWindowLayers, doubleOf(json, "initializer_range", 0.02), pad,
                 json.hasNonNull("bos_token_id") ? intOf(json, "bos_token_id", 1) : -1, eos,
-                doubleOf(json, "attention_dropout", 0.0));
+                doubleOf(json, "attention_dropout", 0.0), originalMax,
+                phi3 ? doubleOf(json, "partial_rotary_factor", 1.0) : 1.0,
+                phi3 ? doubleOf(json, "resid_pdrop", 0.0) : 0.0);
     }
 
     private static RopeScaling ropeScaling(JsonNode n, String key, int maxPos) {
@@ -266,6 +298,7 @@ public record LlamaConfig(String modelType, int vocabSize, int hiddenSize, int i
         String arch = switch (modelType) {
             case "mistral" -> "MistralForCausalLM";
             case "qwen2" -> "Qwen2ForCausalLM";
+            case "phi3" -> "Phi3ForCausalLM";
             default -> "LlamaForCausalLM";
         };
         o.putArray("architectures").add(arch);
@@ -293,10 +326,12 @@ public record LlamaConfig(String modelType, int vocabSize, int hiddenSize, int i
                 s.put("original_max_position_embeddings", ropeScaling.originalMaxPositionEmbeddings());
             }
         }
-        if (!modelType.equals("qwen2")) {
+        if (!modelType.equals("qwen2") && !fusedProjections()) {
             o.put("attention_bias", qkvBias);
         }
-        o.put("mlp_bias", mlpBias);
+        if (!fusedProjections()) {
+            o.put("mlp_bias", mlpBias);
+        }
         o.put("tie_word_embeddings", tieWordEmbeddings);
         if (modelType.equals("mistral")) {
             if (slidingWindow > 0) {
@@ -308,6 +343,8 @@ public record LlamaConfig(String modelType, int vocabSize, int hiddenSize, int i
             o.put("use_sliding_window", slidingWindow > 0);
             o.put("sliding_window", slidingWindow > 0 ? slidingWindow : maxPositionEmbeddings);
             o.put("max_window_layers", maxWindowLayers);
+        } else if (fusedProjections()) {
+            Phi3Keys.write(this, o);
         }
         o.put("initializer_range", initializerRange);
         if (padTokenId >= 0) {

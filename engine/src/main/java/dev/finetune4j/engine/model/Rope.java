@@ -17,7 +17,7 @@ public final class Rope {
     private final double[] longInvFreq;
 
     public Rope(LlamaConfig config) {
-        this(config.headDim(), config.ropeTheta(), config.ropeScaling(), config.maxPositionEmbeddings());
+        this(config.rotaryDim(), config.ropeTheta(), config.ropeScaling(), config.maxPositionEmbeddings());
     }
 
     public Rope(int dim, double theta, RopeScaling scaling, int maxPositionEmbeddings) {
