@@ -175,8 +175,8 @@ class Phi3ModelTest {
     @Test
     void trainingLowersTheLoss() {
         try (CausalLm model = CausalLm.random(config(), ModelOptions.cpu())) {
-            double ratio = TrainStepExampleTest.trainSteps(model, LONG, 20);
-            assertTrue(ratio < 0.6, "loss ratio last/first " + ratio);
+            double ratio = TrainStepExampleTest.trainSteps(model, LONG, 12);
+            assertTrue(ratio < 0.8, "loss ratio last/first " + ratio);
         }
     }
 
