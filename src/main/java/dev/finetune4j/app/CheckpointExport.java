@@ -16,7 +16,7 @@ import dev.finetune4j.checkpoint.peft.PeftAdapter;
 import dev.finetune4j.checkpoint.peft.PeftConfig;
 import dev.finetune4j.engine.lora.LoraOptions;
 import dev.finetune4j.engine.model.CausalLm;
-import dev.finetune4j.engine.model.LlamaConfig;
+import dev.finetune4j.engine.model.ModelConfig;
 import dev.finetune4j.engine.model.StateDictCheck;
 import dev.finetune4j.engine.model.StateDictException;
 import dev.finetune4j.engine.model.ModelOptions;
@@ -46,7 +46,7 @@ public final class CheckpointExport {
         boolean lora = weights.keySet().stream().anyMatch(k -> k.contains(".lora_A.") || k.contains(".lora_B."));
         try (HfModelFolder base = HfModelFolder.hasWeights(baseDir) ? HfModelFolder.open(baseDir)
                 : HfModelFolder.openConfigOnly(baseDir)) {
-            LlamaConfig modelConfig = LlamaConfig.fromJson(base.config());
+            ModelConfig modelConfig = ModelConfig.fromJson(base.config());
             if (!lora) {
                 requireMatch(StateDictCheck.of(modelConfig, weights), file, baseDir);
                 writeFolder(out, base, weights);

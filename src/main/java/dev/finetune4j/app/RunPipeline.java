@@ -8,7 +8,7 @@ import dev.finetune4j.data.DatasetPreparer;
 import dev.finetune4j.data.PreparedData;
 import dev.finetune4j.engine.device.Devices;
 import dev.finetune4j.engine.model.CausalLm;
-import dev.finetune4j.engine.model.LlamaConfig;
+import dev.finetune4j.engine.model.ModelConfig;
 import dev.finetune4j.engine.model.ModelOptions;
 import dev.finetune4j.engine.train.Trainer;
 import dev.finetune4j.engine.train.TrainingResult;
@@ -56,7 +56,7 @@ final class RunPipeline {
                      config.fsdpSharding(), config.globalBatchSize())) {
             HfTokenizer tokenizer = in.tokenizer();
             HfModelFolder folder = in.folder();
-            LlamaConfig modelConfig = in.modelConfig();
+            ModelConfig modelConfig = in.modelConfig();
             int contextLength = in.contextLength();
             PreparedData data;
             job.mainFirst(); // rank 0 fills the token cache, the other ranks then read it
@@ -133,7 +133,7 @@ final class RunPipeline {
         return new RunResult(config.runDir(), 0, 0, Double.NaN, null, null, null, null, reason);
     }
 
-    private CausalLm loadModel(HfModelFolder folder, LlamaConfig modelConfig, ModelOptions options) {
+    private CausalLm loadModel(HfModelFolder folder, ModelConfig modelConfig, ModelOptions options) {
         CausalLm model;
         if (folder.names().isEmpty()) {
             LOG.warn("{} holds no weights: starting from a random initialisation (initializer_range {}, seed {})",

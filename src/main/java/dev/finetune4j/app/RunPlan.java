@@ -8,7 +8,7 @@ import dev.finetune4j.config.RunConfig;
 import dev.finetune4j.engine.device.Devices;
 import dev.finetune4j.engine.lora.LoraOptions;
 import dev.finetune4j.engine.model.CausalLm;
-import dev.finetune4j.engine.model.LlamaConfig;
+import dev.finetune4j.engine.model.ModelConfig;
 import dev.finetune4j.engine.plan.MemoryPlan;
 import dev.finetune4j.engine.plan.MemoryPlanner;
 import dev.finetune4j.engine.plan.PlanInput;
@@ -29,7 +29,7 @@ import java.util.function.UnaryOperator;
  * @param deviceMemory bytes available: {@code --device-memory}, else the GPU's memory, else physical RAM
  * @param suggestions  when it does not fit: changes of keys and the total each would give
  */
-public record RunPlan(LlamaConfig model, PlanInput input, MemoryPlan plan, String device, long deviceMemory,
+public record RunPlan(ModelConfig model, PlanInput input, MemoryPlan plan, String device, long deviceMemory,
                       List<Suggestion> suggestions) {
 
     private static final long GIB = 1L << 30;
@@ -48,7 +48,7 @@ public record RunPlan(LlamaConfig model, PlanInput input, MemoryPlan plan, Strin
      * @param deviceMemoryGb the memory to check against in GiB, or null for the run's device
      */
     public static RunPlan of(RunConfig config, Double deviceMemoryGb) {
-        LlamaConfig model;
+        ModelConfig model;
         try (HfModelFolder folder = HfModelFolder.openConfigOnly(config.model())) {
             model = CausalLm.readConfig(folder);
         }

@@ -45,7 +45,7 @@ class ExportRoundTripTest {
         RunConfig c = config(AppFixtures.quickstart().resolve("model"), null);
         try (HfTokenizer tok = HfTokenizer.load(c.model());
              HfModelFolder qs = HfModelFolder.openConfigOnly(c.model());
-             CausalLm model = CausalLm.random(dev.finetune4j.engine.model.LlamaConfig.fromJson(qs.config()),
+             CausalLm model = CausalLm.random(dev.finetune4j.engine.model.ModelConfig.fromJson(qs.config()),
                      RunOptions.model(c, Device.cpu(), false))) {
             return new RunExporter(c, qs).export(model, dir.resolve("base"), false);
         }

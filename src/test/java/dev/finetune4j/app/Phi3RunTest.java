@@ -24,7 +24,7 @@ import dev.finetune4j.data.DatasetPreparer;
 import dev.finetune4j.data.PreparedData;
 import dev.finetune4j.engine.lora.LoraOptions;
 import dev.finetune4j.engine.model.CausalLm;
-import dev.finetune4j.engine.model.LlamaConfig;
+import dev.finetune4j.engine.model.ModelConfig;
 import dev.finetune4j.engine.model.ModelOptions;
 import dev.finetune4j.engine.train.PromptSampler;
 import dev.finetune4j.engine.train.Trainer;
@@ -69,7 +69,7 @@ class Phi3RunTest {
         s.put("type", "longrope");
         List.of(1.0, 1.05, 1.1, 1.2).forEach(s.putArray("short_factor")::add);
         List.of(1.5, 2.5, 4.0, 8.0).forEach(s.putArray("long_factor")::add);
-        LlamaConfig config = LlamaConfig.fromJson(c);
+        ModelConfig config = ModelConfig.fromJson(c);
         Path out = dir.resolve("phi3-base");
         try (CausalLm m = CausalLm.random(config, ModelOptions.cpu())) {
             LinkedHashMap<String, StoredTensor> sd = m.stateDict(DType.FLOAT32);

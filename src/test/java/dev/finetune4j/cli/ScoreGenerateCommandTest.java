@@ -12,7 +12,7 @@ import dev.finetune4j.checkpoint.hf.HfModelWriter;
 import dev.finetune4j.checkpoint.hf.HfWriteOptions;
 import dev.finetune4j.data.Batch;
 import dev.finetune4j.engine.model.CausalLm;
-import dev.finetune4j.engine.model.LlamaConfig;
+import dev.finetune4j.engine.model.ModelConfig;
 import dev.finetune4j.engine.model.ModelOptions;
 import dev.finetune4j.tokenizer.HfTokenizer;
 import java.nio.file.Files;
@@ -54,7 +54,7 @@ class ScoreGenerateCommandTest {
         c.put("max_position_embeddings", 16);   // forces windowed scoring
         c.put("eos_token_id", 4);
         c.put("tie_word_embeddings", true);
-        LlamaConfig config = LlamaConfig.fromJson(c);
+        ModelConfig config = ModelConfig.fromJson(c);
         modelDir = tmp.resolve("tiny");
         try (CausalLm m = CausalLm.random(config, ModelOptions.cpu())) {
             LinkedHashMap<String, StoredTensor> sd = m.stateDict(dev.finetune4j.checkpoint.DType.FLOAT32);

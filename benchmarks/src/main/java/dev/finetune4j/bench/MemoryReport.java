@@ -11,7 +11,7 @@ import dev.finetune4j.engine.kernel.KernelLibrary;
 import dev.finetune4j.engine.model.BackwardOptions;
 import dev.finetune4j.engine.model.CausalLm;
 import dev.finetune4j.engine.model.DropoutOptions;
-import dev.finetune4j.engine.model.LlamaConfig;
+import dev.finetune4j.engine.model.ModelConfig;
 import dev.finetune4j.engine.model.ModelOptions;
 import dev.finetune4j.engine.model.Precision;
 import dev.finetune4j.engine.model.TrainableParameter;
@@ -73,7 +73,7 @@ public final class MemoryReport {
         c.put("max_position_embeddings", context);
         c.put("rms_norm_eps", 1e-5);
         c.put("initializer_range", 0.02);
-        LlamaConfig config = LlamaConfig.fromJson(c);
+        ModelConfig config = ModelConfig.fromJson(c);
         Engine.getEngine("PyTorch");
         KernelLibrary.on(Device.cpu());
         long baseline = rss("VmRSS");

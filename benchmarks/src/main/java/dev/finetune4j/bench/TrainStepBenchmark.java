@@ -14,7 +14,7 @@ import dev.finetune4j.data.Batch;
 import dev.finetune4j.engine.kernel.KernelLibrary;
 import dev.finetune4j.engine.kernel.ScalarType;
 import dev.finetune4j.engine.model.CausalLm;
-import dev.finetune4j.engine.model.LlamaConfig;
+import dev.finetune4j.engine.model.ModelConfig;
 import dev.finetune4j.engine.model.ModelOptions;
 import dev.finetune4j.engine.model.Precision;
 import dev.finetune4j.engine.model.TrainableParameter;
@@ -68,12 +68,12 @@ public class TrainStepBenchmark {
     private KernelLibrary kernels;
 
     /** ~31M parameters: vocab 8192, hidden 512, 7 layers, 8 heads, MLP 1408, untied head. */
-    public static LlamaConfig config() {
+    public static ModelConfig config() {
         return config(7);
     }
 
     /** The benchmark architecture with {@code layers} decoder layers. */
-    public static LlamaConfig config(int layers) {
+    public static ModelConfig config(int layers) {
         ObjectNode c = new ObjectMapper().createObjectNode();
         c.put("model_type", "llama");
         c.put("vocab_size", 8192);
@@ -84,7 +84,7 @@ public class TrainStepBenchmark {
         c.put("num_key_value_heads", 8);
         c.put("max_position_embeddings", 2048);
         c.put("rms_norm_eps", 1e-5);
-        return LlamaConfig.fromJson(c);
+        return ModelConfig.fromJson(c);
     }
 
     public static Batch randomBatch(int vocab) {
@@ -165,7 +165,7 @@ public class TrainStepBenchmark {
 
     /** Matmul FLOPs of one step: 6·N·tokens (N = Linear weights incl. lm_head) plus attention 12·L·S²·d per row. */
     public static double stepFlops(CausalLm model, int rows, int seq) {
-        LlamaConfig c = model.config();
+        ModelConfig c = model.config();
         long h = c.hiddenSize();
         long hd = c.headDim();
         long perLayer = h * c.numAttentionHeads() * hd * 2 + h * c.numKeyValueHeads() * hd * 2

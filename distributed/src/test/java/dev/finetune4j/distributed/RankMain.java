@@ -12,7 +12,7 @@ import dev.finetune4j.data.PackedDataset;
 import dev.finetune4j.engine.event.Metrics;
 import dev.finetune4j.engine.event.RunListener;
 import dev.finetune4j.engine.model.CausalLm;
-import dev.finetune4j.engine.model.LlamaConfig;
+import dev.finetune4j.engine.model.ModelConfig;
 import dev.finetune4j.engine.model.ModelOptions;
 import dev.finetune4j.engine.model.Precision;
 import dev.finetune4j.engine.schedule.Constant;
@@ -119,7 +119,7 @@ public final class RankMain {
         Files.move(tmp, out);
     }
 
-    static LlamaConfig tinyLlama() {
+    static ModelConfig tinyLlama() {
         ObjectNode o = new ObjectMapper().createObjectNode();
         o.put("model_type", "llama");
         o.put("vocab_size", 61);
@@ -133,7 +133,7 @@ public final class RankMain {
         o.put("initializer_range", 0.2);
         o.put("eos_token_id", 2);
         o.put("bos_token_id", 1);
-        return LlamaConfig.fromJson(o);
+        return ModelConfig.fromJson(o);
     }
 
     /** Rows of 6…16 tokens with a masked prefix of random length, so rows hold different loss-token counts. */

@@ -2,7 +2,7 @@ package dev.finetune4j.engine.generate;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.finetune4j.engine.model.LlamaConfig;
+import dev.finetune4j.engine.model.ModelConfig;
 import dev.finetune4j.tokenizer.TextTokenizer;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -18,7 +18,7 @@ public final class StopTokens {
     private StopTokens() {
     }
 
-    public static List<Integer> of(LlamaConfig config, Optional<ObjectNode> generationConfig,
+    public static List<Integer> of(ModelConfig config, Optional<ObjectNode> generationConfig,
                                    TextTokenizer tokenizer) {
         Set<Integer> eos = new LinkedHashSet<>(config.eosTokenIds());
         generationConfig.ifPresent(gc -> {

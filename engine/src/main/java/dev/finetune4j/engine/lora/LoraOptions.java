@@ -2,6 +2,8 @@ package dev.finetune4j.engine.lora;
 
 import dev.finetune4j.checkpoint.peft.PeftConfig;
 import dev.finetune4j.engine.model.ConfigException;
+import dev.finetune4j.engine.model.arch.ArchSpec;
+import dev.finetune4j.engine.model.arch.ModelFamilies;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -11,8 +13,9 @@ import java.util.Set;
 /**
  * LoRA settings (PEFT semantics, docs/training.md §8).
  *
- * @param targetModules HF projection names ({@code q_proj ... down_proj}), normalised from the accepted spellings
- *                      {@code q,k,v,o,gate,up,down}, {@code *_proj} or {@code all-linear}
+ * @param targetModules PEFT module names ({@code q_proj ... down_proj}, or a family's own such as {@code w1},
+ *                      {@code gate}, {@code qkv_proj}), normalised from the accepted spellings {@code q,k,v,o,gate,
+ *                      up,down}, {@code *_proj} or {@code all-linear}; {@link #forFamily} resolves them for a model
  * @param init          {@code "default"} (A ~ U(±1/√in), B = 0) or {@code "gaussian"} (A ~ N(0, 1/r²), B = 0)
  */
 public record LoraOptions(int r, double alpha, double dropout, List<String> targetModules, boolean rslora,
@@ -21,9 +24,6 @@ public record LoraOptions(int r, double alpha, double dropout, List<String> targ
     /** All Linear projections of a decoder layer, in HF order. */
     public static final List<String> ALL_LINEAR = List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj",
             "up_proj", "down_proj");
-
-    /** Phi-3's fused projections (docs/models.md "Phi-3"), adaptable under their own names. */
-    public static final List<String> FUSED = List.of("qkv_proj", "gate_up_proj");
 
     public LoraOptions {
         if (r <= 0) {
@@ -83,27 +83,67 @@ public record LoraOptions(int r, double alpha, double dropout, List<String> targ
         return targetModules.contains(projection);
     }
 
+    /**
+     * These settings with {@code target_modules} resolved for a model family: names the family's layers have
+     * ({@link ArchSpec#loraTargets()}) are kept, Llama's short spellings ({@code q}, {@code gate}, …) become the
+     * family's {@code *_proj} names, and {@code all-linear} (stored as Llama's full list) becomes every adaptable
+     * Linear of the family. Ordered as the family's layers hold them.
+     *
+     * @throws ConfigException naming an entry the family does not have and what is allowed
+     */
+    public LoraOptions forFamily(ArchSpec spec) {
+        List<String> family = spec.loraTargets();
+        Set<String> wanted = new LinkedHashSet<>();
+        if (targetModules.equals(ALL_LINEAR)) {
+            wanted.addAll(family);
+        }
+        for (String n : targetModules) {
+            if (family.contains(n)) {
+                wanted.add(n);
+            } else if (family.contains(n + "_proj")) {
+                wanted.add(n + "_proj");
+            } else if (!targetModules.equals(ALL_LINEAR)) {
+                throw new ConfigException("lora.target_modules entry '" + n + "' is not a module of model_type '"
+                        + spec.modelType() + "'; allowed: " + String.join(", ", family) + " or all-linear");
+            }
+        }
+        List<String> ordered = new ArrayList<>();
+        for (String t : family) {
+            if (wanted.contains(t)) {
+                ordered.add(t);
+            }
+        }
+        return new LoraOptions(r, alpha, dropout, ordered, rslora, init);
+    }
+
+    /**
+     * Normalises spellings: {@code all-linear} becomes Llama's full list; a name that some family's layers have
+     * ({@code w1}, {@code gate}, {@code qkv_proj}) is kept as is (resolved by {@link #forFamily}); otherwise Llama's
+     * short spellings ({@code q} → {@code q_proj}).
+     */
     static List<String> normalise(List<String> names) {
         if (names == null || names.isEmpty()) {
             return List.of("q_proj", "v_proj");
         }
+        Set<String> known = new LinkedHashSet<>(ALL_LINEAR);
+        ModelFamilies.ALL.forEach(f -> known.addAll(f.loraTargets()));
         Set<String> out = new LinkedHashSet<>();
         for (String raw : names) {
             String n = raw.trim().toLowerCase(Locale.ROOT);
             if (n.equals("all-linear") || n.equals("all_linear")) {
                 out.addAll(ALL_LINEAR);
-                out.addAll(FUSED);
                 continue;
             }
-            String proj = n.endsWith("_proj") ? n : n + "_proj";
-            if (!ALL_LINEAR.contains(proj) && !FUSED.contains(proj)) {
+            String proj = known.contains(n) ? n : n + "_proj";
+            if (!known.contains(proj)) {
                 throw new ConfigException("lora.target_modules entry '" + raw + "' is not supported; allowed: q, k, v, "
-                        + "o, gate, up, down (or q_proj ... down_proj), qkv_proj, gate_up_proj (Phi-3) or all-linear");
+                        + "o, gate, up, down (or q_proj ... down_proj) or all-linear, or a module of a model family: "
+                        + String.join(", ", known));
             }
             out.add(proj);
         }
         List<String> ordered = new ArrayList<>();
-        for (String p : java.util.stream.Stream.concat(ALL_LINEAR.stream(), FUSED.stream()).toList()) {
+        for (String p : known) {
             if (out.contains(p)) {
                 ordered.add(p);
             }

@@ -6,50 +6,43 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.finetune4j.engine.kernel.KernelLibrary;
 import java.util.ArrayList;
+import dev.finetune4j.engine.model.arch.ParamRole;
+import dev.finetune4j.engine.model.arch.ParameterEntry;
+import dev.finetune4j.engine.model.arch.ParameterRegistry;
+import dev.finetune4j.engine.model.arch.Part;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The module tree of a Llama-family decoder (embedding, layers, final norm, LM head) and its forward pass
- * (docs/training.md §12.2): pre-norm residual blocks, rotate-half RoPE, GQA attention that stays inside each
- * document, SiLU-gated MLP. Parameters are owned by {@link CausalLm}; this class only computes.
+ * The module tree of a decoder (embedding, {@link DecoderLayer}s, final norm, LM head) built from the model's
+ * {@link ParameterRegistry}, and its forward pass (docs/training.md §12.2). Every registry entry is bound to where
+ * its value lives ({@link #bound}); parameters are loaded and owned by {@link CausalLm}; this class only computes.
  */
 final class Decoder {
 
-    final LlamaConfig config;
+    final ModelConfig config;
+    final ParameterRegistry registry;
     final NDManager manager;
     final KernelLibrary kernels;
+    final BlockContext ctx;
     final Rope rope;
     final DropoutOptions dropout;
     final boolean bf16;
     final DataType paramType;
     final NDArray emptyBias;
-    final NDArray[] embed = new NDArray[1];
-    final List<Layer> layers = new ArrayList<>();
-    final NDArray[] finalNorm = new NDArray[1];
+    final Slot embed = new Slot();
+    final List<DecoderLayer> layers = new ArrayList<>();
+    final Norm finalNorm;
     final Projection lmHead;
+    /** Registry entry name → where its value lives, in registry order. */
+    final Map<String, Bound> bound = new LinkedHashMap<>();
     /** inv_freq on the device for the static rope types (dynamic NTK recomputes beyond max positions). */
     private NDArray baseInvFreq;
 
-    /**
-     * One decoder layer's modules: q/k/v and gate/up, or (Phi-3) the fused {@code qkv} and {@code gateUp} with the
-     * separate ones null.
-     */
-    record Layer(NDArray[] inputNorm, Projection q, Projection k, Projection v, Projection qkv, Projection o,
-                 NDArray[] postNorm, Projection gate, Projection up, Projection gateUp, Projection down) {
-
-        List<Projection> projections() {
-            return qkv != null ? List.of(qkv, o, gateUp, down) : List.of(q, k, v, o, gate, up, down);
-        }
-
-        /** The first projection of the MLP (its norm's parameter precedes it in HF order). */
-        Projection mlpIn() {
-            return gateUp != null ? gateUp : gate;
-        }
-    }
-
-    Decoder(LlamaConfig config, ModelOptions options, NDManager manager, KernelLibrary kernels) {
-        this.config = config;
+    Decoder(ParameterRegistry registry, ModelOptions options, NDManager manager, KernelLibrary kernels) {
+        this.config = registry.config();
+        this.registry = registry;
         this.manager = manager;
         this.kernels = kernels;
         this.rope = new Rope(config);
@@ -58,30 +51,26 @@ final class Decoder {
         this.paramType = options.precision() == Precision.FP64 ? DataType.FLOAT64 : DataType.FLOAT32;
         this.emptyBias = manager.create(new Shape(0), paramType);
         ai.djl.ndarray.NDScope.unregister(emptyBias);
-        int h = config.hiddenSize();
-        int hd = config.headDim();
-        int q = config.numAttentionHeads() * hd;
-        int kv = config.numKeyValueHeads() * hd;
-        int inter = config.intermediateSize();
-        for (int i = 0; i < config.numHiddenLayers(); i++) {
-            String p = "model.layers." + i + ".";
-            Projection o = new Projection(p + "self_attn.o_proj", q, h, config.oBias(), emptyBias);
-            Projection down = new Projection(p + "mlp.down_proj", inter, h, config.mlpBias(), emptyBias);
-            if (config.fusedProjections()) {
-                layers.add(new Layer(new NDArray[1], null, null, null,
-                        new Projection(p + "self_attn.qkv_proj", h, q + 2 * kv, false, emptyBias), o, new NDArray[1],
-                        null, null, new Projection(p + "mlp.gate_up_proj", h, 2 * inter, false, emptyBias), down));
-                continue;
-            }
-            layers.add(new Layer(new NDArray[1],
-                    new Projection(p + "self_attn.q_proj", h, q, config.qkvBias(), emptyBias),
-                    new Projection(p + "self_attn.k_proj", h, kv, config.qkvBias(), emptyBias),
-                    new Projection(p + "self_attn.v_proj", h, kv, config.qkvBias(), emptyBias), null, o,
-                    new NDArray[1],
-                    new Projection(p + "mlp.gate_proj", h, inter, config.mlpBias(), emptyBias),
-                    new Projection(p + "mlp.up_proj", h, inter, config.mlpBias(), emptyBias), null, down));
+        this.ctx = new BlockContext(config, kernels, manager, bf16, emptyBias, dropout);
+        for (ParameterEntry e : registry.embedding()) {
+            bound.put(e.hfName(), new Bound(e, embed, null));
         }
-        this.lmHead = new Projection("lm_head", h, config.vocabSize(), false, emptyBias);
+        for (int i = 0; i < registry.layerCount(); i++) {
+            layers.add(new DecoderLayer(ctx, new LayerParams(i, registry.layer(i), emptyBias, bound)));
+        }
+        Slot norm = new Slot();
+        Projection head = null;
+        for (ParameterEntry e : registry.head()) {
+            if (e.role() == ParamRole.LM_HEAD) {
+                head = new Projection(e, false, emptyBias);
+                bound.put(e.hfName(), new Bound(e, null, head));
+            } else {
+                bound.put(e.hfName(), new Bound(e, norm, null));
+            }
+        }
+        this.finalNorm = new Norm(norm, config.spec().norm(), config.rmsNormEps());
+        this.lmHead = head != null ? head : new Projection(config.spec().names().module(Part.LM_HEAD), null,
+                config.hiddenSize(), config.vocabSize(), false, emptyBias);
     }
 
     /** The inverse frequencies for these positions as a device array (cached unless dynamic scaling kicks in). */
@@ -120,7 +109,12 @@ final class Decoder {
         for (int i = 0; i < layers.size(); i++) {
             h = layer(pass, i, h);
         }
-        return lmHead.forward(kernels, finalNorm(h), training, bf16);
+        NDArray logits = lmHead.forward(kernels, finalNorm(h), training, bf16);
+        if (config.family().finalLogitSoftcapping() > 0) {
+            // ---- gemma2: final logit soft-capping ----
+            throw new UnsupportedOperationException("final logit soft-capping has no kernel yet");
+        }
+        return logits;
     }
 
     /**
@@ -176,10 +170,10 @@ final class Decoder {
             return false;
         }
         if (dropout.hidden() > 0 || dropout.attention() > 0 || dropout.ffn() > 0 || config.attentionDropout() > 0
-                || config.residualDropout() > 0) {
+                || config.family().residualDropout() > 0) {
             return true;
         }
-        for (Layer l : layers) {
+        for (DecoderLayer l : layers) {
             for (Projection p : l.projections()) {
                 if (p.hasLora() && p.loraDropout > 0) {
                     return true;
@@ -191,7 +185,11 @@ final class Decoder {
 
     /** Token embeddings (with hidden dropout when training). */
     NDArray embed(Pass pass, NDArray ids) {
-        NDArray h = kernels.embedding(embed[0], ids, config.padTokenId());
+        NDArray h = kernels.embedding(embed.get(), ids, config.padTokenId());
+        if (config.spec().scaleEmbeddings()) {
+            // ---- gemma2: embeddings × sqrt(hidden_size) in the embedding's dtype ----
+            throw new UnsupportedOperationException("embedding scaling has no kernel yet");
+        }
         if (dropout.hidden() > 0) {
             h = kernels.dropout(h, dropout.hidden(), pass.training);
         }
@@ -200,85 +198,11 @@ final class Decoder {
 
     /** Decoder layer {@code i} applied to the residual stream {@code h}. */
     NDArray layer(Pass pass, int i, NDArray h) {
-        DropoutOptions d = dropout;
-        boolean training = pass.training;
-        int hd = config.headDim();
-        int heads = config.numAttentionHeads();
-        int kvHeads = config.numKeyValueHeads();
-        double scale = 1.0 / Math.sqrt(hd);
-        Layer l = layers.get(i);
-        int window = config.slidingWindowFor(i);
-        double residDrop = Math.max(d.hidden(), training ? config.residualDropout() : 0.0);
-        NDArray n = kernels.rmsNorm(h, l.inputNorm()[0], config.rmsNormEps());
-        NDArray[] qkv = l.qkv() != null
-                ? kernels.splitQkv(l.qkv().forward(kernels, n, training, bf16), heads * hd, kvHeads * hd)
-                : new NDArray[] {l.q().forward(kernels, n, training, bf16), l.k().forward(kernels, n, training, bf16),
-                        l.v().forward(kernels, n, training, bf16)};
-        NDArray q = rotate(pass, qkv[0], heads);
-        NDArray k = rotate(pass, qkv[1], kvHeads);
-        NDArray v = kernels.splitHeads(qkv[2], kvHeads, hd);
-        NDArray attn = pass.cache != null ? cachedAttention(i, q, k, v, pass.seq, window, pass.cache, scale)
-                : attention(pass.layout, q, k, v, pass.rows, pass.seq, window, pass.attnDrop, scale, pass.masks);
-        h = kernels.residualAdd(h, l.o().forward(kernels, attn, training, bf16), residDrop, training);
-        NDArray n2 = kernels.rmsNorm(h, l.postNorm()[0], config.rmsNormEps());
-        NDArray act = l.gateUp() != null
-                ? kernels.gateUpSilu(l.gateUp().forward(kernels, n2, training, bf16), config.intermediateSize())
-                : kernels.siluMul(l.gate().forward(kernels, n2, training, bf16),
-                l.up().forward(kernels, n2, training, bf16));
-        if (d.ffn() > 0) {
-            act = kernels.dropout(act, d.ffn(), training);
-        }
-        return kernels.residualAdd(h, l.down().forward(kernels, act, training, bf16), residDrop, training);
-    }
-
-    /** Splits {@code x} into heads and applies RoPE to all of each head, or to its first {@code rope.dim()} features. */
-    private NDArray rotate(Pass pass, NDArray x, int heads) {
-        int hd = config.headDim();
-        return rope.dim() == hd ? kernels.rope(x, pass.cos, pass.sin, heads, hd)
-                : kernels.ropePartial(x, pass.cos, pass.sin, heads, hd, rope.dim());
+        return layers.get(i).forward(pass, i, h);
     }
 
     /** The final RMSNorm (the LM head's input). */
     NDArray finalNorm(NDArray h) {
-        return kernels.rmsNorm(h, finalNorm[0], config.rmsNormEps());
+        return finalNorm.forward(kernels, h);
     }
-
-    /** Training/scoring attention: fused causal for plain rows, varlen flash on CUDA, else a document mask. */
-    private NDArray attention(AttentionLayout layout, NDArray q, NDArray k, NDArray v, int rows, int seq, int window,
-                              double dropout, double scale, Map<Integer, NDArray> masks) {
-        if (layout.isPlain() && (window == 0 || window >= seq)) {
-            return kernels.sdpaCausal(q, k, v, config.kvGroups(), dropout, scale);
-        }
-        if (bf16 && kernels.hasVarlenAttention()) {
-            NDArray out = varlen(layout, q, k, v, rows, seq, dropout, scale, window);
-            if (out != null) {
-                return out;
-            }
-        }
-        NDArray mask = masks.computeIfAbsent(window, w -> kernels.documentMask(
-                manager.create(layout.documentIds(), new Shape(rows, seq)), w));
-        return kernels.sdpaMasked(q, k, v, mask, config.kvGroups(), dropout, scale);
-    }
-
-    /** Incremental attention: appends k/v of layer {@code layer} to the cache and attends over all cached keys. */
-    private NDArray cachedAttention(int layer, NDArray q, NDArray k, NDArray v, int seq, int window, KvCache cache,
-                                    double scale) {
-        NDArray kAll = kernels.cacheAppend(cache.keys(layer) == null ? emptyBias : cache.keys(layer), k);
-        NDArray vAll = kernels.cacheAppend(cache.values(layer) == null ? emptyBias : cache.values(layer), v);
-        cache.update(layer, kAll, vAll);
-        int total = cache.length() + seq;
-        if (cache.length() == 0 && (window == 0 || window >= total)) {
-            return kernels.sdpaCausal(q, kAll, vAll, config.kvGroups(), 0.0, scale);
-        }
-        NDArray mask = kernels.cacheMask(seq, total, window, q);
-        return kernels.sdpaMasked(q, kAll, vAll, mask, config.kvGroups(), 0.0, scale);
-    }
-
-    private NDArray varlen(AttentionLayout layout, NDArray q, NDArray k, NDArray v, int rows, int seq,
-                           double dropout, double scale, int window) {
-        int[] cu = layout.flatCuSeqlens(rows, seq);
-        NDArray cuArray = manager.create(cu);
-        return kernels.sdpaVarlen(q, k, v, cuArray, AttentionLayout.maxSegment(cu), dropout, scale, window);
-    }
-
 }

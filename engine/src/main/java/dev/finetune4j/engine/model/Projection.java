@@ -2,6 +2,7 @@ package dev.finetune4j.engine.model;
 
 import ai.djl.ndarray.NDArray;
 import dev.finetune4j.engine.kernel.KernelLibrary;
+import dev.finetune4j.engine.model.arch.ParameterEntry;
 
 /**
  * One Linear layer of the decoder under its HF module name (e.g. {@code model.layers.0.self_attn.q_proj}): an fp32
@@ -10,7 +11,10 @@ import dev.finetune4j.engine.kernel.KernelLibrary;
  */
 final class Projection {
 
+    /** The HF module name ({@code model.layers.0.self_attn.q_proj}). */
     final String name;
+    /** The PEFT {@code target_modules} name, null when LoRA cannot adapt it (the LM head). */
+    final String loraTarget;
     final int in;
     final int out;
     NDArray weight;
@@ -23,8 +27,15 @@ final class Projection {
     double scaling;
     double loraDropout;
 
-    Projection(String name, int in, int out, boolean hasBias, NDArray emptyBias) {
+    /** The projection of a registry weight entry ({@code [out, in]}). */
+    Projection(ParameterEntry weight, boolean hasBias, NDArray emptyBias) {
+        this(weight.module(), weight.loraTarget(), Math.toIntExact(weight.cols()), Math.toIntExact(weight.rows()),
+                hasBias, emptyBias);
+    }
+
+    Projection(String name, String loraTarget, int in, int out, boolean hasBias, NDArray emptyBias) {
         this.name = name;
+        this.loraTarget = loraTarget;
         this.in = in;
         this.out = out;
         this.hasBias = hasBias;

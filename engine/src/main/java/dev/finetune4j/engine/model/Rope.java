@@ -16,7 +16,7 @@ public final class Rope {
     /** longrope: the frequencies for sequences longer than the original context; null for the other types. */
     private final double[] longInvFreq;
 
-    public Rope(LlamaConfig config) {
+    public Rope(ModelConfig config) {
         this(config.rotaryDim(), config.ropeTheta(), config.ropeScaling(), config.maxPositionEmbeddings());
     }
 

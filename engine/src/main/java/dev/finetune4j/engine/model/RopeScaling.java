@@ -47,7 +47,7 @@ public record RopeScaling(String type, double factor, double lowFreqFactor, doub
      * family has none) wins over the object's own; without either, {@code max_position_embeddings} is the original
      * context. {@code factor} and {@code attention_factor} are optional and derived as HF derives them.
      */
-    static RopeScaling longrope(ObjectNode o, String key, int maxPositionEmbeddings, int topLevelOriginalMax) {
+    public static RopeScaling longrope(ObjectNode o, String key, int maxPositionEmbeddings, int topLevelOriginalMax) {
         int original = topLevelOriginalMax != -1 ? topLevelOriginalMax
                 : intOf(o, key, "original_max_position_embeddings", maxPositionEmbeddings);
         if (original <= 0) {

@@ -2,12 +2,15 @@ package dev.finetune4j.engine.model;
 
 import dev.finetune4j.checkpoint.DType;
 import dev.finetune4j.checkpoint.StoredTensor;
+import dev.finetune4j.engine.model.arch.ParameterEntry;
+import dev.finetune4j.engine.model.arch.ParameterRegistry;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -24,24 +27,27 @@ import java.util.Set;
  */
 public record StateDictCheck(List<String> missing, List<String> unexpected, List<String> wrongShape,
                              List<String> wrongDtype) {
-    private static final String PEFT_PREFIX = "base_model.model.";
     private static final Set<DType> FLOATS = Set.of(DType.FLOAT16, DType.BFLOAT16, DType.FLOAT32, DType.FLOAT64);
 
-    /** Checks {@code tensors} against {@code model} (its config, and its LoRA adapters if any). */
+    /** Checks {@code tensors} against {@code model} (its registry, and its LoRA adapters if any). */
     public static StateDictCheck of(CausalLm model, Map<String, StoredTensor> tensors) {
-        Map<String, long[]> base = new LinkedHashMap<>();
-        for (String n : model.parameterNames(false)) {
-            base.put(n, model.expectedShape(n));
-        }
+        ParameterRegistry registry = model.registry();
         Map<String, long[]> adapters = new LinkedHashMap<>();
         if (model.lora() != null) {
-            for (TrainableParameter p : model.trainableParameters()) {
-                if (p.name().contains(".lora_A.") || p.name().contains(".lora_B.")) {
-                    adapters.put(p.name(), p.array().getShape().getShape());
+            int r = model.lora().r();
+            for (ParameterEntry e : registry.loraTargets(model.lora().targetModules())) {
+                for (String which : List.of(ParameterRegistry.LORA_A, ParameterRegistry.LORA_B)) {
+                    ParameterRegistry.LoraMatrix mx = registry.loraMatrix(ParameterRegistry.adapterName(e, which))
+                            .orElseThrow();
+                    adapters.put(mx.name(), mx.shape(r));
                 }
             }
         }
-        boolean tied = model.config().tieWordEmbeddings();
+        return of(registry, adapters, tensors);
+    }
+
+    private static StateDictCheck of(ParameterRegistry registry, Map<String, long[]> adapters,
+                                     Map<String, StoredTensor> tensors) {
         List<String> missing = new ArrayList<>();
         List<String> unexpected = new ArrayList<>();
         List<String> wrongShape = new ArrayList<>();
@@ -49,92 +55,78 @@ public record StateDictCheck(List<String> missing, List<String> unexpected, List
         Set<String> seen = new LinkedHashSet<>();
         boolean anyBase = false;
         for (Map.Entry<String, StoredTensor> e : tensors.entrySet()) {
-            String name = normalize(e.getKey());
-            long[] want = base.containsKey(name) ? base.get(name) : adapters.get(name);
+            String name = ParameterRegistry.canonicalAdapterName(e.getKey());
+            Optional<ParameterEntry> baseEntry = registry.find(name);
+            long[] want = baseEntry.map(ParameterEntry::shape).orElse(adapters.get(name));
             if (want == null) {
-                if (!(name.equals("lm_head.weight") && tied) && !name.endsWith("rotary_emb.inv_freq")) {
+                if (!registry.ignored(name)) {
                     unexpected.add(e.getKey());
                 }
                 continue;
             }
-            anyBase |= base.containsKey(name);
+            anyBase |= baseEntry.isPresent();
             seen.add(name);
-            StoredTensor t = e.getValue();
-            if (!FLOATS.contains(t.dtype())) {
-                wrongDtype.add(e.getKey() + ": dtype " + t.dtype().name().toLowerCase(java.util.Locale.ROOT)
-                        + ", expected a floating-point type");
-            } else if (!Arrays.equals(want, t.shape())) {
-                wrongShape.add(e.getKey() + ": shape " + Arrays.toString(t.shape()) + ", expected "
-                        + Arrays.toString(want));
-            }
+            check(e.getKey(), e.getValue(), want, wrongShape, wrongDtype);
         }
         if (anyBase || adapters.isEmpty()) {
-            base.keySet().stream().filter(n -> !seen.contains(n)).forEach(missing::add);
+            registry.entries().stream().map(ParameterEntry::hfName).filter(n -> !seen.contains(n))
+                    .forEach(missing::add);
         }
         adapters.keySet().stream().filter(n -> !seen.contains(n)).forEach(missing::add);
         return new StateDictCheck(missing, unexpected, wrongShape, wrongDtype);
     }
 
-    /**
-     * Checks a full (non-LoRA) state dict against a model of {@code config} without allocating its weights (for
-     * exports).
-     */
-    public static StateDictCheck of(LlamaConfig config, Map<String, StoredTensor> tensors) {
-        try (CausalLm shell = CausalLm.shell(config)) {
-            return of(shell, tensors);
+    private static void check(String key, StoredTensor t, long[] want, List<String> wrongShape,
+                              List<String> wrongDtype) {
+        if (!FLOATS.contains(t.dtype())) {
+            wrongDtype.add(key + ": dtype " + t.dtype().name().toLowerCase(java.util.Locale.ROOT)
+                    + ", expected a floating-point type");
+        } else if (!Arrays.equals(want, t.shape())) {
+            wrongShape.add(key + ": shape " + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(want));
         }
     }
 
     /**
-     * Checks a LoRA adapter state dict ({@code …<module>.lora_A/B[.default].weight}) against a model of
-     * {@code config} with rank {@code r}: each adapter's module must exist, {@code lora_A} be {@code [r, in]} and
-     * {@code lora_B} {@code [out, r]}, every adapter come as an A/B pair, and every dtype be floating point.
+     * Checks a full (non-LoRA) state dict against a model of {@code config} without allocating anything (for
+     * exports).
      */
-    public static StateDictCheck ofAdapter(LlamaConfig config, Map<String, StoredTensor> tensors, int r) {
+    public static StateDictCheck of(ModelConfig config, Map<String, StoredTensor> tensors) {
+        return of(ParameterRegistry.of(config), Map.of(), tensors);
+    }
+
+    /**
+     * Checks a LoRA adapter state dict ({@code …<module>.lora_A/B[.default].weight}) against a model of
+     * {@code config} with rank {@code r}: each adapter's module must be one LoRA can adapt, {@code lora_A} be
+     * {@code [r, in]} and {@code lora_B} {@code [out, r]}, every adapter come as an A/B pair, and every dtype be
+     * floating point.
+     */
+    public static StateDictCheck ofAdapter(ModelConfig config, Map<String, StoredTensor> tensors, int r) {
+        ParameterRegistry registry = ParameterRegistry.of(config);
         List<String> missing = new ArrayList<>();
         List<String> unexpected = new ArrayList<>();
         List<String> wrongShape = new ArrayList<>();
         List<String> wrongDtype = new ArrayList<>();
         Set<String> names = new LinkedHashSet<>();
-        try (CausalLm shell = CausalLm.shell(config)) {
-            Set<String> base = new LinkedHashSet<>(shell.parameterNames(false));
-            for (Map.Entry<String, StoredTensor> e : tensors.entrySet()) {
-                String name = normalize(e.getKey());
-                names.add(name);
-                boolean a = name.contains(".lora_A.");
-                if (!a && !name.contains(".lora_B.")) {
-                    unexpected.add(e.getKey());
-                    continue;
-                }
-                String module = name.substring(0, name.indexOf(".lora_"));
-                if (!base.contains(module + ".weight") || module.endsWith("embed_tokens")) {
-                    unexpected.add(e.getKey());
-                    continue;
-                }
-                long[] w = shell.expectedShape(module + ".weight");
-                long[] want = a ? new long[] {r, w[1]} : new long[] {w[0], r};
-                StoredTensor t = e.getValue();
-                if (!FLOATS.contains(t.dtype())) {
-                    wrongDtype.add(e.getKey() + ": dtype " + t.dtype().name().toLowerCase(java.util.Locale.ROOT)
-                            + ", expected a floating-point type");
-                } else if (!Arrays.equals(want, t.shape())) {
-                    wrongShape.add(e.getKey() + ": shape " + Arrays.toString(t.shape()) + ", expected "
-                            + Arrays.toString(want));
-                }
+        List<ParameterRegistry.LoraMatrix> matrices = new ArrayList<>();
+        for (Map.Entry<String, StoredTensor> e : tensors.entrySet()) {
+            String name = ParameterRegistry.canonicalAdapterName(e.getKey());
+            names.add(name);
+            Optional<ParameterRegistry.LoraMatrix> mx = registry.loraMatrix(name);
+            if (mx.isEmpty()) {
+                unexpected.add(e.getKey());
+                continue;
             }
+            matrices.add(mx.get());
+            check(e.getKey(), e.getValue(), mx.get().shape(r), wrongShape, wrongDtype);
         }
-        for (String n : names) {
-            String pair = n.contains(".lora_A.") ? n.replace(".lora_A.", ".lora_B.") : n.replace(".lora_B.", ".lora_A.");
-            if ((n.contains(".lora_A.") || n.contains(".lora_B.")) && !names.contains(pair)) {
+        for (ParameterRegistry.LoraMatrix mx : matrices) {
+            String pair = ParameterRegistry.adapterName(mx.target(),
+                    mx.a() ? ParameterRegistry.LORA_B : ParameterRegistry.LORA_A);
+            if (!names.contains(pair) && !missing.contains(pair)) {
                 missing.add(pair);
             }
         }
         return new StateDictCheck(missing, unexpected, wrongShape, wrongDtype);
-    }
-
-    private static String normalize(String key) {
-        String n = key.startsWith(PEFT_PREFIX) ? key.substring(PEFT_PREFIX.length()) : key;
-        return n.replace(".lora_A.default.", ".lora_A.").replace(".lora_B.default.", ".lora_B.");
     }
 
     /** True when every tensor matched. */

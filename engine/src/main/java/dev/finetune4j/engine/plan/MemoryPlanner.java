@@ -1,7 +1,7 @@
 package dev.finetune4j.engine.plan;
 
 import dev.finetune4j.engine.lora.LoraOptions;
-import dev.finetune4j.engine.model.LlamaConfig;
+import dev.finetune4j.engine.model.ModelConfig;
 import dev.finetune4j.engine.model.LossChunking;
 
 /**
@@ -25,7 +25,7 @@ public final class MemoryPlanner {
     }
 
     public static MemoryPlan estimate(PlanInput in) {
-        LlamaConfig c = in.model();
+        ModelConfig c = in.model();
         long h = c.hiddenSize();
         long v = c.vocabSize();
         long layers = c.numHiddenLayers();
@@ -95,7 +95,7 @@ public final class MemoryPlanner {
     }
 
     /** Bytes autograd saves per token in one decoder layer. */
-    static long layerActivationBytes(LlamaConfig c, PlanInput in) {
+    static long layerActivationBytes(ModelConfig c, PlanInput in) {
         long h = c.hiddenSize();
         long hq = (long) c.numAttentionHeads() * c.headDim();
         long hkv = (long) c.numKeyValueHeads() * c.headDim();
@@ -127,7 +127,7 @@ public final class MemoryPlanner {
     private record Proj(String name, long in, long out, boolean bias) {
     }
 
-    private static java.util.List<Proj> projections(LlamaConfig c) {
+    private static java.util.List<Proj> projections(ModelConfig c) {
         long h = c.hiddenSize();
         long q = (long) c.numAttentionHeads() * c.headDim();
         long kv = (long) c.numKeyValueHeads() * c.headDim();

@@ -1,7 +1,7 @@
 package dev.finetune4j.engine.plan;
 
 import dev.finetune4j.engine.lora.LoraOptions;
-import dev.finetune4j.engine.model.LlamaConfig;
+import dev.finetune4j.engine.model.ModelConfig;
 
 /**
  * What a memory estimate depends on.
@@ -18,7 +18,7 @@ import dev.finetune4j.engine.model.LlamaConfig;
  * @param inBackward     {@code optimizer_in_backward}
  * @param cuda           the device is a GPU (else the CPU: the JVM and libtorch count as overhead)
  */
-public record PlanInput(LlamaConfig model, int microBatchSize, int contextLength, boolean bf16Compute,
+public record PlanInput(ModelConfig model, int microBatchSize, int contextLength, boolean bf16Compute,
                         boolean bf16Masters, LoraOptions lora, boolean int8, boolean adamw, boolean checkpointing,
                         boolean inBackward, boolean cuda) {
 

@@ -9,7 +9,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.finetune4j.engine.model.CausalLm;
-import dev.finetune4j.engine.model.LlamaConfig;
+import dev.finetune4j.engine.model.ModelConfig;
 import dev.finetune4j.engine.model.ModelOptions;
 import dev.finetune4j.engine.model.TinyModels;
 import java.util.Arrays;
@@ -45,7 +45,7 @@ class GeneratorTest {
     void slidingWindowCacheEqualsFullRecomputation() {
         ObjectNode j = TinyModels.json("mistral");
         j.put("sliding_window", 3);
-        try (CausalLm m = CausalLm.random(LlamaConfig.fromJson(j), ModelOptions.cpu())) {
+        try (CausalLm m = CausalLm.random(ModelConfig.fromJson(j), ModelOptions.cpu())) {
             int[] prompt = {5, 17, 42, 9, 11};
             int[] cached = new Generator(m).generate(prompt, GenerationOptions.greedy(6, List.of()));
             assertArrayEquals(greedyWithoutCache(m, prompt, 6), cached);

@@ -129,7 +129,7 @@ class CausalLmTest {
         com.fasterxml.jackson.databind.node.ObjectNode j = TinyModels.json("llama");
         j.put("pad_token_id", 0);
         Batch batch = TinyModels.packed(3, new int[] {5, 0, 7, 9});   // pad id inside a document and as padding
-        try (CausalLm m = CausalLm.random(LlamaConfig.fromJson(j), ModelOptions.cpu())) {
+        try (CausalLm m = CausalLm.random(ModelConfig.fromJson(j), ModelOptions.cpu())) {
             NDArray embed = m.trainableParameters().get(0).array();
             assertEquals(0f, embed.get(new NDIndex("0")).abs().sum().getFloat());
             try (NDScope scope = new NDScope(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {

@@ -76,7 +76,7 @@ class GradientCheckTest {
     void fullModelGradientsMatchFiniteDifferences() {
         Random rnd = new Random(4);
         Batch batch = TinyModels.packed(2, TinyModels.randomIds(rnd, 5, 37), TinyModels.randomIds(rnd, 4, 37));
-        LlamaConfig c = LlamaConfig.fromJson(tinyJson("qwen2"));       // q/k/v biases too
+        ModelConfig c = ModelConfig.fromJson(tinyJson("qwen2"));       // q/k/v biases too
         try (CausalLm m = CausalLm.random(c, ModelOptions.cpu().withPrecision(Precision.FP64))) {
             check(m, batch, 3);
         }
@@ -86,7 +86,7 @@ class GradientCheckTest {
     void loraGradientsMatchFiniteDifferences() {
         Random rnd = new Random(5);
         Batch batch = TinyModels.plain(TinyModels.randomIds(rnd, 6, 37), TinyModels.randomIds(rnd, 6, 37));
-        LlamaConfig c = LlamaConfig.fromJson(tinyJson("llama"));
+        ModelConfig c = ModelConfig.fromJson(tinyJson("llama"));
         ModelOptions o = ModelOptions.cpu().withPrecision(Precision.FP64)
                 .withLora(new LoraOptions(2, 4, 0.0, List.of("all-linear"), false, "gaussian"));
         try (CausalLm m = CausalLm.random(c, o)) {

@@ -42,7 +42,7 @@ class HfFolderRoundTripTest {
     void fp32FolderRoundTripIsExact() {
         ObjectNode json = TinyModels.json("qwen2");
         json.put("tie_word_embeddings", true);
-        LlamaConfig c = LlamaConfig.fromJson(json);
+        ModelConfig c = ModelConfig.fromJson(json);
         try (CausalLm m = CausalLm.random(c, ModelOptions.cpu()); NDScope scope = new NDScope()) {
             assertFalse(m.stateDict(DType.FLOAT32).containsKey("lm_head.weight"));
             Path dir = save(m, DType.FLOAT32, "fp32");

@@ -36,7 +36,7 @@ class HostileConfigTest {
 
     /** The tensors of TinyModels' 2-layer llama (zeros; only names and header shapes matter here). */
     static Map<String, StoredTensor> tinyWeights() {
-        LlamaConfig c = TinyModels.llama();
+        ModelConfig c = TinyModels.llama();
         int h = c.hiddenSize();
         int q = c.numAttentionHeads() * c.headDim();
         int kv = c.numKeyValueHeads() * c.headDim();
@@ -67,7 +67,7 @@ class HostileConfigTest {
     private static String refusal(ObjectNode json) {
         return assertTimeoutPreemptively(CAP, () -> {
             try {
-                LlamaConfig c = LlamaConfig.fromJson(json);
+                ModelConfig c = ModelConfig.fromJson(json);
                 ConfigWeightsCheck.check(c, TensorSource.of(tinyWeights()));
                 return "accepted";
             } catch (ConfigException e) {

@@ -36,14 +36,14 @@ class LayerwiseBackwardTest {
         LossChunking.chunkLogitsBytes = LossChunking.CHUNK_LOGITS_BYTES;
     }
 
-    private static LlamaConfig config(String type, boolean tied) {
+    private static ModelConfig config(String type, boolean tied) {
         ObjectNode j = TinyModels.json(type);
         j.put("hidden_size", 16);
         j.put("intermediate_size", 24);
         j.put("vocab_size", 37);
         j.put("num_hidden_layers", 3);
         j.put("tie_word_embeddings", tied);
-        return LlamaConfig.fromJson(j);
+        return ModelConfig.fromJson(j);
     }
 
     private static Batch packedBatch() {

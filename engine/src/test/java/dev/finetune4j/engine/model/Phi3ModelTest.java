@@ -49,8 +49,8 @@ class Phi3ModelTest {
         return o;
     }
 
-    static LlamaConfig config() {
-        return LlamaConfig.fromJson(json());
+    static ModelConfig config() {
+        return ModelConfig.fromJson(json());
     }
 
     /** One document beyond the original context (long factors) and two short ones packed (short factors). */
@@ -190,10 +190,10 @@ class Phi3ModelTest {
         List.of(1.0, 1.2).forEach(s.putArray("short_factor")::add);
         List.of(3.0, 7.0).forEach(s.putArray("long_factor")::add);
         s.put("attention_factor", 1.1);
-        for (LlamaConfig c : List.of(config(), LlamaConfig.fromJson(j))) {
+        for (ModelConfig c : List.of(config(), ModelConfig.fromJson(j))) {
             try (CausalLm m = CausalLm.random(c, ModelOptions.cpu()); NDScope scope = new NDScope()) {
                 LinkedHashMap<String, StoredTensor> sd = m.stateDict(DType.FLOAT32);
-                Path dir = tmp.resolve("phi3-" + c.partialRotaryFactor());
+                Path dir = tmp.resolve("phi3-" + c.family().partialRotaryFactor());
                 HfModelWriter.write(dir, c.toJson(), new ArrayList<>(sd.keySet()), sd::get,
                         HfWriteOptions.defaults().withTiedLmHead(c.tieWordEmbeddings()));
                 try (HfModelFolder f = HfModelFolder.open(dir); CausalLm back = CausalLm.load(f, ModelOptions.cpu())) {
@@ -216,42 +216,42 @@ class Phi3ModelTest {
     void configRefusalsNameTheKeyTheValueAndWhatIsAllowed() {
         ObjectNode shortList = json();
         ((ObjectNode) shortList.get("rope_scaling")).putArray("short_factor").add(1.0).add(1.0).add(1.0);
-        ConfigException e = assertThrows(ConfigException.class, () -> LlamaConfig.fromJson(shortList));
+        ConfigException e = assertThrows(ConfigException.class, () -> ModelConfig.fromJson(shortList));
         assertEquals("config.json rope_scaling.short_factor has 3 entries; allowed: exactly 4 (one per rotated "
                 + "frequency: head_dim × partial_rotary_factor = 8, divided by 2)", e.getMessage());
         ObjectNode partial = json();
         partial.put("partial_rotary_factor", 0.5);           // 4 rotated features: the lists must have 2 entries
-        e = assertThrows(ConfigException.class, () -> LlamaConfig.fromJson(partial));
+        e = assertThrows(ConfigException.class, () -> ModelConfig.fromJson(partial));
         assertTrue(e.getMessage().contains("has 4 entries; allowed: exactly 2"), e.getMessage());
         ObjectNode badFactor = json();
         badFactor.put("partial_rotary_factor", 1.5);
-        e = assertThrows(ConfigException.class, () -> LlamaConfig.fromJson(badFactor));
+        e = assertThrows(ConfigException.class, () -> ModelConfig.fromJson(badFactor));
         assertTrue(e.getMessage().startsWith("config.json partial_rotary_factor = 1.5 is out of range"),
                 e.getMessage());
         ObjectNode odd = json();
         odd.put("partial_rotary_factor", 0.25);              // int(8 × 0.25) = 2 is fine, 0.375 gives 3: refused
         odd.put("partial_rotary_factor", 0.375);
-        e = assertThrows(ConfigException.class, () -> LlamaConfig.fromJson(odd));
+        e = assertThrows(ConfigException.class, () -> ModelConfig.fromJson(odd));
         assertTrue(e.getMessage().contains("= 3 rotated features"), e.getMessage());
         ObjectNode bias = json();
         bias.put("attention_bias", true);
-        e = assertThrows(ConfigException.class, () -> LlamaConfig.fromJson(bias));
+        e = assertThrows(ConfigException.class, () -> ModelConfig.fromJson(bias));
         assertTrue(e.getMessage().startsWith("config.json attention_bias = true is not supported for model_type "
                 + "phi3"), e.getMessage());
         ObjectNode dynamic = json();
         ((ObjectNode) dynamic.get("rope_scaling")).put("type", "dynamic");
-        e = assertThrows(ConfigException.class, () -> LlamaConfig.fromJson(dynamic));
+        e = assertThrows(ConfigException.class, () -> ModelConfig.fromJson(dynamic));
         assertTrue(e.getMessage().contains("rope_scaling.rope_type 'dynamic' is not supported for model_type phi3"),
                 e.getMessage());
         ObjectNode drop = json();
         drop.put("resid_pdrop", 1.0);
-        e = assertThrows(ConfigException.class, () -> LlamaConfig.fromJson(drop));
+        e = assertThrows(ConfigException.class, () -> ModelConfig.fromJson(drop));
         assertTrue(e.getMessage().startsWith("config.json resid_pdrop = 1.0 is out of range"), e.getMessage());
         // the older spellings su and yarn mean longrope in a Phi-3 config, as in HF's Phi3Config
         for (String spelling : List.of("su", "yarn")) {
             ObjectNode old = json();
             ((ObjectNode) old.get("rope_scaling")).put("type", spelling);
-            assertEquals(RopeScaling.LONGROPE, LlamaConfig.fromJson(old).ropeScaling().type());
+            assertEquals(RopeScaling.LONGROPE, ModelConfig.fromJson(old).ropeScaling().type());
         }
     }
 
@@ -259,13 +259,13 @@ class Phi3ModelTest {
     void hfDefaultsOfAPhi3Config() {
         ObjectNode o = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
         o.put("model_type", "phi3");
-        LlamaConfig c = LlamaConfig.fromJson(o);
+        ModelConfig c = ModelConfig.fromJson(o);
         assertEquals(32064, c.vocabSize());
         assertEquals(3072, c.hiddenSize());
         assertEquals(8192, c.intermediateSize());
         assertEquals(32, c.numKeyValueHeads());
         assertEquals(4096, c.maxPositionEmbeddings());
-        assertEquals(4096, c.originalMaxPositionEmbeddings());
+        assertEquals(4096, c.toJson().get("original_max_position_embeddings").asInt());
         assertEquals(1e-5, c.rmsNormEps());
         assertEquals(32000, c.padTokenId());
         assertEquals(List.of(32000), c.eosTokenIds());

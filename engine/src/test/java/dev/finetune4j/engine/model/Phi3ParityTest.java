@@ -46,11 +46,11 @@ class Phi3ParityTest {
     }
 
     /** A fixture: its config, weights, documents and expected logits (HF's rule, and with short factors forced). */
-    record Fixture(LlamaConfig config, Map<String, StoredTensor> weights, int[][] docs, List<double[]> logits,
+    record Fixture(ModelConfig config, Map<String, StoredTensor> weights, int[][] docs, List<double[]> logits,
                    List<double[]> shortLogits) {
 
         static Fixture load(String name) throws IOException {
-            LlamaConfig config = LlamaConfig.fromJson((ObjectNode) JSON.readTree(resource(name + "/config.json")));
+            ModelConfig config = ModelConfig.fromJson((ObjectNode) JSON.readTree(resource(name + "/config.json")));
             ByteBuffer bin = ByteBuffer.wrap(resource(name + "/weights.bin")).order(ByteOrder.LITTLE_ENDIAN);
             JsonNode index = JSON.readTree(resource(name + "/weights.json"));
             Map<String, StoredTensor> weights = new LinkedHashMap<>();
@@ -67,7 +67,7 @@ class Phi3ParityTest {
                     read(resource(name + "/logits_short.bin"), docs, config));
         }
 
-        private static List<double[]> read(byte[] bytes, int[][] docs, LlamaConfig config) {
+        private static List<double[]> read(byte[] bytes, int[][] docs, ModelConfig config) {
             ByteBuffer ref = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
             List<double[]> out = new ArrayList<>();
             for (int[] d : docs) {

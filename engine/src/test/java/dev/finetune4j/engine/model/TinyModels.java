@@ -28,8 +28,8 @@ public final class TinyModels {
         return o;
     }
 
-    public static LlamaConfig llama() {
-        return LlamaConfig.fromJson(json("llama"));
+    public static ModelConfig llama() {
+        return ModelConfig.fromJson(json("llama"));
     }
 
     /** One row per sequence, no packing: labels = inputs (the model shifts). */

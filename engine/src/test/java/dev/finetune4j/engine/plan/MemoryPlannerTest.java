@@ -7,14 +7,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.finetune4j.engine.lora.LoraOptions;
 import dev.finetune4j.engine.model.CausalLm;
-import dev.finetune4j.engine.model.LlamaConfig;
+import dev.finetune4j.engine.model.ModelConfig;
 import dev.finetune4j.engine.model.ModelOptions;
 import org.junit.jupiter.api.Test;
 
 /** Exact parameter counts of published models (their config.json values) and the Llama-3.1-8B budgets. */
 class MemoryPlannerTest {
 
-    static LlamaConfig config(String type, int vocab, int hidden, int inter, int layers, int heads, int kv,
+    static ModelConfig config(String type, int vocab, int hidden, int inter, int layers, int heads, int kv,
                               boolean tied) {
         ObjectNode o = new ObjectMapper().createObjectNode();
         o.put("model_type", type);
@@ -27,14 +27,14 @@ class MemoryPlannerTest {
         o.put("max_position_embeddings", 131072);
         o.put("rms_norm_eps", 1e-5);
         o.put("tie_word_embeddings", tied);
-        return LlamaConfig.fromJson(o);
+        return ModelConfig.fromJson(o);
     }
 
-    static LlamaConfig llama31_8b() {
+    static ModelConfig llama31_8b() {
         return config("llama", 128256, 4096, 14336, 32, 32, 8, false);
     }
 
-    private static long params(LlamaConfig c) {
+    private static long params(ModelConfig c) {
         return MemoryPlanner.estimate(new PlanInput(c, 1, 16, false, false, null, false, false, false, false, false))
                 .parameters();
     }
@@ -51,7 +51,7 @@ class MemoryPlannerTest {
 
     @Test
     void countsMatchABuiltModelAndItsTrainableParameters() {
-        LlamaConfig c = config("qwen2", 97, 32, 48, 2, 4, 2, false);
+        ModelConfig c = config("qwen2", 97, 32, 48, 2, 4, 2, false);
         LoraOptions lora = LoraOptions.of(4, 8, 0.0, LoraOptions.ALL_LINEAR);
         try (CausalLm m = CausalLm.random(c, ModelOptions.cpu().withLora(lora))) {
             MemoryPlan p = MemoryPlanner.estimate(new PlanInput(c, 1, 16, false, false, lora, false, false, false,
@@ -64,7 +64,7 @@ class MemoryPlannerTest {
 
     @Test
     void llama31At8kFitsTheDocumentedBudgets() {
-        LlamaConfig c = llama31_8b();
+        ModelConfig c = llama31_8b();
         PlanInput full = new PlanInput(c, 1, 8192, true, true, null, false, false, true, true, true);
         long gb = 1L << 30; // GB as GPUs report them (GiB)
         MemoryPlan fullPlan = MemoryPlanner.estimate(full);
