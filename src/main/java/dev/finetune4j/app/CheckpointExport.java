@@ -17,9 +17,10 @@ import dev.finetune4j.checkpoint.peft.PeftConfig;
 import dev.finetune4j.engine.lora.LoraOptions;
 import dev.finetune4j.engine.model.CausalLm;
 import dev.finetune4j.engine.model.ModelConfig;
+import dev.finetune4j.engine.model.ModelOptions;
 import dev.finetune4j.engine.model.StateDictCheck;
 import dev.finetune4j.engine.model.StateDictException;
-import dev.finetune4j.engine.model.ModelOptions;
+import dev.finetune4j.engine.model.arch.ParameterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,13 +44,13 @@ public final class CheckpointExport {
     public static Exported export(Path checkpoint, Path baseDir, Path out, boolean merge) {
         Path file = resolve(checkpoint);
         LinkedHashMap<String, StoredTensor> weights = ComposerCheckpoint.readWeightsOnly(file);
-        boolean lora = weights.keySet().stream().anyMatch(k -> k.contains(".lora_A.") || k.contains(".lora_B."));
+        boolean lora = weights.keySet().stream().anyMatch(ParameterRegistry::looksLikeAdapter);
         try (HfModelFolder base = HfModelFolder.hasWeights(baseDir) ? HfModelFolder.open(baseDir)
                 : HfModelFolder.openConfigOnly(baseDir)) {
             ModelConfig modelConfig = ModelConfig.fromJson(base.config());
             if (!lora) {
                 requireMatch(StateDictCheck.of(modelConfig, weights), file, baseDir);
-                writeFolder(out, base, weights);
+                writeFolder(out, base, weights, modelConfig.tieWordEmbeddings());
                 return new Exported(out, "huggingface", weights.size());
             }
             PeftConfig peft = peftConfig(file);
@@ -67,7 +68,7 @@ public final class CheckpointExport {
             try (CausalLm model = CausalLm.load(base, ModelOptions.cpu().withLora(LoraOptions.fromPeft(peft)))) {
                 model.loadStateDict(adapter, false);
                 LinkedHashMap<String, StoredTensor> merged = model.stateDict(DType.FLOAT32, true);
-                writeFolder(out, base, merged);
+                writeFolder(out, base, merged, modelConfig.tieWordEmbeddings());
                 return new Exported(out, "merged", merged.size());
             }
         }
@@ -75,12 +76,12 @@ public final class CheckpointExport {
 
     /**
      * A Hugging Face model folder from float32 weights: the base folder's config (torch_dtype float32, as
-     * HuggingFaceCheckpointer's default precision), generation config and tokenizer files; lm_head omitted when tied.
+     * HuggingFaceCheckpointer's default precision), generation config and tokenizer files; lm_head omitted when
+     * {@code tied} (the model's {@code tie_word_embeddings}, with its family's default).
      */
-    static void writeFolder(Path out, HfModelFolder base, LinkedHashMap<String, StoredTensor> weights) {
+    static void writeFolder(Path out, HfModelFolder base, LinkedHashMap<String, StoredTensor> weights, boolean tied) {
         ObjectNode cfg = base.config().deepCopy();
         cfg.put("torch_dtype", "float32");
-        boolean tied = cfg.path("tie_word_embeddings").asBoolean(false);
         HfWriteOptions options = HfWriteOptions.defaults().withDtype(DType.FLOAT32).withTiedLmHead(tied)
                 .withGenerationConfig(base.generationConfig().orElse(null)).withTokenizerSourceDir(base.dir());
         HfModelWriter.write(out, cfg, new ArrayList<>(weights.keySet()), weights::get, options);

@@ -36,7 +36,7 @@ final class RunExporter implements ModelExporter {
     public Map<String, Object> integrations(CausalLm model) {
         if (integrations == null) {
             integrations = ComposerIntegrations.huggingface(base.config(),
-                    ComposerIntegrations.modelClass(base.config()), base.dir());
+                    model.config().spec().hfClass(), base.dir());
             if (model.lora() != null && integrations.get("huggingface") instanceof Map<?, ?> hf) {
                 // as Composer's HuggingFaceModel with PEFT: the adapter config rides along for later exports
                 @SuppressWarnings("unchecked")
@@ -62,7 +62,8 @@ final class RunExporter implements ModelExporter {
                     base.dir());
             return dir;
         }
-        CheckpointExport.writeFolder(dir, base, model.stateDict(DType.FLOAT32, true));
+        CheckpointExport.writeFolder(dir, base, model.stateDict(DType.FLOAT32, true),
+                model.config().tieWordEmbeddings());
         return dir;
     }
 }

@@ -3,7 +3,6 @@ package dev.finetune4j.checkpoint.composer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.finetune4j.checkpoint.CheckpointFormatException;
 import dev.finetune4j.checkpoint.hf.HfModelFolder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -25,8 +24,10 @@ public final class ComposerIntegrations {
     }
 
     /**
-     * {@code {'huggingface': {'model': {'config': {...}}, 'tokenizer': {...}}}}: the config.json content and class,
-     * and every tokenizer file of {@code tokenizerDir} (JSON files as dicts, .txt as lists of lines, .model as
+     * {@code {'huggingface': {'model': {'config': {...}}, 'tokenizer': {...}}}}: the config.json content and class
+     * ({@code modelClass}: the importable class path Composer's HuggingFaceModel writes as {@code config.class},
+     * {@code module.__name__ + '.' + class name}, e.g. {@code transformers.models.llama.modeling_llama.LlamaForCausalLM};
+     * the engine's model family supplies it), and every tokenizer file of {@code tokenizerDir} (JSON files as dicts, .txt as lists of lines, .model as
      * bytes, others as text). {@code tokenizerDir} may be null.
      */
     public static Map<String, Object> huggingface(ObjectNode config, String modelClass, Path tokenizerDir) {
@@ -51,40 +52,6 @@ public final class ComposerIntegrations {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("huggingface", hf);
         return out;
-    }
-
-    /**
-     * The importable class path Composer's HuggingFaceModel writes as {@code config.class}
-     * ({@code module.__name__ + '.' + class name}) for a config.json: the family's causal-LM class,
-     * e.g. {@code transformers.models.llama.modeling_llama.LlamaForCausalLM}, so that Composer's
-     * {@code hf_from_composer_checkpoint} can import it (docs/formats.md "Composer checkpoints").
-     * LoRA runs name the base model's class too: the adapter config rides along as {@code peft_config}.
-     *
-     * @throws CheckpointFormatException when {@code model_type} is missing or not a module name
-     */
-    public static String modelClass(ObjectNode config) {
-        JsonNode type = config.get("model_type");
-        if (type == null || !type.isTextual() || !type.asText().matches("[a-z][a-z0-9_]*")) {
-            throw new CheckpointFormatException("config.json: model_type " + (type == null ? "is missing"
-                    : type + " is not a transformers model type") + "; cannot name the model class");
-        }
-        String t = type.asText();
-        String cls = switch (t) {
-            case "llama" -> "LlamaForCausalLM";
-            case "mistral" -> "MistralForCausalLM";
-            case "qwen2" -> "Qwen2ForCausalLM";
-            default -> null;
-        };
-        JsonNode arch = config.get("architectures");
-        if (cls == null && arch != null && arch.isArray() && arch.size() > 0 && arch.get(0).isTextual()
-                && arch.get(0).asText().matches("[A-Za-z0-9_]+ForCausalLM")) {
-            cls = arch.get(0).asText();
-        }
-        if (cls == null) {
-            throw new CheckpointFormatException("config.json: model_type '" + t + "' has no known causal-LM class;"
-                    + " supported: llama, mistral, qwen2");
-        }
-        return "transformers.models." + t + ".modeling_" + t + "." + cls;
     }
 
     /**

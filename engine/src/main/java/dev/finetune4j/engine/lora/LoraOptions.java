@@ -25,6 +25,9 @@ public record LoraOptions(int r, double alpha, double dropout, List<String> targ
     public static final List<String> ALL_LINEAR = List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj",
             "up_proj", "down_proj");
 
+    /** PEFT's {@code target_modules} default for llama/mistral/qwen2. */
+    static final List<String> PEFT_LLAMA_DEFAULT = List.of("q_proj", "v_proj");
+
     public LoraOptions {
         if (r <= 0) {
             throw new ConfigException("lora.r must be a positive integer, got " + r);
@@ -43,7 +46,7 @@ public record LoraOptions(int r, double alpha, double dropout, List<String> targ
 
     /** PEFT's default for llama/mistral/qwen2 when no target_modules are given: q_proj, v_proj. */
     public static LoraOptions of(int r, double alpha, double dropout, List<String> targets) {
-        return new LoraOptions(r, alpha, dropout, targets == null ? List.of("q_proj", "v_proj") : targets, false,
+        return new LoraOptions(r, alpha, dropout, targets == null ? PEFT_LLAMA_DEFAULT : targets, false,
                 "default");
     }
 
@@ -87,12 +90,17 @@ public record LoraOptions(int r, double alpha, double dropout, List<String> targ
      * These settings with {@code target_modules} resolved for a model family: names the family's layers have
      * ({@link ArchSpec#loraTargets()}) are kept, Llama's short spellings ({@code q}, {@code gate}, …) become the
      * family's {@code *_proj} names, and {@code all-linear} (stored as Llama's full list) becomes every adaptable
-     * Linear of the family. Ordered as the family's layers hold them.
+     * Linear of the family, and PEFT's Llama default ({@code q_proj, v_proj}) becomes the family's PEFT default
+     * ({@link ArchSpec#defaultLoraTargets()}) when the family lacks those. Ordered as the family's layers hold them.
      *
      * @throws ConfigException naming an entry the family does not have and what is allowed
      */
     public LoraOptions forFamily(ArchSpec spec) {
         List<String> family = spec.loraTargets();
+        if (targetModules.equals(PEFT_LLAMA_DEFAULT) && !family.containsAll(PEFT_LLAMA_DEFAULT)) {
+            // PEFT's default for Llama does not exist in this family: PEFT's default for the family instead
+            return new LoraOptions(r, alpha, dropout, spec.defaultLoraTargets(), rslora, init).forFamily(spec);
+        }
         Set<String> wanted = new LinkedHashSet<>();
         if (targetModules.equals(ALL_LINEAR)) {
             wanted.addAll(family);
@@ -123,7 +131,7 @@ public record LoraOptions(int r, double alpha, double dropout, List<String> targ
      */
     static List<String> normalise(List<String> names) {
         if (names == null || names.isEmpty()) {
-            return List.of("q_proj", "v_proj");
+            return PEFT_LLAMA_DEFAULT;
         }
         Set<String> known = new LinkedHashSet<>(ALL_LINEAR);
         ModelFamilies.ALL.forEach(f -> known.addAll(f.loraTargets()));

@@ -1,12 +1,16 @@
 package dev.finetune4j.engine.plan;
 
 import dev.finetune4j.engine.lora.LoraOptions;
-import dev.finetune4j.engine.model.ModelConfig;
 import dev.finetune4j.engine.model.LossChunking;
+import dev.finetune4j.engine.model.ModelConfig;
+import dev.finetune4j.engine.model.arch.ParamRole;
+import dev.finetune4j.engine.model.arch.ParameterEntry;
+import dev.finetune4j.engine.model.arch.ParameterRegistry;
+import dev.finetune4j.engine.model.arch.Storage;
 
 /**
  * Estimates {@link MemoryPlan}s from the architecture and the run's settings (docs/training.md, "Memory"). Parameter
- * counts are exact; activation bytes count the tensors autograd saves per layer in this engine's decoder (norm
+ * counts are exact (summed over the model's {@link ParameterRegistry} entries); activation bytes count the tensors autograd saves per layer in this engine's decoder (norm
  * outputs, q/k/v before and after RoPE, GQA-repeated k/v, attention output, MLP gate/up/activation), the runtime
  * overhead is a fixed base plus allocator slack.
  */
@@ -29,40 +33,51 @@ public final class MemoryPlanner {
         long h = c.hiddenSize();
         long v = c.vocabSize();
         long layers = c.numHiddenLayers();
-        long embed = v * h;
-        long head = c.tieWordEmbeddings() ? 0 : v * h;
-        long norms = 2 * h * layers + h;
+        LoraOptions lora = in.lora() == null ? null : in.lora().forFamily(c.spec());
+        // one layer's entries stand for every layer (they have the same shapes); the registry names them all
+        ParameterRegistry one = ParameterRegistry.firstLayer(c, Storage.FP32, in.int8(), lora == null);
+        long embed = sum(one.embedding());
+        long head = one.head().stream().filter(e -> e.role() == ParamRole.LM_HEAD).mapToLong(ParameterEntry::size)
+                .sum();
+        long norms = sum(one.head()) - head;
         long projections = 0;
         long projectionBiases = 0;
         long loraParams = 0;
-        long largestLayerBlock = 0;
+        long layerBlock = 0;
+        long quantized = 0;
         long scaleRows = 0;
-        for (Proj p : projections(c)) {
-            projections += p.in * p.out;
-            projectionBiases += p.bias ? p.out : 0;
-            scaleRows += p.out;
-            if (in.lora() != null && in.lora().targets(p.name)) {
-                loraParams += (long) in.lora().r() * (p.in + p.out);
+        for (ParameterEntry e : one.layer(0)) {
+            layerBlock += e.size();
+            if (e.role() == ParamRole.NORM) {
+                norms += layers * e.size();
+            } else if (e.bias()) {
+                projectionBiases += e.size();
+            } else {
+                projections += e.size();
+                if (e.storage() == Storage.INT8) {
+                    quantized += e.size();
+                    scaleRows += e.rows();
+                }
+                if (lora != null && e.loraTarget() != null && lora.targets(e.loraTarget())) {
+                    loraParams += (long) lora.r() * (e.cols() + e.rows());
+                }
             }
         }
         projections *= layers;
         projectionBiases *= layers;
+        quantized *= layers;
         scaleRows *= layers;
         long parameters = embed + head + norms + projections + projectionBiases;
         boolean full = in.lora() == null;
         long trainable = full ? parameters : loraParams * layers;
-        for (Proj p : projections(c)) {
-            largestLayerBlock += full ? p.in * p.out + (p.bias ? p.out : 0)
-                    : in.lora().targets(p.name) ? (long) in.lora().r() * (p.in + p.out) : 0;
-        }
-        largestLayerBlock += full ? 2 * h : 0;
+        long largestLayerBlock = full ? layerBlock : loraParams;
         int master = in.bf16Masters() ? 2 : 4;
-        long int8Base = in.int8() ? projections + 4 * scaleRows : 0;
-        long fpBase = in.int8() ? parameters - projections : parameters;
+        long int8Base = in.int8() ? quantized + 4 * scaleRows : 0;
+        long fpBase = in.int8() ? parameters - quantized : parameters;
         long weights = fpBase * master + (full ? 0 : trainable * master);
         long gradientElems = trainable;
         if (in.inBackward()) {
-            long headBlock = full ? h + head : 0;
+            long headBlock = full ? sum(one.head()) : 0;
             long embeddingBlock = full ? embed * (c.tieWordEmbeddings() ? 2 : 1) : 0;
             gradientElems = Math.max(largestLayerBlock, Math.max(headBlock, embeddingBlock));
         }
@@ -75,8 +90,8 @@ public final class MemoryPlanner {
         long tokens = (long) in.microBatchSize() * in.contextLength();
         int act = in.bf16Compute() || in.bf16Masters() ? 2 : 4;
         // an int8 layer's dequantized weights are saved by its matmuls until the layer's backward
-        long dequantized = in.int8() ? projections / layers * act : 0;
-        long perLayer = layerActivationBytes(c, in) * tokens + attentionMaskBytes(in) + dequantized;
+        long dequantized = in.int8() ? quantized / layers * act : 0;
+        long perLayer = layerActivationBytes(c, in, one) * tokens + attentionMaskBytes(in) + dequantized;
         long residual = tokens * h * master; // the residual stream has the embedding's (master) dtype
         long plain = layers * perLayer + 2 * residual;
         long checkpointed = layers * residual + perLayer + 3 * residual;
@@ -96,6 +111,10 @@ public final class MemoryPlanner {
 
     /** Bytes autograd saves per token in one decoder layer. */
     static long layerActivationBytes(ModelConfig c, PlanInput in) {
+        return layerActivationBytes(c, in, ParameterRegistry.firstLayer(c));
+    }
+
+    private static long layerActivationBytes(ModelConfig c, PlanInput in, ParameterRegistry one) {
         long h = c.hiddenSize();
         long hq = (long) c.numAttentionHeads() * c.headDim();
         long hkv = (long) c.numKeyValueHeads() * c.headDim();
@@ -114,7 +133,8 @@ public final class MemoryPlanner {
         long mlp = 4 * inter * act;
         long dropoutMasks = 0;
         if (in.lora() != null && in.lora().dropout() > 0) {
-            dropoutMasks += 7 * h;
+            // one hidden-sized mask per adaptable projection's input
+            dropoutMasks += one.layer(0).stream().filter(e -> e.loraTarget() != null).count() * h;
         }
         return fp32 + casts + attention + mlp + dropoutMasks;
     }
@@ -124,18 +144,8 @@ public final class MemoryPlanner {
         return (long) in.microBatchSize() * in.contextLength() * in.contextLength();
     }
 
-    private record Proj(String name, long in, long out, boolean bias) {
-    }
-
-    private static java.util.List<Proj> projections(ModelConfig c) {
-        long h = c.hiddenSize();
-        long q = (long) c.numAttentionHeads() * c.headDim();
-        long kv = (long) c.numKeyValueHeads() * c.headDim();
-        long i = c.intermediateSize();
-        return java.util.List.of(new Proj("q_proj", h, q, c.qkvBias()), new Proj("k_proj", h, kv, c.qkvBias()),
-                new Proj("v_proj", h, kv, c.qkvBias()), new Proj("o_proj", q, h, c.oBias()),
-                new Proj("gate_proj", h, i, c.mlpBias()), new Proj("up_proj", h, i, c.mlpBias()),
-                new Proj("down_proj", i, h, c.mlpBias()));
+    private static long sum(java.util.List<ParameterEntry> entries) {
+        return entries.stream().mapToLong(ParameterEntry::size).sum();
     }
 
     /** A LoRA setting for suggestions: r = 16 on all linear layers, PEFT defaults otherwise. */

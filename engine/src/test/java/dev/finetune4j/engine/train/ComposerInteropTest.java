@@ -52,7 +52,7 @@ class ComposerInteropTest {
         s.earlyStopping = new TrainingSpec.EarlyStoppingSpec(5, 0);
         try (CausalLm model = TrainFixtures.tinyModel(17, 0)) {
             Map<String, Object> integrations = ComposerIntegrations.huggingface(model.config().toJson(),
-                    ComposerIntegrations.modelClass(model.config().toJson()), null);
+                    model.config().spec().hfClass(), null);
             ModelExporter base = TrainFixtures.noExport();
             ModelExporter exporter = new ModelExporter() {
                 @Override

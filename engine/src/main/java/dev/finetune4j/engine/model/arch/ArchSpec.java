@@ -36,6 +36,11 @@ public record ArchSpec(String modelType, String hfArchitecture, String hfModule,
                 throw new IllegalArgumentException(modelType + ": name table lacks " + p);
             }
         }
+        if (defaultLoraTargets.isEmpty() || !loraTargetsOf(names, fusedQkv, fusedGateUp, moe, sandwichNorms)
+                .containsAll(defaultLoraTargets)) {
+            throw new IllegalArgumentException(modelType + ": default LoRA targets " + defaultLoraTargets
+                    + " are not among the family's adaptable modules");
+        }
     }
 
     /** {@code hfModule + "." + hfArchitecture}: what Composer's {@code integrations} names as the model class. */
@@ -73,8 +78,13 @@ public record ArchSpec(String modelType, String hfArchitecture, String hfModule,
 
     /** The PEFT {@code target_modules} names this family's layers accept, in layer order ({@code all-linear}). */
     public List<String> loraTargets() {
+        return loraTargetsOf(names, fusedQkv, fusedGateUp, moe, sandwichNorms);
+    }
+
+    private static List<String> loraTargetsOf(NameTable names, boolean fusedQkv, boolean fusedGateUp, boolean moe,
+                                              boolean sandwich) {
         List<String> out = new ArrayList<>();
-        for (Part p : layerParts()) {
+        for (Part p : layerParts(fusedQkv, fusedGateUp, moe, sandwich)) {
             String t = names.loraTarget(p);
             if (t != null && !out.contains(t)) {
                 out.add(t);
