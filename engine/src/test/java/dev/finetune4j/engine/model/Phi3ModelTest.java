@@ -271,5 +271,8 @@ class Phi3ModelTest {
         assertEquals(List.of(32000), c.eosTokenIds());
         assertEquals(0, c.slidingWindow());
         assertNull(c.ropeScaling());
+        // what exports and Composer's integrations name as the model class
+        assertEquals("transformers.models.phi3.modeling_phi3.Phi3ForCausalLM", c.spec().hfClass());
+        assertEquals(List.of("qkv_proj", "o_proj", "gate_up_proj", "down_proj"), c.spec().loraTargets());
     }
 }
