@@ -274,5 +274,11 @@ class Phi3ModelTest {
         // what exports and Composer's integrations name as the model class
         assertEquals("transformers.models.phi3.modeling_phi3.Phi3ForCausalLM", c.spec().hfClass());
         assertEquals(List.of("qkv_proj", "o_proj", "gate_up_proj", "down_proj"), c.spec().loraTargets());
+        // no target_modules: PEFT's phi3 default (all four); Llama-only names are refused with the allowed ones
+        assertEquals(java.util.Set.of("qkv_proj", "o_proj", "gate_up_proj", "down_proj"),
+                java.util.Set.copyOf(LoraOptions.of(4, 8, 0.0, null).forFamily(c.spec()).targetModules()));
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> LoraOptions.of(4, 8, 0.0, List.of("k_proj")).forFamily(c.spec()));
+        assertTrue(e.getMessage().contains("qkv_proj, o_proj, gate_up_proj, down_proj"), e.getMessage());
     }
 }
