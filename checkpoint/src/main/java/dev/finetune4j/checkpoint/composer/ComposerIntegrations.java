@@ -26,8 +26,9 @@ public final class ComposerIntegrations {
     /**
      * {@code {'huggingface': {'model': {'config': {...}}, 'tokenizer': {...}}}}: the config.json content and class
      * ({@code modelClass}: the importable class path Composer's HuggingFaceModel writes as {@code config.class},
-     * {@code module.__name__ + '.' + class name}, e.g. {@code transformers.models.llama.modeling_llama.LlamaForCausalLM};
-     * the engine's model family supplies it), and every tokenizer file of {@code tokenizerDir} (JSON files as dicts, .txt as lists of lines, .model as
+     * {@code module.__name__ + '.' + class name}, e.g.
+     * {@code transformers.models.llama.modeling_llama.LlamaForCausalLM}; the engine's model family supplies it),
+     * and every tokenizer file of {@code tokenizerDir} (JSON files as dicts, .txt as lists of lines, .model as
      * bytes, others as text). {@code tokenizerDir} may be null.
      */
     public static Map<String, Object> huggingface(ObjectNode config, String modelClass, Path tokenizerDir) {

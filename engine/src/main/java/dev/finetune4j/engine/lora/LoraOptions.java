@@ -61,7 +61,7 @@ public record LoraOptions(int r, double alpha, double dropout, List<String> targ
             throw new ConfigException("PEFT adapter bias '" + c.bias() + "' is not supported; allowed: none");
         }
         if (c.fanInFanOut()) {
-            throw new ConfigException("PEFT adapter fan_in_fan_out=true is not supported for Llama-family models");
+            throw new ConfigException("PEFT adapter fan_in_fan_out=true is not supported (the adapted weights are [out, in] Linear weights)");
         }
         if (c.modulesToSave() != null && !c.modulesToSave().isEmpty()) {
             throw new ConfigException("PEFT adapter modules_to_save " + c.modulesToSave() + " is not supported");

@@ -4,7 +4,6 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import dev.finetune4j.checkpoint.DType;
 import dev.finetune4j.checkpoint.StoredTensor;
@@ -17,20 +16,16 @@ import dev.finetune4j.engine.kernel.KernelLibrary;
 import dev.finetune4j.engine.kernel.ScalarType;
 import dev.finetune4j.engine.lora.LoraOptions;
 import dev.finetune4j.engine.model.arch.ModelFamilies;
-import dev.finetune4j.engine.model.arch.ParameterEntry;
 import dev.finetune4j.engine.model.arch.ParameterRegistry;
 import dev.finetune4j.engine.model.arch.Storage;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * A decoder-only causal language model of any supported family ({@link ModelFamilies}) with HF semantics
- * (docs/training.md §12.2), its parameters listed once in a {@link ParameterRegistry} (docs/architecture.md, "Model
- * families"): fp32 master parameters under their HF names ({@link Weights}), optional LoRA adapters (§8,
+ * (docs/training.md §12.2), its parameters listed once in a {@link ParameterRegistry} (docs/models.md
+ * §4): fp32 master parameters under their HF names ({@link Weights}), optional LoRA adapters (§8,
  * {@link LoraAdapters}) and an optional int8 base.
  *
  * <h2>Driving a training step</h2>
@@ -148,17 +143,14 @@ public final class CausalLm implements AutoCloseable {
      * ({@code cuSeqlens}).
      */
     public NDArray logits(Batch batch, boolean training) {
-        NDArray raw = computeLogits(batch, training);
+        NDArray raw = computeLogits(batch, arrays(batch), training);
         return d.bf16 ? kernels.cast(raw, ScalarType.FLOAT32) : raw;
     }
 
     /** Logits in the compute dtype (bf16 under bf16 precision); only for kernels. */
-    private NDArray computeLogits(Batch batch, boolean training) {
-        checkIds(batch.inputIds(), batch.seqLen(), "input id", false);
-        checkIds(batch.labels(), batch.seqLen(), "label", true);
-        NDArray ids = manager.create(toLongs(batch.inputIds()), new Shape(batch.rows(), batch.seqLen()));
-        AttentionLayout layout = AttentionLayout.of(batch);
-        return d.forward(ids, batch.positionIds(), layout, batch.rows(), batch.seqLen(), training, null);
+    private NDArray computeLogits(Batch batch, BatchArrays in, boolean training) {
+        return d.forward(in.ids(), batch.positionIds(), AttentionLayout.of(batch), batch.rows(), batch.seqLen(),
+                training, null);
     }
 
     /**
@@ -169,17 +161,11 @@ public final class CausalLm implements AutoCloseable {
      * {@link #forwardBackward}, which also cuts activation memory.
      */
     public StepLoss loss(Batch batch, boolean training) {
-        checkIds(batch.inputIds(), batch.seqLen(), "input id", false);
-        checkIds(batch.labels(), batch.seqLen(), "label", true);
-        NDArray ids = manager.create(toLongs(batch.inputIds()), new Shape(batch.rows(), batch.seqLen()));
-        NDArray labels = manager.create(toLongs(batch.labels()), new Shape(batch.rows(), batch.seqLen()));
+        BatchArrays in = arrays(batch);
+        NDArray labels = in.labels();
         Decoder.Pass pass = d.pass(batch.positionIds(), AttentionLayout.of(batch), batch.rows(), batch.seqLen(),
                 training, null);
-        NDArray h = d.embed(pass, ids);
-        for (int i = 0; i < d.layers.size(); i++) {
-            h = d.layer(pass, i, h);
-        }
-        NDArray normed = d.finalNorm(h);
+        NDArray normed = d.finalNorm(d.layers(pass, d.embed(pass, in.ids())));
         int chunk = LossChunking.tokensPerChunk(config.vocabSize());
         NDArray sum = ai.djl.pytorch.jni.JniUtils.isGradMode()
                 ? kernels.crossEntropySurrogate(normed, d.lmHead.weight, labels, chunk, d.bf16, lora() == null)
@@ -197,19 +183,16 @@ public final class CausalLm implements AutoCloseable {
      * @return the micro-batch's loss sum (not scaled) and its loss-token count
      */
     public double forwardBackward(Batch batch, double scale, BackwardOptions options, GradientSink sink) {
-        checkIds(batch.inputIds(), batch.seqLen(), "input id", false);
-        checkIds(batch.labels(), batch.seqLen(), "label", true);
-        NDArray ids = manager.create(toLongs(batch.inputIds()), new Shape(batch.rows(), batch.seqLen()));
-        NDArray labels = manager.create(toLongs(batch.labels()), new Shape(batch.rows(), batch.seqLen()));
+        BatchArrays in = arrays(batch);
         LayerwiseBackward step = new LayerwiseBackward(d, blocks(), lora() == null, options, sink, scale);
-        return step.run(ids, labels, batch.positionIds(), AttentionLayout.of(batch), batch.rows(), batch.seqLen());
+        return step.run(in.ids(), in.labels(), batch.positionIds(), AttentionLayout.of(batch), batch.rows(),
+                batch.seqLen());
     }
 
     /** Per-position losses {@code [rows, seqLen-1]} (position t scores label t+1; 0 where ignored). */
     public NDArray tokenLosses(Batch batch) {
-        NDArray logits = computeLogits(batch, false);
-        NDArray labels = manager.create(toLongs(batch.labels()), new Shape(batch.rows(), batch.seqLen()));
-        return kernels.crossEntropyTokens(logits, labels);
+        BatchArrays in = arrays(batch);
+        return kernels.crossEntropyTokens(computeLogits(batch, in, false), in.labels());
     }
 
     static long countLossTokens(Batch b) {
@@ -227,7 +210,7 @@ public final class CausalLm implements AutoCloseable {
      * Call without a collector, inside an NDScope.
      */
     public NDArray nextTokenLogits(int[] ids, KvCache cache) {
-        checkIds(ids, ids.length, "token id", false);
+        BatchArrays.checkIds(ids, ids.length, "token id", false, config.vocabSize());
         if (d.rope.invalidatesCache(cache.length(), cache.length() + ids.length)) {
             // longrope crosses from the short to the long factors: the cached keys were rotated with the short ones,
             // so the whole sequence is recomputed once, as HF's Phi-3 generation does (docs/training.md §12.3)
@@ -248,25 +231,13 @@ public final class CausalLm implements AutoCloseable {
         return kernels.lastLogits(logits).reshape(config.vocabSize());
     }
 
-    /** Rejects ids outside the vocabulary before they reach a kernel (whose error would name no position). */
-    private void checkIds(int[] ids, int seq, String what, boolean allowIgnore) {
-        int vocab = config.vocabSize();
-        for (int i = 0; i < ids.length; i++) {
-            int id = ids[i];
-            if ((id < 0 || id >= vocab) && !(allowIgnore && id == Batch.IGNORE_INDEX)) {
-                throw new IllegalArgumentException(what + " " + id + " at row " + i / seq + ", position " + i % seq
-                        + " is outside the model's vocabulary [0, " + vocab + ")"
-                        + (allowIgnore ? " and is not the ignore index -100" : ""));
-            }
-        }
+    /** The batch's ids and labels as device arrays, checked against the vocabulary first. */
+    private BatchArrays arrays(Batch batch) {
+        return BatchArrays.of(batch, manager, config.vocabSize());
     }
 
     static long[] toLongs(int[] v) {
-        long[] out = new long[v.length];
-        for (int i = 0; i < v.length; i++) {
-            out[i] = v[i];
-        }
-        return out;
+        return BatchArrays.toLongs(v);
     }
 
     // ---- parameters and state ---------------------------------------------------------------------------------
@@ -283,28 +254,12 @@ public final class CausalLm implements AutoCloseable {
 
     /** The trainable parameters grouped by the block whose backward completes their gradients. */
     ParameterBlocks blocks() {
-        List<List<TrainableParameter>> layers = new ArrayList<>();
-        for (int i = 0; i < d.layers.size(); i++) {
-            layers.add(adapters.options() != null ? adapters.layerBlock(i) : base(d.registry.layer(i)));
-        }
-        if (adapters.options() != null) {
-            return new ParameterBlocks(List.of(), layers, List.of());
-        }
-        return new ParameterBlocks(base(d.registry.embedding()), layers, base(d.registry.head()));
-    }
-
-    private List<TrainableParameter> base(List<ParameterEntry> entries) {
-        List<TrainableParameter> out = new ArrayList<>();
-        for (ParameterEntry e : entries) {
-            out.add(new TrainableParameter(e.hfName(), d.bound.get(e.hfName()).array(),
-                    TrainableParameter.Group.BASE));
-        }
-        return out;
+        return adapters.options() != null ? adapters.blocks() : weights.blocks();
     }
 
     /**
      * The base model's weights under HF names, as {@code dtype} (float32/bfloat16/float16); LoRA deltas merged in when
-     * {@code mergeLora} (the model itself is unchanged), int8 weights dequantized. {@code lm_head} is omitted when tied.
+     * {@code mergeLora} (the model itself is unchanged), int8 weights dequantized; a tied LM head is omitted.
      */
     public LinkedHashMap<String, StoredTensor> stateDict(DType dtype, boolean mergeLora) {
         return weights.stateDict(dtype, mergeLora);
@@ -320,30 +275,7 @@ public final class CausalLm implements AutoCloseable {
      * for adapters). With {@code strict}, every base tensor must be present and no unknown name may appear.
      */
     public void loadStateDict(Map<String, StoredTensor> tensors, boolean strict) {
-        ParameterRegistry registry = d.registry;
-        Set<String> seen = new LinkedHashSet<>();
-        for (Map.Entry<String, StoredTensor> e : tensors.entrySet()) {
-            String name = e.getKey().startsWith(ParameterRegistry.PEFT_PREFIX)
-                    ? e.getKey().substring(ParameterRegistry.PEFT_PREFIX.length()) : e.getKey();
-            if (registry.contains(name)) {
-                try (NDScope scope = new NDScope()) {
-                    weights.assign(registry.get(name), e.getValue());
-                }
-                seen.add(name);
-            } else if (ParameterRegistry.looksLikeAdapter(name)) {
-                adapters.load(name, e.getValue());
-                seen.add(name);
-            } else if (!registry.ignored(name) && strict) {
-                throw new StateDictException("state dict has '" + e.getKey() + "', which this model does not have");
-            }
-        }
-        if (strict && lora() == null) {
-            for (ParameterEntry e : registry.entries()) {
-                if (!seen.contains(e.hfName())) {
-                    throw new StateDictException("state dict lacks '" + e.hfName() + "'");
-                }
-            }
-        }
+        weights.loadStateDict(tensors, strict, adapters);
     }
 
     /** LoRA adapter weights under PEFT's saved names ({@code base_model.model.<module>.lora_A.weight}), float32. */
@@ -375,16 +307,7 @@ public final class CausalLm implements AutoCloseable {
      * r and target modules (build the model with {@code LoraOptions.fromPeft(adapter.config())}).
      */
     public void loadAdapter(PeftAdapter adapter) {
-        LoraOptions lora = lora();
-        if (lora == null) {
-            throw new StateDictException("cannot load a PEFT adapter into a model without LoRA; build it with "
-                    + "ModelOptions.withLora(LoraOptions.fromPeft(adapter.config()))");
-        }
-        LoraOptions theirs = LoraOptions.fromPeft(adapter.config()).forFamily(config.spec());
-        if (theirs.r() != lora.r() || !theirs.targetModules().equals(lora.targetModules())) {
-            throw new StateDictException("PEFT adapter has r=" + theirs.r() + " on " + theirs.targetModules()
-                    + " but the model's LoRA has r=" + lora.r() + " on " + lora.targetModules());
-        }
+        adapters.requireCompatible(adapter.config());
         loadStateDict(adapter.tensors(), true);
     }
 

@@ -105,10 +105,7 @@ final class Decoder {
     NDArray forward(NDArray ids, int[] positions, AttentionLayout layout, int rows, int seq,
                             boolean training, KvCache cache) {
         Pass pass = pass(positions, layout, rows, seq, training, cache);
-        NDArray h = embed(pass, ids);
-        for (int i = 0; i < layers.size(); i++) {
-            h = layer(pass, i, h);
-        }
+        NDArray h = layers(pass, embed(pass, ids));
         NDArray logits = lmHead.forward(kernels, finalNorm(h), training, bf16);
         if (config.family().finalLogitSoftcapping() > 0) {
             // ---- gemma2: final logit soft-capping ----
@@ -192,6 +189,14 @@ final class Decoder {
         }
         if (dropout.hidden() > 0) {
             h = kernels.dropout(h, dropout.hidden(), pass.training);
+        }
+        return h;
+    }
+
+    /** Every decoder layer applied in turn to the embedded stream {@code h}. */
+    NDArray layers(Pass pass, NDArray h) {
+        for (int i = 0; i < layers.size(); i++) {
+            h = layer(pass, i, h);
         }
         return h;
     }

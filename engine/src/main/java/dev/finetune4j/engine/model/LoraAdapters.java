@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import dev.finetune4j.checkpoint.DType;
 import dev.finetune4j.checkpoint.StoredTensor;
+import dev.finetune4j.checkpoint.peft.PeftConfig;
 import dev.finetune4j.engine.kernel.KernelLibrary;
 import dev.finetune4j.engine.lora.LoraOptions;
 import dev.finetune4j.engine.model.arch.ParameterEntry;
@@ -37,6 +38,23 @@ final class LoraAdapters {
         return options;
     }
 
+    /**
+     * Refuses a PEFT adapter whose r or target modules differ from these adapters' (or when there are none).
+     *
+     * @throws StateDictException naming both settings
+     */
+    void requireCompatible(PeftConfig peft) {
+        if (options == null) {
+            throw new StateDictException("cannot load a PEFT adapter into a model without LoRA; build it with "
+                    + "ModelOptions.withLora(LoraOptions.fromPeft(adapter.config()))");
+        }
+        LoraOptions theirs = LoraOptions.fromPeft(peft).forFamily(d.config.spec());
+        if (theirs.r() != options.r() || !theirs.targetModules().equals(options.targetModules())) {
+            throw new StateDictException("PEFT adapter has r=" + theirs.r() + " on " + theirs.targetModules()
+                    + " but the model's LoRA has r=" + options.r() + " on " + options.targetModules());
+        }
+    }
+
     /** Creates the adapters, in HF order: A per {@code init}, B = 0; both trainable. */
     void add() {
         NDManager m = d.manager;
@@ -54,6 +72,15 @@ final class LoraAdapters {
             p.loraA.setRequiresGradient(true);
             p.loraB.setRequiresGradient(true);
         }
+    }
+
+    /** The adapters as trainable blocks: one per layer (no embedding or head block). */
+    ParameterBlocks blocks() {
+        List<List<TrainableParameter>> layers = new ArrayList<>();
+        for (int i = 0; i < d.registry.layerCount(); i++) {
+            layers.add(layerBlock(i));
+        }
+        return new ParameterBlocks(List.of(), layers, List.of());
     }
 
     /** Layer {@code i}'s adapter matrices (A then B per adapted weight) under their PEFT names without prefix. */

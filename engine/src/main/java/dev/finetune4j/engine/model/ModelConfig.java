@@ -169,7 +169,7 @@ public record ModelConfig(ArchSpec spec, int vocabSize, int hiddenSize, int inte
         };
     }
 
-    /** The attention scale: {@code 1/sqrt(query_pre_attn_scalar)} when the family has one, else {@code 1/sqrt(head_dim)}. */
+    /** The attention scale: {@code 1/sqrt(query_pre_attn_scalar)} when the family has one, else 1/sqrt(head_dim). */
     public double attentionScale() {
         return 1.0 / Math.sqrt(family.queryPreAttnScalar() > 0 ? family.queryPreAttnScalar() : headDim);
     }
@@ -270,8 +270,9 @@ public record ModelConfig(ArchSpec spec, int vocabSize, int hiddenSize, int inte
             case RopeScaling.DYNAMIC:
                 return new RopeScaling(type, ConfigJson.doubleOf(o, "factor", 1.0), 0, 0, 0);
             case RopeScaling.LLAMA3:
-                return new RopeScaling(type, ConfigJson.doubleOf(o, "factor", 8.0), ConfigJson.doubleOf(o, "low_freq_factor", 1.0),
-                        ConfigJson.doubleOf(o, "high_freq_factor", 4.0), ConfigJson.intOf(o, "original_max_position_embeddings", 8192));
+                return new RopeScaling(type, ConfigJson.doubleOf(o, "factor", 8.0),
+                        ConfigJson.doubleOf(o, "low_freq_factor", 1.0), ConfigJson.doubleOf(o, "high_freq_factor", 4.0),
+                        ConfigJson.intOf(o, "original_max_position_embeddings", 8192));
             default:
                 throw new ConfigException("config.json " + key + ".rope_type '" + type + "' is not supported; "
                         + "allowed: default, linear, dynamic, llama3, longrope");

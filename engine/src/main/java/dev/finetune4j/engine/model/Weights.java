@@ -18,7 +18,10 @@ import dev.finetune4j.engine.model.arch.Storage;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The base weights of one model, by its {@link ParameterRegistry}: HF initialisation, streaming from weights files
@@ -42,7 +45,7 @@ final class Weights {
         this.bf16Masters = bf16Masters;
     }
 
-    /** HF's initialisation: Linear/Embedding ~ N(0, initializer_range²) (padding row 0), norms 1 (0 for 1+w), biases 0. */
+    /** HF's init: Linear/Embedding ~ N(0, initializer_range²) (padding row 0), norms 1 (0 for 1+w), biases 0. */
     void initRandom() {
         ModelConfig c = registry.config();
         float std = (float) c.initializerRange();
@@ -96,6 +99,37 @@ final class Weights {
             value = value.toType(DataType.FLOAT64, false);
         }
         store(d.bound.get(e.hfName()), value);
+    }
+
+    /**
+     * Copies weights in place from {@code tensors} (HF names, or PEFT names for {@code adapters}); with
+     * {@code strict}, every base tensor must be present (unless the model has adapters) and no unknown name may
+     * appear.
+     */
+    void loadStateDict(Map<String, StoredTensor> tensors, boolean strict, LoraAdapters adapters) {
+        Set<String> seen = new LinkedHashSet<>();
+        for (Map.Entry<String, StoredTensor> e : tensors.entrySet()) {
+            String name = e.getKey().startsWith(ParameterRegistry.PEFT_PREFIX)
+                    ? e.getKey().substring(ParameterRegistry.PEFT_PREFIX.length()) : e.getKey();
+            if (registry.contains(name)) {
+                try (NDScope scope = new NDScope()) {
+                    assign(registry.get(name), e.getValue());
+                }
+                seen.add(name);
+            } else if (ParameterRegistry.looksLikeAdapter(name)) {
+                adapters.load(name, e.getValue());
+                seen.add(name);
+            } else if (!registry.ignored(name) && strict) {
+                throw new StateDictException("state dict has '" + e.getKey() + "', which this model does not have");
+            }
+        }
+        if (strict && adapters.options() == null) {
+            for (ParameterEntry e : registry.entries()) {
+                if (!seen.contains(e.hfName())) {
+                    throw new StateDictException("state dict lacks '" + e.hfName() + "'");
+                }
+            }
+        }
     }
 
     /** Puts {@code value} where {@code b} lives: kept as its storage on first use, copied in place afterwards. */
@@ -181,6 +215,24 @@ final class Weights {
                 }
                 out.put(b.entry().hfName(), Tensors.toStored(value, dtype));
             }
+        }
+        return out;
+    }
+
+    /** The base parameters as trainable blocks: embedding, one per layer, head (final norm, untied LM head). */
+    ParameterBlocks blocks() {
+        List<List<TrainableParameter>> layers = new ArrayList<>();
+        for (int i = 0; i < registry.layerCount(); i++) {
+            layers.add(trainable(registry.layer(i)));
+        }
+        return new ParameterBlocks(trainable(registry.embedding()), layers, trainable(registry.head()));
+    }
+
+    private List<TrainableParameter> trainable(List<ParameterEntry> entries) {
+        List<TrainableParameter> out = new ArrayList<>();
+        for (ParameterEntry e : entries) {
+            out.add(new TrainableParameter(e.hfName(), d.bound.get(e.hfName()).array(),
+                    TrainableParameter.Group.BASE));
         }
         return out;
     }

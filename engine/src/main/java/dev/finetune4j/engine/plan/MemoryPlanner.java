@@ -10,9 +10,9 @@ import dev.finetune4j.engine.model.arch.Storage;
 
 /**
  * Estimates {@link MemoryPlan}s from the architecture and the run's settings (docs/training.md, "Memory"). Parameter
- * counts are exact (summed over the model's {@link ParameterRegistry} entries); activation bytes count the tensors autograd saves per layer in this engine's decoder (norm
- * outputs, q/k/v before and after RoPE, GQA-repeated k/v, attention output, MLP gate/up/activation), the runtime
- * overhead is a fixed base plus allocator slack.
+ * counts are exact (summed over the model's {@link ParameterRegistry} entries); activation bytes count the tensors
+ * autograd saves per layer in this engine's decoder (norm outputs, q/k/v before and after RoPE, GQA-repeated k/v,
+ * attention output, MLP gate/up/activation), the runtime overhead is a fixed base plus allocator slack.
  */
 public final class MemoryPlanner {
 

@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One model family as data (docs/architecture.md, "Model families"): what the decoder computes and how the
+ * One model family as data (docs/models.md §1): what the decoder computes and how the
  * family's HF checkpoints name it. The decoder layer is built from these flags; no code branches on
  * {@code modelType}.
  *

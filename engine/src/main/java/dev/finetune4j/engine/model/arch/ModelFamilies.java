@@ -9,7 +9,7 @@ import java.util.Locale;
 
 /**
  * The families this engine runs, one {@link ArchSpec} each; adding a family = one entry in {@link #ALL} (plus its
- * name table, its {@link FamilyConfig} and only the kernels it lacks; docs/architecture.md, "Model families").
+ * name table, its {@link FamilyConfig} and only the kernels it lacks; docs/models.md §6).
  */
 public final class ModelFamilies {
 
@@ -72,9 +72,9 @@ public final class ModelFamilies {
                 for (ArchSpec other : ALL) {
                     if (other != spec && a.isTextual() && a.asText().equals(other.hfArchitecture())
                             && !other.hfArchitecture().equals(spec.hfArchitecture())) {
-                        throw new ConfigException("config.json architectures names " + a.asText() + " but model_type is '"
-                                + type + "' (whose class is " + spec.hfArchitecture() + "); allowed: a matching pair, "
-                                + "one of " + pairs());
+                        throw new ConfigException("config.json architectures names " + a.asText()
+                                + " but model_type is '" + type + "' (whose class is " + spec.hfArchitecture()
+                                + "); allowed: a matching pair, one of " + pairs());
                     }
                 }
             }

@@ -11,7 +11,7 @@ import java.util.Optional;
 
 /**
  * Every parameter of one model, in HF order, built once from its {@link ArchSpec} and {@link ModelConfig}
- * (docs/architecture.md, "Model families"): the embedding, each layer's parts in {@link ArchSpec#layerParts()} order
+ * (docs/models.md §4): the embedding, each layer's parts in {@link ArchSpec#layerParts()} order
  * (a projection's bias right after its weight; experts outer, w1/w2/w3 inner), the final norm and an untied LM head.
  * Loading, state dicts, LoRA targeting, PEFT names, exports, parameter counts and memory plans iterate it.
  */
@@ -87,7 +87,7 @@ public final class ParameterRegistry {
         return of(config.withLayers(1));
     }
 
-    /** {@link #firstLayer(ModelConfig)} with storage, int8 and trainability as in {@link #of(ModelConfig, Storage, boolean, boolean)}. */
+    /** {@link #firstLayer(ModelConfig)} with storage, int8 and trainability as a model holds them. */
     public static ParameterRegistry firstLayer(ModelConfig config, Storage masters, boolean int8,
                                                boolean baseTrainable) {
         return of(config.withLayers(1), masters, int8, baseTrainable);
