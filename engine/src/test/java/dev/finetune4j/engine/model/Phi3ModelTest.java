@@ -86,6 +86,31 @@ class Phi3ModelTest {
     }
 
     @Test
+    void registryListsTheFusedProjectionsInHfOrderWithRolesTargetsAndInt8Storage() {
+        dev.finetune4j.engine.model.arch.ParameterRegistry r = dev.finetune4j.engine.model.arch.ParameterRegistry.of(
+                config(), dev.finetune4j.engine.model.arch.Storage.FP32, true, false);
+        List<String> want = new ArrayList<>(List.of("model.embed_tokens.weight"));
+        for (int i = 0; i < 2; i++) {
+            for (String m : List.of("input_layernorm", "self_attn.qkv_proj", "self_attn.o_proj",
+                    "post_attention_layernorm", "mlp.gate_up_proj", "mlp.down_proj")) {
+                want.add("model.layers." + i + "." + m + ".weight");
+            }
+        }
+        want.addAll(List.of("model.norm.weight", "lm_head.weight"));
+        assertEquals(want, r.entries().stream().map(dev.finetune4j.engine.model.arch.ParameterEntry::hfName).toList());
+        var qkv = r.get("model.layers.1.self_attn.qkv_proj.weight");
+        assertEquals(dev.finetune4j.engine.model.arch.Part.QKV, qkv.part());
+        assertEquals(dev.finetune4j.engine.model.arch.ParamRole.ATTN_PROJECTION, qkv.role());
+        assertEquals("qkv_proj", qkv.loraTarget());
+        assertEquals(dev.finetune4j.engine.model.arch.Storage.INT8, qkv.storage());
+        var gateUp = r.get("model.layers.0.mlp.gate_up_proj.weight");
+        assertEquals(dev.finetune4j.engine.model.arch.ParamRole.MLP_PROJECTION, gateUp.role());
+        assertEquals("gate_up_proj", gateUp.loraTarget());
+        assertArrayEquals(new long[] {128, 32}, gateUp.shape());
+        assertEquals(4 * 2, r.loraTargets(List.of("qkv_proj", "o_proj", "gate_up_proj", "down_proj")).size());
+    }
+
+    @Test
     void zeroBEqualsBaseAndTheFusedAdaptersTrain() {
         LinkedHashMap<String, StoredTensor> w = baseWeights();
         LoraOptions lora = LoraOptions.of(4, 8, 0.0, List.of("qkv_proj", "o_proj", "gate_up_proj", "down_proj"));
