@@ -132,6 +132,21 @@ class Phi3RunTest {
     }
 
     @Test
+    void planCountsPhi3MiniFromItsConfigJson() throws Exception {
+        Path yaml = AppFixtures.quickstart().getParent().resolve("plan/phi3-lora.yaml");
+        CliRun plan = CliRun.of("plan", yaml.toString(), "--device-memory", "24", "--json");
+        assertEquals(0, plan.exitCode(), plan.stderr());
+        JsonNode p = new ObjectMapper().readTree(plan.out());
+        // Phi-3-mini's published size: 3,821,079,552 parameters (vocab 32064 × 3072 twice, 32 layers of fused
+        // qkv 9216 × 3072, o 3072², gate_up 16384 × 3072, down 3072 × 8192 and two norms, the final norm)
+        assertEquals(3_821_079_552L, p.get("parameters").asLong());
+        // LoRA r=16: per layer 16·(3072 + 9216) + 16·(3072 + 3072) + 16·(3072 + 16384) + 16·(8192 + 3072)
+        assertEquals(32L * 16 * ((3072 + 9216) + (3072 + 3072) + (3072 + 16384) + (8192 + 3072)),
+                p.get("trainable_parameters").asLong());
+        assertTrue(p.get("fits").asBoolean(), plan.out());
+    }
+
+    @Test
     void loraOnFusedProjectionsExportsPeftAndComposerAndMerges() throws Exception {
         Path base = baseFolder();
         RunConfig c = config(base, Map.of("r", 4, "alpha", 8, "dropout", 0.0,
