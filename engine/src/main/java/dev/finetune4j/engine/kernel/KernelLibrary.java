@@ -451,6 +451,62 @@ public final class KernelLibrary {
         call("zero_grads", false, (PtNDManager) grads.get(0).getManager(), grads);
     }
 
+    // ---- mixtral ----------------------------------------------------------------------------------------------
+    // Sparse MoE kernels (docs/models.md §8): routing, per-expert dispatch and the load-balancing loss.
+
+    /**
+     * Routes tokens: router {@code logits [..., E]} → {@code [weights [T, k] in like's dtype, experts [T, k] int64]},
+     * softmax over the experts in fp32 (float64 stays float64), the k largest with ties going to the lower expert
+     * index, weights renormalised over the k chosen (HF's MixtralSparseMoeBlock). T = all leading dims flattened.
+     */
+    public NDArray[] moeRoute(NDArray logits, int topK, NDArray like) {
+        return call("moe_route", true, (PtNDManager) logits.getManager(), pt(logits), topK, pt(like));
+    }
+
+    /**
+     * Per expert, the flat positions {@code p} into the {@code [T, k]} picks that chose it (ascending; token =
+     * {@code p / k}); an expert nobody picked gets a zero-element array.
+     */
+    public NDArray[] moeDispatch(NDArray experts, int numExperts) {
+        return noGrad("moe_dispatch", (PtNDManager) experts.getManager(), pt(experts), numExperts);
+    }
+
+    /** The rows of {@code x [..., hidden]} (flattened to {@code [T, hidden]}) of the tokens at {@code positions}. */
+    public NDArray moeGather(NDArray x, NDArray positions, int topK) {
+        return one("moe_gather", x, pt(x), pt(positions), topK);
+    }
+
+    /**
+     * The MoE output shaped like {@code x}: each expert output row {@code ys[e][j]} times the routing weight of its
+     * pick, summed into the row of its token ({@code index_add}); zeros when no expert ran.
+     */
+    public NDArray moeCombine(NDArray x, List<? extends NDArray> ys, List<? extends NDArray> positions,
+                              NDArray weights, int topK) {
+        return one("moe_combine", x, pt(x), ys, positions, pt(weights), topK);
+    }
+
+    /**
+     * HF's load-balancing loss over all layers' router {@code logits} (each {@code [T, E]} or {@code [b, s, E]}),
+     * counting the tokens where {@code mask} (T values, int64 or bool) is non-zero: {@code E · Σ_e F_e · P_e} with
+     * {@code F} from {@link #moeAuxFrequencies} and {@code P_e} the mean probability of expert e (differentiable).
+     */
+    public NDArray moeAuxLoss(List<? extends NDArray> logits, NDArray mask, int topK) {
+        return call("moe_aux_loss", true, (PtNDManager) mask.getManager(), logits, pt(mask), topK)[0];
+    }
+
+    /**
+     * The load-balancing loss's pick frequencies {@code F [E]} (float64, no gradient): per expert, the picks of all
+     * k slots over all layers' counted tokens, divided by layers × counted tokens.
+     */
+    public NDArray moeAuxFrequencies(List<? extends NDArray> logits, NDArray mask, int topK) {
+        return noGrad("moe_aux_frequencies", (PtNDManager) mask.getManager(), logits, pt(mask), topK)[0];
+    }
+
+    /** One layer's share of {@link #moeAuxLoss} given the frequencies {@code freq} (the loss is their sum). */
+    public NDArray moeAuxPart(NDArray logits, NDArray mask, NDArray freq, int numLayers) {
+        return one("moe_aux_part", logits, pt(logits), pt(mask), pt(freq), numLayers);
+    }
+
     // ---- phi3 ------------------------------------------------------------------------------------------------
 
     /**

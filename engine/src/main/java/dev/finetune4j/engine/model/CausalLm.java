@@ -158,7 +158,9 @@ public final class CausalLm implements AutoCloseable {
      * {@code labels[t+1]} over labels that are not -100, and their count. The LM head and the loss run in chunks of
      * tokens ({@link LossChunking}), so full logits never exist; under grad mode the sum is differentiable (its
      * gradient is computed chunk by chunk while the loss is evaluated). Training loops use
-     * {@link #forwardBackward}, which also cuts activation memory.
+     * {@link #forwardBackward}, which also cuts activation memory. When {@code training} a MoE model whose
+     * config.json asks for router logits adds {@code router_aux_loss_coef · aux · count} ({@link RouterAuxLoss},
+     * docs/models.md §8); so does {@link #forwardBackward}.
      */
     public StepLoss loss(Batch batch, boolean training) {
         BatchArrays in = arrays(batch);
@@ -171,7 +173,12 @@ public final class CausalLm implements AutoCloseable {
                 ? kernels.crossEntropySurrogate(normed, d.lmHead.weight, labels, chunk, d.bf16, lora() == null)
                 : kernels.crossEntropyChunks(normed, d.lmHead.weight, labels, chunk, 1.0, d.bf16,
                         KernelLibrary.ChunkedBackward.NONE, false)[0];
-        return new StepLoss(sum, countLossTokens(batch));
+        long tokens = countLossTokens(batch);
+        if (pass.routerLogits != null) {                        // ---- mixtral: load-balancing loss ----
+            sum = sum.add(RouterAuxLoss.of(d, pass.layout, batch.rows(), batch.seqLen(), tokens)
+                    .term(pass.routerLogits));
+        }
+        return new StepLoss(sum, tokens);
     }
 
     /**
@@ -184,7 +191,8 @@ public final class CausalLm implements AutoCloseable {
      */
     public double forwardBackward(Batch batch, double scale, BackwardOptions options, GradientSink sink) {
         BatchArrays in = arrays(batch);
-        LayerwiseBackward step = new LayerwiseBackward(d, blocks(), lora() == null, options, sink, scale);
+        LayerwiseBackward step = new LayerwiseBackward(d, blocks(), lora() == null, options, sink, scale,
+                countLossTokens(batch));
         return step.run(in.ids(), in.labels(), batch.positionIds(), AttentionLayout.of(batch), batch.rows(),
                 batch.seqLen());
     }

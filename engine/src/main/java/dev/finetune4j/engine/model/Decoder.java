@@ -128,6 +128,8 @@ final class Decoder {
         final double attnDrop;
         final KvCache cache;
         final Map<Integer, NDArray> masks = new java.util.HashMap<>();
+        /** ---- mixtral: each MoE layer's router logits, kept for the load-balancing loss (null: not kept) ---- */
+        NDArray[] routerLogits;
 
         Pass(NDArray cos, NDArray sin, AttentionLayout layout, int rows, int seq, boolean training, double attnDrop,
              KvCache cache) {
@@ -140,6 +142,13 @@ final class Decoder {
             this.attnDrop = attnDrop;
             this.cache = cache;
         }
+
+        /** Keeps layer {@code layer}'s router logits when this pass collects them (a training pass with aux loss). */
+        void recordRouterLogits(int layer, NDArray logits) {
+            if (routerLogits != null) {
+                routerLogits[layer] = logits;
+            }
+        }
     }
 
     Pass pass(int[] positions, AttentionLayout layout, int rows, int seq, boolean training, KvCache cache) {
@@ -148,6 +157,9 @@ final class Decoder {
         NDArray[] cosSin = rope.attentionFactor() == 1.0 ? kernels.ropeTables(pos, invFreq(positions))
                 : kernels.ropeTablesScaled(pos, invFreq(positions), rope.attentionFactor());
         Pass pass = new Pass(cosSin[0], cosSin[1], layout, rows, seq, training, attnDrop, cache);
+        if (training && cache == null && RouterAuxLoss.applies(config)) {
+            pass.routerLogits = new NDArray[layers.size()];     // ---- mixtral: load-balancing loss ----
+        }
         if (cache == null) {
             // built here, in the caller's scope, so that layers run in scopes of their own can share them
             for (int i = 0; i < layers.size(); i++) {

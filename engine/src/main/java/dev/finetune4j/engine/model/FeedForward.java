@@ -18,8 +18,7 @@ interface FeedForward {
     /** The block of layer {@code layer}'s parameters for the family of {@code ctx.config()}. */
     static FeedForward of(BlockContext ctx, LayerParams params) {
         if (ctx.config().spec().moe()) {
-            // ---- mixtral: return new MoeBlock(ctx, params); ----
-            throw new IllegalStateException(ctx.config().spec() + ": no MoE block is available");
+            return new MoeBlock(ctx, params);             // ---- mixtral ----
         }
         return new DenseMlp(ctx, params);
     }

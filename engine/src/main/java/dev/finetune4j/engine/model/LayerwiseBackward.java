@@ -34,11 +34,14 @@ final class LayerwiseBackward {
     private final BackwardOptions options;
     private final GradientSink sink;
     private final double scale;
+    private final long lossTokens;
     private Decoder.Pass pass;
+    /** ---- mixtral: the load-balancing loss of this pass (null without one) ---- */
+    private RouterAuxLoss aux;
     private boolean reseed;
 
     LayerwiseBackward(Decoder d, ParameterBlocks blocks, boolean headTrainable, BackwardOptions options,
-                      GradientSink sink, double scale) {
+                      GradientSink sink, double scale, long lossTokens) {
         this.d = d;
         this.k = d.kernels;
         this.blocks = blocks;
@@ -46,6 +49,7 @@ final class LayerwiseBackward {
         this.options = options;
         this.sink = sink;
         this.scale = scale;
+        this.lossTokens = lossTokens;
     }
 
     /** Runs forward and backward; returns the micro-batch's loss sum (not scaled). */
@@ -62,6 +66,7 @@ final class LayerwiseBackward {
     private double runWithGrad(NDArray ids, NDArray labels, int[] positions, AttentionLayout layout, int rows,
                                int seq) {
         pass = d.pass(positions, layout, rows, seq, true, null);
+        aux = pass.routerLogits == null ? null : RouterAuxLoss.of(d, layout, rows, seq, lossTokens);
         reseed = d.usesDropout(true);
         int n = d.layers.size();
         seed(-1);
@@ -85,6 +90,7 @@ final class LayerwiseBackward {
                 inputs[i + 1] = leaf(outputs[i]);
             }
         }
+        double auxLoss = aux == null ? 0 : aux.settle(pass.routerLogits);
         double loss;
         NDArray upstream;
         NDArray tiedHeadGrad = null;
@@ -93,7 +99,7 @@ final class LayerwiseBackward {
             NDArray[] ce = k.crossEntropyChunks(normed, d.lmHead.weight, labels,
                     LossChunking.tokensPerChunk(d.config.vocabSize()), scale, d.bf16,
                     sink == null ? ChunkedBackward.ACCUMULATE : ChunkedBackward.RETURN, sink != null && headTrainable);
-            loss = ce[0].toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
+            loss = ce[0].toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble() + auxLoss;
             List<NDArray> extra = new ArrayList<>();
             if (sink != null && headTrainable) {
                 if (d.config.tieWordEmbeddings()) {
@@ -103,7 +109,7 @@ final class LayerwiseBackward {
                     extra.add(ce[2]);              // lm_head.weight is the head block's last parameter
                 }
             }
-            upstream = backprop(normed, ce[1], inputs[n], blocks.head(), extra, null);
+            upstream = backprop(List.of(normed), List.of(ce[1]), inputs[n], blocks.head(), extra, null);
             NDScope.unregister(upstream);
         }
         NDScope.register(upstream);
@@ -116,8 +122,20 @@ final class LayerwiseBackward {
                     seed(i);
                     out = d.layer(pass, i, inputs[i]);
                 }
-                g = backprop(out, upstream, inputs[i], blocks.layers().get(i), List.of(), null);
+                List<NDArray> outs = new ArrayList<>(List.of(out));
+                List<NDArray> grads = new ArrayList<>(List.of(upstream));
+                if (aux != null) {
+                    // this layer's part of the load-balancing loss, from the same router logits (recomputed with
+                    // the layer under activation checkpointing)
+                    NDArray part = aux.part(pass.routerLogits[i]);
+                    outs.add(part);
+                    grads.add(part.onesLike().mul(aux.gradientWeight(scale)));
+                }
+                g = backprop(outs, grads, inputs[i], blocks.layers().get(i), List.of(), null);
                 NDScope.unregister(g);
+            }
+            if (aux != null && !options.activationCheckpointing()) {
+                pass.routerLogits[i].close();      // it held the layer's graph
             }
             NDScope.register(g);
             upstream.close();
@@ -132,7 +150,7 @@ final class LayerwiseBackward {
         if (tiedHeadGrad != null) {
             NDScope.register(tiedHeadGrad);
         }
-        backprop(embedded, upstream, null, blocks.embedding(), List.of(), tiedHeadGrad);
+        backprop(List.of(embedded), List.of(upstream), null, blocks.embedding(), List.of(), tiedHeadGrad);
         return loss;
     }
 
@@ -143,8 +161,14 @@ final class LayerwiseBackward {
             seed(i);
             out = d.layer(pass, i, input);
             NDScope.unregister(out);
+            if (aux != null) {
+                NDScope.unregister(pass.routerLogits[i]);
+            }
         }
         NDScope.register(out);
+        if (aux != null) {
+            NDScope.register(pass.routerLogits[i]);
+        }
         return out;
     }
 
@@ -163,12 +187,12 @@ final class LayerwiseBackward {
     }
 
     /**
-     * Backpropagates {@code grad} from {@code out} to {@code input} (may be null) and {@code params}; returns the
+     * Backpropagates {@code grads} from {@code outs} to {@code input} (may be null) and {@code params}; returns the
      * gradient of {@code input} (null without one). {@code extra} holds the gradients of the last parameters of
-     * {@code params} that are not part of {@code out}'s graph (an untied LM head, from the chunked loss);
+     * {@code params} that are not part of the outputs' graph (an untied LM head, from the chunked loss);
      * {@code addToLast} is a further contribution to the last parameter's gradient (a tied LM head's).
      */
-    private NDArray backprop(NDArray out, NDArray grad, NDArray input, List<TrainableParameter> params,
+    private NDArray backprop(List<NDArray> outs, List<NDArray> grad, NDArray input, List<TrainableParameter> params,
                              List<NDArray> extra, NDArray addToLast) {
         int known = extra.size();
         List<TrainableParameter> viaGraph = params.subList(0, params.size() - known);
@@ -176,7 +200,7 @@ final class LayerwiseBackward {
             if (input == null && viaGraph.isEmpty()) {
                 return null;
             }
-            k.backward(List.of(out), List.of(grad));
+            k.backward(outs, grad);
             return input == null ? null : input.getGradient();
         }
         List<NDArray> wrt = new ArrayList<>();
@@ -184,7 +208,7 @@ final class LayerwiseBackward {
             wrt.add(input);
         }
         viaGraph.forEach(p -> wrt.add(p.array()));
-        NDArray[] grads = wrt.isEmpty() ? new NDArray[0] : k.gradients(List.of(out), wrt, List.of(grad));
+        NDArray[] grads = wrt.isEmpty() ? new NDArray[0] : k.gradients(outs, wrt, grad);
         int first = input == null ? 0 : 1;
         List<NDArray> paramGrads = new ArrayList<>();
         for (int j = first; j < grads.length; j++) {

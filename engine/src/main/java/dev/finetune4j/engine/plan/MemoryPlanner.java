@@ -3,6 +3,7 @@ package dev.finetune4j.engine.plan;
 import dev.finetune4j.engine.lora.LoraOptions;
 import dev.finetune4j.engine.model.LossChunking;
 import dev.finetune4j.engine.model.ModelConfig;
+import dev.finetune4j.engine.model.arch.MoeShape;
 import dev.finetune4j.engine.model.arch.ParamRole;
 import dev.finetune4j.engine.model.arch.ParameterEntry;
 import dev.finetune4j.engine.model.arch.ParameterRegistry;
@@ -131,6 +132,12 @@ public final class MemoryPlanner {
         long attention = (3 * hq + 3 * hkv + hkv + repeated + 2 * hq) * act;
         // gate, up, silu(gate), their product
         long mlp = 4 * inter * act;
+        MoeShape moe = c.family().moe();
+        if (moe != null) {
+            // ---- mixtral: each token runs through k experts (its gathered input, gate, up, silu, product, the
+            // expert's output) plus the router's logits and fp32 probabilities ----
+            mlp = moe.numExpertsPerTok() * (4 * inter + 2 * h) * act + moe.numLocalExperts() * (act + 4L);
+        }
         long dropoutMasks = 0;
         if (in.lora() != null && in.lora().dropout() > 0) {
             // one hidden-sized mask per adaptable projection's input

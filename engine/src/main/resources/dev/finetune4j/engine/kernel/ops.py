@@ -293,6 +293,69 @@ class Ops(Module):
         torch.copy_(m, self.round_bf16(m32))
         torch.copy_(v, self.round_bf16(v32))
         start = end
+  # ---- mixtral ----
+  # Sparse MoE (HF MixtralSparseMoeBlock, docs/models.md §8): router probabilities are a softmax in fp32 (or
+  # float64) over the experts; top-k picks with ties going to the lower expert index (a stable descending sort), the k
+  # weights renormalised to sum to 1. Tokens are dispatched per expert: positions p index the flattened [tokens, k]
+  # picks, token = p // k.
+  def moe_top_k(self: __torch__.Ops, probs: Tensor, top_k: int) -> List[Tensor]:
+    values, indices = torch.sort(probs, stable=True, dim=1, descending=True)
+    return [torch.slice(values, 1, 0, top_k), torch.slice(indices, 1, 0, top_k)]
+  def moe_probs(self: __torch__.Ops, logits: Tensor) -> Tensor:
+    flat = torch.reshape(logits, [-1, torch.size(logits, -1)])
+    return torch.softmax(flat, 1, torch.promote_types(ops.prim.dtype(flat), 6))
+  def moe_route(self: __torch__.Ops, logits: Tensor, top_k: int, like: Tensor) -> List[Tensor]:
+    picked = self.moe_top_k(self.moe_probs(logits), top_k)
+    weights = torch.div(picked[0], torch.sum(picked[0], [1], True))
+    return [torch.to(weights, ops.prim.dtype(like)), picked[1]]
+  def moe_dispatch(self: __torch__.Ops, selected: Tensor, n_experts: int) -> List[Tensor]:
+    flat = torch.reshape(selected, [-1])
+    out : List[Tensor] = []
+    for e in range(n_experts):
+      out.append(torch.reshape(torch.nonzero(torch.eq(flat, e)), [-1]))
+    return out
+  def moe_gather(self: __torch__.Ops, x: Tensor, positions: Tensor, top_k: int) -> Tensor:
+    flat = torch.reshape(x, [-1, torch.size(x, -1)])
+    return torch.index_select(flat, 0, torch.div(positions, top_k, rounding_mode="floor"))
+  def moe_combine(self: __torch__.Ops, x: Tensor, ys: List[Tensor], positions: List[Tensor], weights: Tensor, top_k: int) -> Tensor:
+    hidden = torch.size(x, -1)
+    n = torch.size(torch.reshape(x, [-1, hidden]), 0)
+    if len(ys) == 0:
+      return torch.zeros_like(x)
+    y = torch.cat(ys, 0)
+    pos = torch.cat(positions, 0)
+    w = torch.index_select(torch.reshape(weights, [-1]), 0, pos)
+    out = torch.zeros([n, hidden], dtype=ops.prim.dtype(y), device=ops.prim.device(y))
+    out = torch.index_add(out, 0, torch.div(pos, top_k, rounding_mode="floor"), torch.mul(y, torch.unsqueeze(w, 1)))
+    return torch.reshape(out, torch.size(x))
+  # Load-balancing loss (HF load_balancing_loss_func): with all layers' picks counted together, F[e] = sum over the k
+  # slots of the share of counted tokens whose slot picks e (no gradient, as HF's one_hot), and the loss is
+  # E * sum_e F[e] * P[e], P[e] the mean router probability of e over all layers' counted tokens (mask: 1 = counts).
+  # It is linear in each layer's probabilities, so it splits into per-layer parts for the layer-by-layer backward.
+  def moe_aux_frequencies(self: __torch__.Ops, logits: List[Tensor], mask: Tensor, top_k: int) -> Tensor:
+    e = torch.size(logits[0], -1)
+    counted = torch.zeros([e], dtype=7, device=ops.prim.device(mask))
+    for l in logits:
+      probs = self.moe_probs(torch.detach(l))
+      picked = self.moe_top_k(probs, top_k)
+      hits = torch.sum(torch.one_hot(picked[1], e), [1])
+      m = torch.to(torch.reshape(mask, [-1, 1]), 7)
+      counted = torch.add(counted, torch.sum(torch.mul(torch.to(hits, 7), m), [0]))
+    total = torch.mul(torch.clamp_min(torch.sum(torch.to(mask, 7)), 1.), len(logits))
+    return torch.div(counted, total)
+  def moe_aux_part(self: __torch__.Ops, logits: Tensor, mask: Tensor, freq: Tensor, n_layers: int) -> Tensor:
+    probs = self.moe_probs(logits)
+    e = torch.size(probs, 1)
+    m = torch.to(torch.reshape(mask, [-1, 1]), ops.prim.dtype(probs))
+    per_expert = torch.sum(torch.mul(probs, m), [0])
+    denom = torch.mul(torch.clamp_min(torch.sum(m), 1.), n_layers)
+    return torch.div(torch.mul(torch.sum(torch.mul(per_expert, torch.to(freq, ops.prim.dtype(probs)))), e), denom)
+  def moe_aux_loss(self: __torch__.Ops, logits: List[Tensor], mask: Tensor, top_k: int) -> Tensor:
+    freq = self.moe_aux_frequencies(logits, mask, top_k)
+    total = torch.zeros([], dtype=torch.promote_types(ops.prim.dtype(logits[0]), 6), device=ops.prim.device(mask))
+    for l in logits:
+      total = torch.add(total, self.moe_aux_part(l, mask, freq, len(logits)))
+    return total
   # ---- phi3 ----
   def split_qkv(self: __torch__.Ops, qkv: Tensor, q_size: int, kv_size: int) -> List[Tensor]:
     q = torch.slice(qkv, -1, 0, q_size)

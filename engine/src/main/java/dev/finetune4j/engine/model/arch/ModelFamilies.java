@@ -29,12 +29,17 @@ public final class ModelFamilies {
 
     // ---- families of issue 12 are added below, one line each ----
 
+    /** Mixtral: Mistral's attention, sparse MoE feed-forward ({@code block_sparse_moe}); docs/models.md. */
+    public static final ArchSpec MIXTRAL = new ArchSpec("mixtral", "MixtralForCausalLM",
+            "transformers.models.mixtral.modeling_mixtral", NormStyle.RMS, Activation.SILU, false, false, false, false,
+            SlidingPattern.ALL, true, MixtralKeys.NAMES, MixtralKeys.INSTANCE, LLAMA_LORA_DEFAULT);
+
     public static final ArchSpec PHI3 = new ArchSpec("phi3", "Phi3ForCausalLM",
             "transformers.models.phi3.modeling_phi3", NormStyle.RMS, Activation.SILU, false, true, true, false,
             SlidingPattern.ALL, false, Phi3Family.NAMES, Phi3Family.KEYS, Phi3Family.LORA_DEFAULT);
 
     /** Every supported family, in the order refusals list them. */
-    public static final List<ArchSpec> ALL = List.of(LLAMA, MISTRAL, QWEN2, PHI3);
+    public static final List<ArchSpec> ALL = List.of(LLAMA, MISTRAL, QWEN2, MIXTRAL, PHI3);
 
     private ModelFamilies() {
     }

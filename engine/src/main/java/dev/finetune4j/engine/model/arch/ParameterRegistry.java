@@ -293,7 +293,7 @@ public final class ParameterRegistry {
         private void linear(List<ParameterEntry> out, Part part, int i, int expert, ParamRole role, long rows,
                             long cols, boolean bias) {
             String module = names.module(part, i, expert);
-            Storage s = int8 && role != ParamRole.ROUTER ? Storage.INT8 : masters;
+            Storage s = int8 ? Storage.INT8 : masters;   // the MoE router too, as HF's 8-bit loading does
             out.add(new ParameterEntry(module + ".weight", module, part, new long[] {rows, cols}, role, i, expert,
                     names.loraTarget(part), trainable, s));
             if (bias) {
