@@ -34,6 +34,7 @@ public final class ModelFamilies {
             "transformers.models.mixtral.modeling_mixtral", NormStyle.RMS, Activation.SILU, false, false, false, false,
             SlidingPattern.ALL, true, MixtralKeys.NAMES, MixtralKeys.INSTANCE, LLAMA_LORA_DEFAULT);
 
+    /** Phi-3: fused qkv_proj and gate_up_proj, longrope; docs/models.md §10. */
     public static final ArchSpec PHI3 = new ArchSpec("phi3", "Phi3ForCausalLM",
             "transformers.models.phi3.modeling_phi3", NormStyle.RMS, Activation.SILU, false, true, true, false,
             SlidingPattern.ALL, false, Phi3Family.NAMES, Phi3Family.KEYS, Phi3Family.LORA_DEFAULT);
