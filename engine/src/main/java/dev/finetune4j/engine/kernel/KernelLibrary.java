@@ -511,7 +511,7 @@ public final class KernelLibrary {
 
     /**
      * Splits a fused {@code qkv_proj} output {@code [b, s, qSize + 2·kvSize]} along the last axis into
-     * {@code [q, k, v]} in that order (docs/models.md, "Phi-3"); views, so gradients flow back into the fused output.
+     * {@code [q, k, v]} in that order (docs/models.md §10); views, so gradients flow back into the fused output.
      */
     public NDArray[] splitQkv(NDArray qkv, int qSize, int kvSize) {
         return call("split_qkv", true, (PtNDManager) qkv.getManager(), pt(qkv), qSize, kvSize);

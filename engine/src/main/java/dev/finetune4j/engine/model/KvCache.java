@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDScope;
 /**
  * Keys and values of past positions for incremental decoding, one pair per layer ({@code [1, kvHeads, len, hd]},
  * keys already rotated), and the token ids they came from (so that a model whose RoPE frequencies change with the
- * sequence length, longrope, can recompute them; docs/models.md "Phi-3"). Arrays are kept out of the caller's
+ * sequence length, longrope, can recompute them; docs/models.md §10). Arrays are kept out of the caller's
  * {@code NDScope}; {@link #close()} frees them.
  */
 public final class KvCache implements AutoCloseable {

@@ -1,7 +1,7 @@
 package dev.finetune4j.engine.model;
 
 /**
- * Rotary position embedding frequencies (docs/training.md §12.3, docs/models.md "Phi-3"): {@code inv_freq} per rope
+ * Rotary position embedding frequencies (docs/training.md §12.3, docs/models.md §10): {@code inv_freq} per rope
  * type (default, linear, dynamic, llama3, longrope), computed in double, over the rotated dimensions of a head
  * ({@code dim}: head_dim, or head_dim × partial_rotary_factor). The cos/sin tables ({@code cat(f, f)}, {@code f = pos ⊗ inv_freq}, in
  * the parameters' dtype like HF's fp32) are built on the device by the {@code rope_tables} kernel.

@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code rope_scaling} / {@code rope_parameters} of a config (docs/training.md §12.3, docs/models.md "Phi-3").
+ * {@code rope_scaling} / {@code rope_parameters} of a config (docs/training.md §12.3, docs/models.md §10).
  * {@code type} is one of {@code linear}, {@code dynamic}, {@code llama3}, {@code longrope}; the llama3 fields are 0
  * and the longrope lists empty for the other types.
  *

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Phi-3 as a trainable model: fused qkv_proj/gate_up_proj trained, LoRA-adapted and exported under their own names,
- * int8 fused weights, a HF folder round trip, and config.json validation (docs/models.md "Phi-3").
+ * int8 fused weights, a HF folder round trip, and config.json validation (docs/models.md §10).
  */
 class Phi3ModelTest {
 
@@ -194,6 +194,49 @@ class Phi3ModelTest {
             // the int8 state dict dequantizes under the fused names
             assertArrayEquals(new long[] {64, 32}, q.stateDict(DType.FLOAT32)
                     .get("model.layers.0.self_attn.qkv_proj.weight").shape());
+        }
+    }
+
+    /** Gradients of every trainable tensor after a backward (float64). */
+    private static java.util.Map<String, double[]> grads(CausalLm m) {
+        java.util.Map<String, double[]> out = new java.util.LinkedHashMap<>();
+        for (TrainableParameter p : m.trainableParameters()) {
+            out.put(p.name(), p.array().getGradient().toDoubleArray());
+            ai.djl.pytorch.jni.JniUtils.zeroGrad((ai.djl.pytorch.engine.PtNDArray) p.array());
+        }
+        return out;
+    }
+
+    @Test
+    void checkpointedLayerwiseBackwardEqualsAutogradThroughFusedProjectionsAndPartialLongrope() {
+        ObjectNode j = json();
+        j.put("partial_rotary_factor", 0.5);
+        ObjectNode s = (ObjectNode) j.get("rope_scaling");
+        List.of(1.0, 1.2).forEach(s.putArray("short_factor")::add);
+        List.of(3.0, 7.0).forEach(s.putArray("long_factor")::add);
+        try (CausalLm m = CausalLm.random(ModelConfig.fromJson(j), ModelOptions.cpu().withPrecision(Precision.FP64))) {
+            for (Batch b : List.of(LONG, SHORT)) {
+                double want;
+                try (NDScope scope = new NDScope(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    StepLoss l = m.loss(b, true);
+                    want = l.sum().getDouble();
+                    gc.backward(l.sum().mul(0.25));
+                }
+                java.util.Map<String, double[]> ref = grads(m);
+                double got;
+                try (NDScope scope = new NDScope()) {
+                    got = m.forwardBackward(b, 0.25, new BackwardOptions(true, 42), null);
+                }
+                assertEquals(want, got, 1e-9 * Math.abs(want));
+                java.util.Map<String, double[]> layerwise = grads(m);
+                assertEquals(ref.keySet(), layerwise.keySet());
+                ref.forEach((name, g) -> {
+                    double[] h = layerwise.get(name);
+                    for (int i = 0; i < g.length; i++) {
+                        assertEquals(g[i], h[i], 1e-10 * (1 + Math.abs(g[i])), name + " element " + i);
+                    }
+                });
+            }
         }
     }
 

@@ -9,7 +9,7 @@ import dev.finetune4j.engine.model.RopeScaling;
 import java.util.List;
 
 /**
- * Phi-3 ({@code Phi3ForCausalLM}; docs/models.md "Phi-3"): HF's module names, with the fused {@code qkv_proj} (rows
+ * Phi-3 ({@code Phi3ForCausalLM}; docs/models.md §10): HF's module names, with the fused {@code qkv_proj} (rows
  * {@code [q | k | v]}) and {@code gate_up_proj} (rows {@code [gate | up]}), and the config.json dialect of HF's
  * {@code Phi3Config}: its defaults, the top-level {@code original_max_position_embeddings} (longrope's switch point,
  * default 4096), longrope also spelled {@code su} / {@code yarn}, {@code partial_rotary_factor}, a sliding window on
