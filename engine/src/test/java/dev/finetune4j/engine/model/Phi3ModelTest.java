@@ -78,6 +78,18 @@ class Phi3ModelTest {
             assertEquals(101 * 32 * 2 + 2 * (32 + 32 + 64 * 32 + 32 * 32 + 128 * 32 + 32 * 64) + 32,
                     m.parameterCount());
         }
+        // config.json against the fused weights' shapes: the key and the tensor are named
+        ObjectNode moreKv = json();
+        moreKv.put("num_key_value_heads", 4);
+        ConfigException ce = assertThrows(ConfigException.class, () -> CausalLm.fromWeights(
+                ModelConfig.fromJson(moreKv), TensorSource.of(w), ModelOptions.cpu()));
+        assertTrue(ce.getMessage().contains("(num_attention_heads + 2 × num_key_value_heads) × head_dim gives 96")
+                && ce.getMessage().contains("model.layers.0.self_attn.qkv_proj.weight"), ce.getMessage());
+        ObjectNode wider = json();
+        wider.put("intermediate_size", 80);
+        ce = assertThrows(ConfigException.class, () -> CausalLm.fromWeights(ModelConfig.fromJson(wider),
+                TensorSource.of(w), ModelOptions.cpu()));
+        assertTrue(ce.getMessage().contains("2 × intermediate_size gives 160"), ce.getMessage());
         // a Llama-style checkpoint is refused with the tensor named
         w.put("model.layers.0.self_attn.q_proj.weight", StoredTensor.ofFloats(new long[] {32, 32}, new float[1024]));
         StateDictException e = assertThrows(StateDictException.class,
@@ -320,6 +332,31 @@ class Phi3ModelTest {
             ObjectNode old = json();
             ((ObjectNode) old.get("rope_scaling")).put("type", spelling);
             assertEquals(RopeScaling.LONGROPE, ModelConfig.fromJson(old).ropeScaling().type());
+        }
+    }
+
+    @Test
+    void bf16ComputeStaysCloseToFp32WithPartialLongrope() {
+        ObjectNode j = json();
+        j.put("partial_rotary_factor", 0.5);
+        ObjectNode s = (ObjectNode) j.get("rope_scaling");
+        List.of(1.0, 1.2).forEach(s.putArray("short_factor")::add);
+        List.of(3.0, 7.0).forEach(s.putArray("long_factor")::add);
+        ModelConfig c = ModelConfig.fromJson(j);
+        try (CausalLm m = CausalLm.random(c, ModelOptions.cpu()); NDScope scope = new NDScope();
+             CausalLm b = CausalLm.fromWeights(c, TensorSource.of(m.stateDict(DType.FLOAT32)),
+                     ModelOptions.cpu().withPrecision(Precision.BF16))) {
+            for (Batch batch : List.of(LONG, SHORT)) {
+                float[] full = m.logits(batch, false).toFloatArray();
+                float[] half = b.logits(batch, false).toFloatArray();
+                double maxAbs = 0;
+                double maxErr = 0;
+                for (int i = 0; i < full.length; i++) {
+                    maxAbs = Math.max(maxAbs, Math.abs(full[i]));
+                    maxErr = Math.max(maxErr, Math.abs(full[i] - half[i]));
+                }
+                assertTrue(maxErr > 0 && maxErr < 0.03 * maxAbs, "bf16 logits differ by " + maxErr + " of " + maxAbs);
+            }
         }
     }
 
