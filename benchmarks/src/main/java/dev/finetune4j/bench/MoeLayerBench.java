@@ -14,9 +14,10 @@ import java.util.List;
 
 /**
  * Forward + backward time of one sparse MoE feed-forward block (router, top-k, tokens dispatched per expert, as the
- * Mixtral layer runs it) against the same experts run densely on every token (each expert's output weighted by the
+ * Mixtral layer runs it: all experts in one kernel call, and the per-expert calls used for LoRA/int8 experts) against the same experts run densely on every token (each expert's output weighted by the
  * routing weight, 0 for experts not picked: what a naive MoE computes), and a dense gated MLP with k × the expert
- * width (the compute the sparse block should cost). Prints one JSON line per variant and the ratios, within one run.
+ * width (the compute the sparse block should cost). The variants run in turns, round after round; prints one JSON
+ * line per variant (median ms) and the ratios, within one run.
  *
  * <pre>java -cp benchmarks/target/benchmarks.jar dev.finetune4j.bench.MoeLayerBench [tokens hidden inter experts k
  *     iterations]</pre>
@@ -51,10 +52,20 @@ public final class MoeLayerBench {
             NDArray[] wide = {param(m, 0.05f, k * inter, hidden), param(m, 0.05f, k * inter, hidden),
                 param(m, 0.05f, hidden, k * inter)};
             NDArray empty = m.create(new float[0]);
-            double sparse = time(iters, all, () -> sparse(kl, x, router, ex, k, empty));
-            double dense = time(iters, all, () -> denseAllExperts(kl, x, router, ex, k, empty));
-            double mlp = time(iters, List.of(wide), () -> kl.linear(kl.siluMul(kl.linear(x, wide[0], empty, false),
-                    kl.linear(x, wide[1], empty, false)), wide[2], empty, false));
+            List<NDArray> wideParams = List.of(wide);
+            List<java.util.function.Supplier<NDArray>> variants = List.of(
+                () -> sparseOneCall(kl, x, router, ex, k, empty),
+                () -> sparse(kl, x, router, ex, k, empty),
+                () -> denseAllExperts(kl, x, router, ex, k, empty),
+                () -> kl.linear(kl.siluMul(kl.linear(x, wide[0], empty, false), kl.linear(x, wide[1], empty, false)),
+                        wide[2], empty, false));
+            List<List<NDArray>> params = List.of(all, all, all, wideParams);
+            double[] ms = time(iters, params, variants);
+            double sparse = ms[0];
+            double perExpert = ms[1];
+            double dense = ms[2];
+            double mlp = ms[3];
+            System.out.printf("{\"variant\":\"sparse-dispatch-per-expert-calls\",\"ms\":%.2f}%n", perExpert);
             System.out.printf("{\"variant\":\"sparse-dispatch\",\"tokens\":%d,\"hidden\":%d,\"inter\":%d,"
                     + "\"experts\":%d,\"k\":%d,\"ms\":%.2f}%n", tokens, hidden, inter, experts, k, sparse);
             System.out.printf("{\"variant\":\"dense-all-experts\",\"ms\":%.2f}%n", dense);
@@ -74,24 +85,35 @@ public final class MoeLayerBench {
         return a;
     }
 
-    /** Median milliseconds of forward + backward (sum of the output) over {@code iters} runs after 3 warm-ups. */
-    private static double time(int iters, List<NDArray> params, java.util.function.Supplier<NDArray> f) {
-        double[] ms = new double[iters];
+    /**
+     * Median milliseconds of forward + backward (sum of the output) per variant over {@code iters} rounds after 3
+     * warm-up rounds; each round runs every variant once, in turn, so a busy machine slows all of them alike.
+     */
+    private static double[] time(int iters, List<List<NDArray>> params,
+                                 List<java.util.function.Supplier<NDArray>> variants) {
+        double[][] ms = new double[variants.size()][iters];
         for (int i = -3; i < iters; i++) {
-            long t0 = System.nanoTime();
-            try (NDScope scope = new NDScope(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                gc.backward(f.get().sum());
-                params.get(0).getGradient().toFloatArray();
-            }
-            if (i >= 0) {
-                ms[i] = (System.nanoTime() - t0) / 1e6;
-            }
-            for (NDArray p : params) {
-                p.getGradient().subi(p.getGradient());
+            for (int v = 0; v < variants.size(); v++) {
+                long t0 = System.nanoTime();
+                try (NDScope scope = new NDScope();
+                     GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    gc.backward(variants.get(v).get().sum());
+                    params.get(v).get(0).getGradient().toFloatArray();
+                }
+                if (i >= 0) {
+                    ms[v][i] = (System.nanoTime() - t0) / 1e6;
+                }
+                for (NDArray p : params.get(v)) {
+                    p.getGradient().subi(p.getGradient());
+                }
             }
         }
-        java.util.Arrays.sort(ms);
-        return ms[iters / 2];
+        double[] out = new double[variants.size()];
+        for (int v = 0; v < out.length; v++) {
+            java.util.Arrays.sort(ms[v]);
+            out[v] = ms[v][iters / 2];
+        }
+        return out;
     }
 
     private static NDArray expert(KernelLibrary kl, NDArray x, NDArray[] w, NDArray empty) {
@@ -99,6 +121,7 @@ public final class MoeLayerBench {
                 false);
     }
 
+    /** What MoeBlock runs for adapted or int8 experts: one gather/Linear/.../ call per expert. */
     static NDArray sparse(KernelLibrary kl, NDArray x, NDArray router, List<NDArray[]> ex, int k, NDArray empty) {
         NDArray[] route = kl.moeRoute(kl.linear(x, router, empty, false), k, x);
         NDArray[] positions = kl.moeDispatch(route[1], ex.size());
@@ -111,6 +134,22 @@ public final class MoeLayerBench {
             }
         }
         return kl.moeCombine(x, ys, ps, route[0], k);
+    }
+
+    /** What MoeBlock runs for plain expert weights: routing, dispatch, then all experts in one kernel call. */
+    static NDArray sparseOneCall(KernelLibrary kl, NDArray x, NDArray router, List<NDArray[]> ex, int k,
+                                 NDArray empty) {
+        NDArray[] route = kl.moeRoute(kl.linear(x, router, empty, false), k, x);
+        NDArray[] positions = kl.moeDispatch(route[1], ex.size());
+        List<NDArray> w1 = new ArrayList<>();
+        List<NDArray> w3 = new ArrayList<>();
+        List<NDArray> w2 = new ArrayList<>();
+        for (NDArray[] w : ex) {
+            w1.add(w[0]);
+            w3.add(w[1]);
+            w2.add(w[2]);
+        }
+        return kl.moeExperts(x, List.of(positions), w1, w3, w2, route[0], k, 0.0, true, false);
     }
 
     static NDArray denseAllExperts(KernelLibrary kl, NDArray x, NDArray router, List<NDArray[]> ex, int k,

@@ -486,6 +486,18 @@ public final class KernelLibrary {
     }
 
     /**
+     * All experts of a MoE block in one call, for plain weights (no LoRA, no int8): for each expert {@code e} with
+     * positions, {@code w2[e](silu(w1[e] x) * w3[e] x)} on its gathered rows (FFN dropout on the product), then
+     * {@link #moeCombine}. The same math as running {@link #moeGather}, {@link #linear}, {@link #siluMul} and
+     * {@link #moeCombine} per expert, with one JNI call instead of five per expert.
+     */
+    public NDArray moeExperts(NDArray x, List<? extends NDArray> positions, List<? extends NDArray> w1,
+                              List<? extends NDArray> w3, List<? extends NDArray> w2, NDArray weights, int topK,
+                              double ffnDropout, boolean training, boolean bf16) {
+        return one("moe_experts", x, pt(x), positions, w1, w3, w2, pt(weights), topK, ffnDropout, training, bf16);
+    }
+
+    /**
      * HF's load-balancing loss over all layers' router {@code logits} (each {@code [T, E]} or {@code [b, s, E]}),
      * counting the tokens where {@code mask} (T values, int64 or bool) is non-zero: {@code E · Σ_e F_e · P_e} with
      * {@code F} from {@link #moeAuxFrequencies} and {@code P_e} the mean probability of expert e (differentiable).

@@ -13,7 +13,8 @@ import java.util.List;
  * experts runs in fp32, the top {@code num_experts_per_tok} experts are kept (ties go to the lower expert index) and
  * their weights renormalised to sum to 1; each kept expert computes {@code w2(silu(w1 x) * w3 x)} on only the tokens
  * routed to it (gathered with {@code index_select}, summed back with {@code index_add}, weighted). Router and
- * experts are ordinary {@link Projection}s, so LoRA and the int8 base apply to them as to any Linear. When the
+ * experts are ordinary {@link Projection}s, so LoRA and the int8 base apply to them as to any Linear; experts with
+ * plain weights run in one kernel call ({@code moeExperts}), adapted or int8 ones expert by expert. When the
  * pass records router logits (the load-balancing loss, {@link RouterAuxLoss}), the layer's logits are kept there.
  */
 final class MoeBlock implements FeedForward {
@@ -50,6 +51,10 @@ final class MoeBlock implements FeedForward {
         pass.recordRouterLogits(layer, logits);
         NDArray[] route = k.moeRoute(logits, topK, logits);          // weights in the compute dtype, as HF
         NDArray[] positions = k.moeDispatch(route[1], w1.size());
+        if (plainExperts()) {
+            return k.moeExperts(x, List.of(positions), weights(w1), weights(w3), weights(w2), route[0], topK,
+                    ctx.dropout().ffn(), training, bf16);
+        }
         List<NDArray> ys = new ArrayList<>();
         List<NDArray> used = new ArrayList<>();
         for (int e = 0; e < w1.size(); e++) {
@@ -65,6 +70,26 @@ final class MoeBlock implements FeedForward {
             used.add(positions[e]);
         }
         return k.moeCombine(x, ys, used, route[0], topK);
+    }
+
+    /** Whether every expert is a plain weight (no LoRA, no int8): then one kernel call runs them all. */
+    private boolean plainExperts() {
+        for (List<Projection> ps : List.of(w1, w2, w3)) {
+            for (Projection p : ps) {
+                if (p.hasLora() || p.quantized() || p.hasBias) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static List<NDArray> weights(List<Projection> ps) {
+        List<NDArray> out = new ArrayList<>(ps.size());
+        for (Projection p : ps) {
+            out.add(p.weight);
+        }
+        return out;
     }
 
     @Override

@@ -328,6 +328,20 @@ class Ops(Module):
     out = torch.zeros([n, hidden], dtype=ops.prim.dtype(y), device=ops.prim.device(y))
     out = torch.index_add(out, 0, torch.div(pos, top_k, rounding_mode="floor"), torch.mul(y, torch.unsqueeze(w, 1)))
     return torch.reshape(out, torch.size(x))
+  def moe_experts(self: __torch__.Ops, x: Tensor, positions: List[Tensor], w1: List[Tensor], w3: List[Tensor], w2: List[Tensor], weights: Tensor, top_k: int, ffn_dropout: float, train: bool, bf16: bool) -> Tensor:
+    # every expert with tokens in one call (plain weights: no LoRA, no int8); positions[e] empty = expert unused
+    ys : List[Tensor] = []
+    used : List[Tensor] = []
+    for e in range(len(positions)):
+      pos = positions[e]
+      if torch.numel(pos) > 0:
+        xe = self.moe_gather(x, pos, top_k)
+        act = self.silu_mul(self.linear(xe, w1[e], self.empty(w1[e]), bf16), self.linear(xe, w3[e], self.empty(w3[e]), bf16))
+        if ffn_dropout > 0.:
+          act = torch.dropout(act, ffn_dropout, train)
+        ys.append(self.linear(act, w2[e], self.empty(w2[e]), bf16))
+        used.append(pos)
+    return self.moe_combine(x, ys, used, weights, top_k)
   # Load-balancing loss (HF load_balancing_loss_func): with all layers' picks counted together, F[e] = sum over the k
   # slots of the share of counted tokens whose slot picks e (no gradient, as HF's one_hot), and the loss is
   # E * sum_e F[e] * P[e], P[e] the mean router probability of e over all layers' counted tokens (mask: 1 = counts).

@@ -177,6 +177,77 @@ class MoeKernelTest {
         }
     }
 
+    @Test
+    void oneCallForAllExpertsEqualsTheCallPerExpert() {
+        int h = 6;
+        int inter = 5;
+        int e = 5;
+        int kk = 2;
+        double[] xv = gaussian(2 * 7 * h, 1);
+        double[] gv = gaussian(e * h, 1.0);
+        List<double[]> w1v = new ArrayList<>();
+        List<double[]> w3v = new ArrayList<>();
+        List<double[]> w2v = new ArrayList<>();
+        for (int i = 0; i < e; i++) {
+            w1v.add(gaussian(inter * h, 0.5));
+            w3v.add(gaussian(inter * h, 0.5));
+            w2v.add(gaussian(h * inter, 0.5));
+        }
+        double[] up = gaussian(2 * 7 * h, 1);
+        double[][] outs = new double[2][];
+        List<List<double[]>> grads = new ArrayList<>();
+        for (int variant = 0; variant < 2; variant++) {
+            NDArray x = param(xv, 2, 7, h);
+            NDArray g = param(gv, e, h);
+            List<NDArray[]> ex = experts(w1v, w3v, w2v, inter, h);
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray[] route = k.moeRoute(k.linear(x, g, m.create(new double[0]), false), kk, x);
+                NDArray[] positions = k.moeDispatch(route[1], e);
+                NDArray out;
+                if (variant == 0) {
+                    List<NDArray> ys = new ArrayList<>();
+                    List<NDArray> ps = new ArrayList<>();
+                    for (int i = 0; i < e; i++) {
+                        if (positions[i].getShape().size() > 0) {
+                            NDArray xi = k.moeGather(x, positions[i], kk);
+                            NDArray empty = m.create(new double[0]);
+                            NDArray act = k.siluMul(k.linear(xi, ex.get(i)[0], empty, false),
+                                    k.linear(xi, ex.get(i)[1], empty, false));
+                            ys.add(k.linear(act, ex.get(i)[2], empty, false));
+                            ps.add(positions[i]);
+                        }
+                    }
+                    out = k.moeCombine(x, ys, ps, route[0], kk);
+                } else {
+                    List<NDArray> w1 = new ArrayList<>();
+                    List<NDArray> w3 = new ArrayList<>();
+                    List<NDArray> w2 = new ArrayList<>();
+                    for (NDArray[] w : ex) {
+                        w1.add(w[0]);
+                        w3.add(w[1]);
+                        w2.add(w[2]);
+                    }
+                    out = k.moeExperts(x, List.of(positions), w1, w3, w2, route[0], kk, 0.0, true, false);
+                }
+                gc.backward(out.mul(m.create(up, new Shape(2, 7, h))).sum());
+                outs[variant] = out.toDoubleArray();
+            }
+            List<double[]> gs = new ArrayList<>(List.of(x.getGradient().toDoubleArray(),
+                    g.getGradient().toDoubleArray()));
+            for (NDArray[] w : ex) {
+                for (NDArray a : w) {
+                    gs.add(a.hasGradient() && a.getGradient() != null ? a.getGradient().toDoubleArray()
+                            : new double[(int) a.size()]);
+                }
+            }
+            grads.add(gs);
+        }
+        assertClose(outs[0], outs[1], "output");
+        for (int i = 0; i < grads.get(0).size(); i++) {
+            assertClose(grads.get(0).get(i), grads.get(1).get(i), "gradient " + i);
+        }
+    }
+
     private List<NDArray[]> experts(List<double[]> w1, List<double[]> w3, List<double[]> w2, int inter, int h) {
         List<NDArray[]> out = new ArrayList<>();
         for (int i = 0; i < w1.size(); i++) {
