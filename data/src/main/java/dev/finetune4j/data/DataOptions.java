@@ -94,11 +94,12 @@ public record DataOptions(TaskType taskType, Path trainDataPath, Path evalDataPa
 
     /**
      * Whether chat data for a model of this {@code config.json} {@code model_type} may contain system messages:
-     * false for the Mistral family (Databricks rule, docs/training.md §4.6), true otherwise.
+     * false for the Mistral family (Databricks rule, docs/training.md §4.6) and the Gemma family (its chat template
+     * raises "System role not supported", docs/models.md §9), true otherwise.
      */
     public static boolean systemAllowedFor(String modelType) {
         String t = modelType == null ? "" : modelType.toLowerCase(java.util.Locale.ROOT);
-        return !(t.startsWith("mistral") || t.startsWith("mixtral"));
+        return !(t.startsWith("mistral") || t.startsWith("mixtral") || t.startsWith("gemma"));
     }
 
     /** Mutable builder of {@link DataOptions}; fields start at the reference defaults. */

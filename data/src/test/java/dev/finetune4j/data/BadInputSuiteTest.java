@@ -167,7 +167,7 @@ class BadInputSuiteTest {
         Path file = TestFiles.write(dir, "mistral-system.jsonl", CHAT_OK, withSystem);
         assertTrue(readAll(file, TaskType.CHAT_COMPLETION, true).get(1).valid());
         String reported = readAll(file, TaskType.CHAT_COMPLETION, false).get(1).asProblems().toString();
-        assertTrue(reported.contains(file + ":2: messages[0] is a system message, but this model's chat template (Mistral family) takes no system messages"), reported);
+        assertTrue(reported.contains(file + ":2: messages[0] is a system message, but this model's chat template (Mistral and Gemma families) takes no system messages"), reported);
         assertTrue(DataOptions.systemAllowedFor("llama"));
         assertTrue(!DataOptions.systemAllowedFor("mistral") && !DataOptions.systemAllowedFor("mixtral"));
     }

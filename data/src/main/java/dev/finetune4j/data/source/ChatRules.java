@@ -42,8 +42,8 @@ final class ChatRules {
                     return;
                 }
                 if (!allowSystem) {
-                    problems.add(where + " is a system message, but this model's chat template (Mistral family) takes "
-                            + "no system messages; fold the instructions into the first user message");
+                    problems.add(where + " is a system message, but this model's chat template (Mistral and Gemma "
+                            + "families) takes no system messages; fold the instructions into the first user message");
                 }
                 continue;
             }

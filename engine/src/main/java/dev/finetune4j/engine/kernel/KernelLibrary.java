@@ -342,11 +342,21 @@ public final class KernelLibrary {
      */
     public NDArray[] crossEntropyChunks(NDArray h, NDArray weight, NDArray labels, int chunk, double scale,
                                         boolean bf16, ChunkedBackward mode, boolean weightGrad) {
+        return crossEntropyChunks(h, weight, labels, chunk, scale, bf16, mode, weightGrad, 0.0);
+    }
+
+    /**
+     * {@link #crossEntropyChunks(NDArray, NDArray, NDArray, int, double, boolean, ChunkedBackward, boolean)} with
+     * each chunk's fp32 logits soft-capped to {@code tanh(logits / softcap) · softcap} before the cross-entropy
+     * (Gemma 2's final logit soft-capping, docs/models.md §9); {@code softcap <= 0} means none.
+     */
+    public NDArray[] crossEntropyChunks(NDArray h, NDArray weight, NDArray labels, int chunk, double scale,
+                                        boolean bf16, ChunkedBackward mode, boolean weightGrad, double softcap) {
         boolean was = JniUtils.isGradMode();
         JniUtils.setGradMode(mode != ChunkedBackward.NONE);
         try {
             return call("ce_chunks", true, (PtNDManager) h.getManager(), pt(h), pt(weight), pt(labels), chunk, scale,
-                    bf16, mode.ordinal(), weightGrad);
+                    bf16, mode.ordinal(), weightGrad, softcap);
         } finally {
             JniUtils.setGradMode(was);
         }
@@ -359,7 +369,14 @@ public final class KernelLibrary {
      */
     public NDArray crossEntropySurrogate(NDArray h, NDArray weight, NDArray labels, int chunk, boolean bf16,
                                          boolean weightGrad) {
-        return one("ce_surrogate", h, pt(h), pt(weight), pt(labels), chunk, bf16, weightGrad);
+        return crossEntropySurrogate(h, weight, labels, chunk, bf16, weightGrad, 0.0);
+    }
+
+    /** {@link #crossEntropySurrogate(NDArray, NDArray, NDArray, int, boolean, boolean)} with final logit soft-capping
+     * ({@code softcap <= 0}: none), as in {@link #crossEntropyChunks}. */
+    public NDArray crossEntropySurrogate(NDArray h, NDArray weight, NDArray labels, int chunk, boolean bf16,
+                                         boolean weightGrad, double softcap) {
+        return one("ce_surrogate", h, pt(h), pt(weight), pt(labels), chunk, bf16, weightGrad, softcap);
     }
 
     /** {@code torch.autograd.backward(outputs, grads)}: accumulates into the {@code .grad} of the graph's leaves. */
@@ -517,6 +534,38 @@ public final class KernelLibrary {
     /** One layer's share of {@link #moeAuxLoss} given the frequencies {@code freq} (the loss is their sum). */
     public NDArray moeAuxPart(NDArray logits, NDArray mask, NDArray freq, int numLayers) {
         return one("moe_aux_part", logits, pt(logits), pt(mask), pt(freq), numLayers);
+    }
+
+    // ---- gemma2 ----
+
+    /** Gemma's RMSNorm (docs/models.md §9): fp32 statistics and scale {@code (1 + weight)}, result in x's dtype. */
+    public NDArray rmsNormOnePlus(NDArray x, NDArray weight, double eps) {
+        return one("rms_norm_one_plus", x, pt(x), pt(weight), eps);
+    }
+
+    /** {@code gelu_tanh(gate) * up} (HF's {@code gelu_pytorch_tanh}). */
+    public NDArray geluTanhMul(NDArray gate, NDArray up) {
+        return one("gelu_tanh_mul", gate, pt(gate), pt(up));
+    }
+
+    /** {@code x} times {@code scale} rounded to x's dtype first (Gemma's sqrt(hidden) embedding normalizer). */
+    public NDArray scaleInDtype(NDArray x, double scale) {
+        return one("scale_in_dtype", x, pt(x), scale);
+    }
+
+    /** {@code tanh(x / cap) · cap}. */
+    public NDArray softcap(NDArray x, double cap) {
+        return one("softcap", x, pt(x), cap);
+    }
+
+    /**
+     * Attention with tanh soft-capped scores (fused SDPA cannot cap):
+     * {@code softmax(mask(cap·tanh(q kᵀ·scale/cap))) v} with GQA (kv heads repeated {@code nRep} times), a boolean mask {@code [b|1, 1, sq, sk]} (true = may attend;
+     * every query must see at least one key), softmax in at least fp32. Returns {@code [b, sq, h·hd]}.
+     */
+    public NDArray sdpaSoftcap(NDArray q, NDArray k, NDArray v, NDArray mask, int nRep, double dropout, double scale,
+                               double cap) {
+        return one("sdpa_softcap", q, pt(q), pt(k), pt(v), pt(mask), nRep, dropout, scale, cap);
     }
 
     // ---- phi3 ------------------------------------------------------------------------------------------------

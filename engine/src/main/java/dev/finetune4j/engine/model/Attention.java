@@ -61,10 +61,6 @@ final class Attention {
             kh = rotate(kl, pass, k.forward(kl, x, training, bf16), opt.kvHeads());
             vh = kl.splitHeads(v.forward(kl, x, training, bf16), opt.kvHeads(), hd);
         }
-        if (opt.softcap() > 0) {
-            // ---- gemma2: soft-capped scores ----
-            throw new UnsupportedOperationException("attention soft-capping has no kernel yet");
-        }
         NDArray attn = pass.cache != null ? cached(layer, qh, kh, vh, pass.seq, pass.cache)
                 : attention(pass.layout, qh, kh, vh, pass.rows, pass.seq, pass.attnDrop, pass.masks);
         return o.forward(kl, attn, training, bf16);
@@ -86,6 +82,12 @@ final class Attention {
                               double dropout, Map<Integer, NDArray> masks) {
         KernelLibrary kl = ctx.kernels();
         int window = opt.window();
+        if (opt.softcap() > 0) {
+            // ---- gemma2: soft-capped scores (no fused or flash kernel caps: explicit scores under the mask) ----
+            NDArray mask = masks.computeIfAbsent(window, w -> kl.documentMask(
+                    ctx.manager().create(layout.documentIds(), new Shape(rows, seq)), w));
+            return kl.sdpaSoftcap(qh, kh, vh, mask, opt.kvGroups(), dropout, opt.scale(), opt.softcap());
+        }
         if (layout.isPlain() && (window == 0 || window >= seq)) {
             return kl.sdpaCausal(qh, kh, vh, opt.kvGroups(), dropout, opt.scale());
         }
@@ -111,6 +113,11 @@ final class Attention {
         cache.update(layer, kAll, vAll);
         int total = cache.length() + seq;
         int window = opt.window();
+        if (opt.softcap() > 0) {
+            // ---- gemma2: soft-capped scores against the cache ----
+            return kl.sdpaSoftcap(qh, kAll, vAll, kl.cacheMask(seq, total, window, qh), opt.kvGroups(), 0.0,
+                    opt.scale(), opt.softcap());
+        }
         if (cache.length() == 0 && (window == 0 || window >= total)) {
             return kl.sdpaCausal(qh, kAll, vAll, opt.kvGroups(), 0.0, opt.scale());
         }

@@ -169,10 +169,11 @@ public final class CausalLm implements AutoCloseable {
                 training, null);
         NDArray normed = d.finalNorm(d.layers(pass, d.embed(pass, in.ids())));
         int chunk = LossChunking.tokensPerChunk(config.vocabSize());
+        double cap = config.family().finalLogitSoftcapping();   // Gemma 2: the loss sees the capped logits
         NDArray sum = ai.djl.pytorch.jni.JniUtils.isGradMode()
-                ? kernels.crossEntropySurrogate(normed, d.lmHead.weight, labels, chunk, d.bf16, lora() == null)
+                ? kernels.crossEntropySurrogate(normed, d.lmHead.weight, labels, chunk, d.bf16, lora() == null, cap)
                 : kernels.crossEntropyChunks(normed, d.lmHead.weight, labels, chunk, 1.0, d.bf16,
-                        KernelLibrary.ChunkedBackward.NONE, false)[0];
+                        KernelLibrary.ChunkedBackward.NONE, false, cap)[0];
         long tokens = countLossTokens(batch);
         if (pass.routerLogits != null) {                        // ---- mixtral: load-balancing loss ----
             sum = sum.add(RouterAuxLoss.of(d, pass.layout, batch.rows(), batch.seqLen(), tokens)

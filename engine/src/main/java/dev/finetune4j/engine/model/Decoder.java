@@ -5,11 +5,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.finetune4j.engine.kernel.KernelLibrary;
-import java.util.ArrayList;
 import dev.finetune4j.engine.model.arch.ParamRole;
 import dev.finetune4j.engine.model.arch.ParameterEntry;
 import dev.finetune4j.engine.model.arch.ParameterRegistry;
 import dev.finetune4j.engine.model.arch.Part;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -109,7 +109,7 @@ final class Decoder {
         NDArray logits = lmHead.forward(kernels, finalNorm(h), training, bf16);
         if (config.family().finalLogitSoftcapping() > 0) {
             // ---- gemma2: final logit soft-capping ----
-            throw new UnsupportedOperationException("final logit soft-capping has no kernel yet");
+            logits = kernels.softcap(logits, config.family().finalLogitSoftcapping());
         }
         return logits;
     }
@@ -164,7 +164,9 @@ final class Decoder {
             // built here, in the caller's scope, so that layers run in scopes of their own can share them
             for (int i = 0; i < layers.size(); i++) {
                 int window = config.slidingWindowFor(i);
-                if (!(layout.isPlain() && (window == 0 || window >= seq))) {
+                // soft-capped attention (Gemma 2) always takes a mask, plain rows included
+                boolean fused = layout.isPlain() && (window == 0 || window >= seq);
+                if (config.family().attnLogitSoftcapping() > 0 || !fused) {
                     pass.masks.computeIfAbsent(window, w -> kernels.documentMask(
                             manager.create(layout.documentIds(), new Shape(rows, seq)), w));
                 }
@@ -197,7 +199,7 @@ final class Decoder {
         NDArray h = kernels.embedding(embed.get(), ids, config.padTokenId());
         if (config.spec().scaleEmbeddings()) {
             // ---- gemma2: embeddings × sqrt(hidden_size) in the embedding's dtype ----
-            throw new UnsupportedOperationException("embedding scaling has no kernel yet");
+            h = kernels.scaleInDtype(h, Math.sqrt(config.hiddenSize()));
         }
         if (dropout.hidden() > 0) {
             h = kernels.dropout(h, dropout.hidden(), pass.training);

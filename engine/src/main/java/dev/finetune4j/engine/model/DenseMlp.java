@@ -47,7 +47,7 @@ final class DenseMlp implements FeedForward {
         return switch (ctx.config().spec().activation()) {
             case SILU -> k.siluMul(g, u);
             // ---- gemma2: GELU_TANH ----
-            case GELU_TANH -> throw new UnsupportedOperationException("gelu_pytorch_tanh has no kernel yet");
+            case GELU_TANH -> k.geluTanhMul(g, u);
         };
     }
 

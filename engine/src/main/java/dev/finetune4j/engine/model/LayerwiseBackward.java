@@ -98,7 +98,8 @@ final class LayerwiseBackward {
             NDArray normed = d.finalNorm(inputs[n]);
             NDArray[] ce = k.crossEntropyChunks(normed, d.lmHead.weight, labels,
                     LossChunking.tokensPerChunk(d.config.vocabSize()), scale, d.bf16,
-                    sink == null ? ChunkedBackward.ACCUMULATE : ChunkedBackward.RETURN, sink != null && headTrainable);
+                    sink == null ? ChunkedBackward.ACCUMULATE : ChunkedBackward.RETURN, sink != null && headTrainable,
+                    d.config.family().finalLogitSoftcapping());
             loss = ce[0].toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble() + auxLoss;
             List<NDArray> extra = new ArrayList<>();
             if (sink != null && headTrainable) {

@@ -21,7 +21,7 @@ final class Norm {
         return switch (style) {
             case RMS -> k.rmsNorm(x, weight.get(), eps);
             // ---- gemma2: RMS_ONE_PLUS (x * (1 + w) in fp32) ----
-            case RMS_ONE_PLUS -> throw new UnsupportedOperationException("RMS_ONE_PLUS norms have no kernel yet");
+            case RMS_ONE_PLUS -> k.rmsNormOnePlus(x, weight.get(), eps);
         };
     }
 }

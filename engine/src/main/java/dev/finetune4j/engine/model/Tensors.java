@@ -47,15 +47,17 @@ public final class Tensors {
     }
 
     /**
-     * Copies a float32 or bfloat16 array out as a StoredTensor of {@code dtype} (float32, bfloat16 or float16).
-     * A bf16 array is widened by a kernel first: DJL must never see its dtype (docs/djl.md).
+     * Copies a float32, float64 or bfloat16 array out as a StoredTensor of {@code dtype} (float32, bfloat16 or
+     * float16). A bf16 array is widened by a kernel first: DJL must never see its dtype (docs/djl.md); a float64 one
+     * (an FP64 model) is rounded to float32 the same way.
      */
     @SuppressWarnings("try")
     public static StoredTensor toStored(NDArray x, DType dtype) {
         long[] shape = x.getShape().getShape();
         try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
             KernelLibrary k = KernelLibrary.of(x);
-            NDArray f = k.scalarType(x) == ScalarType.BFLOAT16 ? k.floatCopy(x) : x;
+            ScalarType st = k.scalarType(x);
+            NDArray f = st == ScalarType.BFLOAT16 || st == ScalarType.FLOAT64 ? k.floatCopy(x) : x;
             switch (dtype) {
                 case FLOAT32: {
                     ByteBuffer b = f.toByteBuffer();

@@ -92,7 +92,8 @@ public final class MemoryPlanner {
         int act = in.bf16Compute() || in.bf16Masters() ? 2 : 4;
         // an int8 layer's dequantized weights are saved by its matmuls until the layer's backward
         long dequantized = in.int8() ? quantized / layers * act : 0;
-        long perLayer = layerActivationBytes(c, in, one) * tokens + attentionMaskBytes(in) + dequantized;
+        long perLayer = layerActivationBytes(c, in, one) * tokens + attentionMaskBytes(in) + softcapScoreBytes(c, in)
+                + dequantized;
         long residual = tokens * h * master; // the residual stream has the embedding's (master) dtype
         long plain = layers * perLayer + 2 * residual;
         long checkpointed = layers * residual + perLayer + 3 * residual;
@@ -126,6 +127,9 @@ public final class MemoryPlanner {
         int master = in.bf16Masters() ? 2 : 4;
         // residual-stream tensors (master dtype): layer input, two norm outputs, the mid-layer residual
         long fp32 = 4 * h * master;
+        if (c.spec().sandwichNorms()) {
+            fp32 += 2 * h * master;   // Gemma 2: the norms on the attention and MLP outputs
+        }
         // bf16 compute over fp32 masters also saves the bf16 casts of the two norm outputs
         long casts = in.bf16Compute() && !in.bf16Masters() ? 2 * h * 2 : 0;
         // q: linear output, rotated half, RoPE output; k likewise; v; GQA repeats; attention output and its merge
@@ -144,6 +148,19 @@ public final class MemoryPlanner {
             dropoutMasks += one.layer(0).stream().filter(e -> e.loraTarget() != null).count() * h;
         }
         return fp32 + casts + attention + mlp + dropoutMasks;
+    }
+
+    /**
+     * Soft-capped attention (Gemma 2, docs/models.md §9) materialises its scores: autograd keeps the tanh output (compute
+     * dtype) and the softmax output (fp32) per query-key pair and head, 0 without soft-capping.
+     */
+    static long softcapScoreBytes(ModelConfig c, PlanInput in) {
+        if (c.family().attnLogitSoftcapping() <= 0) {
+            return 0;
+        }
+        int act = in.bf16Compute() || in.bf16Masters() ? 2 : 4;
+        long pairs = (long) in.microBatchSize() * c.numAttentionHeads() * in.contextLength() * in.contextLength();
+        return pairs * (act + 4 + (act == 2 ? 2 : 0));
     }
 
     /** The block-diagonal document mask of packed rows (one byte per query-key pair). */

@@ -153,7 +153,7 @@ class Ops(Module):
     torch.copy_(dst, src)
   def merge_lora(self: __torch__.Ops, weight: Tensor, lora_a: Tensor, lora_b: Tensor, scaling: float) -> None:
     torch.add_(weight, torch.mul(torch.matmul(lora_b, lora_a), scaling))
-  def ce_chunks(self: __torch__.Ops, h: Tensor, weight: Tensor, labels: Tensor, chunk: int, scale: float, bf16: bool, mode: int, weight_grad: bool) -> List[Tensor]:
+  def ce_chunks(self: __torch__.Ops, h: Tensor, weight: Tensor, labels: Tensor, chunk: int, scale: float, bf16: bool, mode: int, weight_grad: bool, softcap: float) -> List[Tensor]:
     b = torch.size(h, 0)
     s = torch.size(h, 1)
     hidden = torch.size(h, 2)
@@ -172,6 +172,8 @@ class Ops(Module):
       end = min(start + chunk, n)
       hc = torch.slice(flat, 0, start, end)
       lg = torch.to(self.linear(hc, weight, self.empty(hc), bf16), torch.promote_types(ops.prim.dtype(hc), 6))
+      if softcap > 0.:
+        lg = self.softcap(lg, softcap)
       loss = torch.cross_entropy_loss(lg, torch.slice(lb, 0, start, end), None, 2, -100, 0.)
       total = torch.add(total, torch.detach(loss))
       if mode == 1:
@@ -208,8 +210,8 @@ class Ops(Module):
     if weight_grad and torch.numel(gw) == 0:
       gw = torch.zeros_like(weight)
     return [total, torch.to(grad_h, ops.prim.dtype(h)), gw]
-  def ce_surrogate(self: __torch__.Ops, h: Tensor, weight: Tensor, labels: Tensor, chunk: int, bf16: bool, weight_grad: bool) -> Tensor:
-    r = self.ce_chunks(torch.detach(h), weight, labels, chunk, 1., bf16, 2, weight_grad)
+  def ce_surrogate(self: __torch__.Ops, h: Tensor, weight: Tensor, labels: Tensor, chunk: int, bf16: bool, weight_grad: bool, softcap: float) -> Tensor:
+    r = self.ce_chunks(torch.detach(h), weight, labels, chunk, 1., bf16, 2, weight_grad, softcap)
     surrogate = torch.sum(torch.mul(h, r[1]))
     if weight_grad:
       surrogate = torch.add(surrogate, torch.sum(torch.mul(weight, r[2])))
@@ -370,6 +372,31 @@ class Ops(Module):
     for l in logits:
       total = torch.add(total, self.moe_aux_part(l, mask, freq, len(logits)))
     return total
+  # ---- gemma2 ----
+  # Gemma 2 (docs/models.md §9): RMSNorm scaled by (1 + w) in fp32, GELU-tanh gated MLP, embeddings times
+  # sqrt(hidden) rounded to the compute dtype, tanh soft-capping of attention scores and of the final logits.
+  def rms_norm_one_plus(self: __torch__.Ops, x: Tensor, weight: Tensor, eps: float) -> Tensor:
+    x32 = torch.to(x, torch.promote_types(ops.prim.dtype(x), 6))
+    var = torch.mean(torch.mul(x32, x32), [-1], True)
+    y = torch.mul(x32, torch.rsqrt(torch.add(var, eps)))
+    y = torch.mul(y, torch.add(torch.to(weight, ops.prim.dtype(x32)), 1.))
+    return torch.to(y, ops.prim.dtype(x))
+  def gelu_tanh_mul(self: __torch__.Ops, gate: Tensor, up: Tensor) -> Tensor:
+    return torch.mul(torch.gelu(gate, approximate="tanh"), up)
+  def scale_in_dtype(self: __torch__.Ops, x: Tensor, scale: float) -> Tensor:
+    normalizer = torch.to(torch.full([], scale, dtype=7, device=ops.prim.device(x)), ops.prim.dtype(x))
+    return torch.mul(x, normalizer)
+  def softcap(self: __torch__.Ops, x: Tensor, cap: float) -> Tensor:
+    return torch.mul(torch.tanh(torch.div(x, cap)), cap)
+  def sdpa_softcap(self: __torch__.Ops, q: Tensor, k: Tensor, v: Tensor, mask: Tensor, n_rep: int, dropout_p: float, scale: float, cap: float) -> Tensor:
+    k = self.repeat_kv(k, n_rep)
+    v = self.repeat_kv(v, n_rep)
+    scores = self.softcap(torch.mul(torch.matmul(q, torch.transpose(k, -2, -1)), scale), cap)
+    scores = torch.masked_fill(scores, torch.logical_not(mask), float("-inf"))
+    probs = torch.to(torch.softmax(scores, -1, torch.promote_types(ops.prim.dtype(scores), 6)), ops.prim.dtype(q))
+    if dropout_p > 0.:
+      probs = torch.dropout(probs, dropout_p, True)
+    return self.merge_heads(torch.matmul(probs, v))
   # ---- phi3 ----
   def split_qkv(self: __torch__.Ops, qkv: Tensor, q_size: int, kv_size: int) -> List[Tensor]:
     q = torch.slice(qkv, -1, 0, q_size)

@@ -1,5 +1,6 @@
 package dev.finetune4j.engine.model.arch;
 
+import dev.finetune4j.engine.model.ConfigException;
 import dev.finetune4j.engine.model.ModelConfig;
 import dev.finetune4j.engine.model.StateDictException;
 import java.util.ArrayList;
@@ -19,6 +20,8 @@ public final class ParameterRegistry {
 
     /** HF checkpoints may hold these non-parameter buffers; loading ignores them. */
     private static final String ROTARY_BUFFER = "rotary_emb.inv_freq";
+    /** The most parameter tensors a registry lists (real checkpoints hold a few thousand). */
+    static final long MAX_ENTRIES = 5_000_000;
     /** PEFT's prefix of saved adapter tensors. */
     public static final String PEFT_PREFIX = "base_model.model.";
     public static final String LORA_A = "lora_A";
@@ -40,6 +43,13 @@ public final class ParameterRegistry {
         long h = config.hiddenSize();
         long v = config.vocabSize();
         embedding.add(b.top(Part.EMBED, ParamRole.EMBEDDING, v, h));
+        long perLayer = b.layerEntries(spec, config);
+        if (config.numHiddenLayers() > MAX_ENTRIES / perLayer) {
+            // a config.json not (yet) matched to weights may claim any layer count: refuse before listing them
+            throw new ConfigException("config.json num_hidden_layers = " + config.numHiddenLayers() + " gives up to "
+                    + perLayer + " parameter tensors per layer; allowed: at most " + MAX_ENTRIES + " tensors in all ("
+                    + MAX_ENTRIES / perLayer + " layers of this model)");
+        }
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             List<ParameterEntry> layer = new ArrayList<>();
             for (Part p : spec.layerParts()) {
@@ -275,6 +285,15 @@ public final class ParameterRegistry {
                 default -> throw new IllegalArgumentException(part + " is not a layer part");
             }
             return out;
+        }
+
+        /** At most how many entries one layer has (each part with a bias), without building them. */
+        long layerEntries(ArchSpec spec, ModelConfig c) {
+            long n = 0;
+            for (Part p : spec.layerParts()) {
+                n += p == Part.EXPERT_W1 ? 3L * experts(c) : p == Part.EXPERT_W2 || p == Part.EXPERT_W3 ? 0 : 2;
+            }
+            return n;
         }
 
         private static int experts(ModelConfig c) {

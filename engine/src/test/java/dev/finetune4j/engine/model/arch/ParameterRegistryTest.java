@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.finetune4j.checkpoint.DType;
 import dev.finetune4j.checkpoint.StoredTensor;
 import dev.finetune4j.engine.lora.LoraOptions;
+import dev.finetune4j.engine.model.ConfigException;
 import dev.finetune4j.engine.model.CausalLm;
 import dev.finetune4j.engine.model.ModelConfig;
 import dev.finetune4j.engine.model.ModelOptions;
@@ -132,6 +133,11 @@ class ParameterRegistryTest {
             }
         }
         ModelConfig c = TinyModels.llama();
+        ConfigException huge = assertThrows(ConfigException.class,
+                () -> ParameterRegistry.of(c.withLayers(100_000_000)));
+        assertTrue(huge.getMessage().startsWith("config.json num_hidden_layers = 100000000 gives up to"),
+                huge.getMessage());
+        assertEquals(2, ParameterRegistry.of(c.withLayers(100_000_000).withLayers(2)).layerCount());
         ParameterRegistry one = ParameterRegistry.firstLayer(c);
         assertEquals(1, one.layerCount());
         assertEquals(names(ParameterRegistry.of(c).layer(0)), names(one.layer(0)));
