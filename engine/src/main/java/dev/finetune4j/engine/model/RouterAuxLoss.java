@@ -16,7 +16,7 @@ import java.util.List;
  * branch).
  *
  * <p>Weighting: the micro-batch's loss sum gets {@code coef · aux · lossTokens}, so after the division by the global
- * batch's loss-token count (docs/training.md, loss weighting) a single micro-batch trains on HF's
+ * batch's loss-token count (docs/training.md §7) a single micro-batch trains on HF's
  * {@code CE mean + coef · aux}, and under accumulation each micro-batch's aux is weighted by its share of the loss
  * tokens, like its cross-entropy. A micro-batch without loss tokens adds nothing. Evaluation and scoring report
  * the cross-entropy alone.
