@@ -36,7 +36,9 @@ import java.util.Random;
  * {@code benchmarks/memory.sh}, which compares configurations as ratios within one run.
  *
  * <pre>java -cp benchmarks.jar dev.finetune4j.bench.MemoryReport NAME HIDDEN LAYERS INTER HEADS KV VOCAB CONTEXT
- *     MICRO CHECKPOINTING BF16_MASTERS IN_BACKWARD STEPS</pre>
+ *     MICRO CHECKPOINTING BF16_MASTERS IN_BACKWARD STEPS [MODEL_TYPE [ATTN_SOFTCAP]]</pre>
+ * MODEL_TYPE defaults to {@code llama}; {@code gemma2} takes ATTN_SOFTCAP ({@code attn_logit_softcapping}, a number or
+ * {@code none}; default 50), with {@code query_pre_attn_scalar} = head_dim.
  * CHECKPOINTING {@code alternate} times steps with and without activation checkpointing in turns in one JVM (a busy
  * machine then slows both alike) and reports the median of each and their ratio; its peak RSS means nothing.
  */
@@ -61,9 +63,22 @@ public final class MemoryReport {
         boolean bf16Masters = Boolean.parseBoolean(a[10]);
         boolean inBackward = Boolean.parseBoolean(a[11]);
         int steps = Integer.parseInt(a[12]);
+        String modelType = a.length > 13 ? a[13] : "llama";
         ObjectMapper json = new ObjectMapper();
         ObjectNode c = json.createObjectNode();
-        c.put("model_type", "llama");
+        c.put("model_type", modelType);
+        if (modelType.equals("gemma2")) {
+            // ---- gemma2: soft-capped attention materialises its scores (docs/models.md §9) ----
+            c.put("head_dim", hidden / heads);
+            c.put("query_pre_attn_scalar", hidden / heads);
+            c.put("tie_word_embeddings", false);
+            String cap = a.length > 14 ? a[14] : "50";
+            if (cap.equals("none")) {
+                c.putNull("attn_logit_softcapping");
+            } else {
+                c.put("attn_logit_softcapping", Double.parseDouble(cap));
+            }
+        }
         c.put("vocab_size", vocab);
         c.put("hidden_size", hidden);
         c.put("intermediate_size", inter);
@@ -144,6 +159,7 @@ public final class MemoryReport {
         out.put("baseline_rss_mib", baseline >> 20);
         out.put("bytes_per_parameter", (double) (peak - baseline) / params);
         out.put("plan_total_mib", plan.total() >> 20);
+        out.put("plan_activations_mib", plan.activations() >> 20);
         out.put("plan_over_measured", (double) plan.total() / peak);
         out.put("median_step_s", sorted[sorted.length / 2]);
         out.put("step_times_s", json.valueToTree(times));

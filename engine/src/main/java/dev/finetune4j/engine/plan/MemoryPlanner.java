@@ -128,7 +128,8 @@ public final class MemoryPlanner {
         // residual-stream tensors (master dtype): layer input, two norm outputs, the mid-layer residual
         long fp32 = 4 * h * master;
         if (c.spec().sandwichNorms()) {
-            fp32 += 2 * h * master;   // Gemma 2: the norms on the attention and MLP outputs
+            // Gemma 2's norms on the attention and MLP outputs each keep their input and normalised value
+            fp32 += 4 * h * master;
         }
         // bf16 compute over fp32 masters also saves the bf16 casts of the two norm outputs
         long casts = in.bf16Compute() && !in.bf16Masters() ? 2 * h * 2 : 0;

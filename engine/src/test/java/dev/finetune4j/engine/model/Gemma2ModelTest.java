@@ -282,6 +282,15 @@ class Gemma2ModelTest {
     }
 
     @Test
+    void gradientsMatchFiniteDifferencesThroughEveryFeature() throws IOException {
+        // float64, a packed row (document longer than the window, then padding), caps that bend: every tensor probed
+        Fixture f = fixture();
+        try (CausalLm m = model(f, ModelOptions.cpu().withPrecision(Precision.FP64))) {
+            GradientCheckTest.check(m, TinyModels.packed(2, f.docs()[0]), 1);
+        }
+    }
+
+    @Test
     void loraWithZeroBEqualsBaseAndMergedEqualsUnmerged() throws IOException {
         Fixture f = fixture();
         Batch batch = TinyModels.packed(1, f.docs());

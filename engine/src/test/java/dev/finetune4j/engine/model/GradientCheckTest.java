@@ -23,7 +23,7 @@ class GradientCheckTest {
         }
     }
 
-    private static void check(CausalLm m, Batch batch, int probesPerParam) {
+    static void check(CausalLm m, Batch batch, int probesPerParam) {
         try (NDScope scope = new NDScope(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             gc.backward(m.loss(batch, true).sum());
         }
