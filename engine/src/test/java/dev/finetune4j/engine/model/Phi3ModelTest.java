@@ -253,6 +253,14 @@ class Phi3ModelTest {
     }
 
     @Test
+    void float64GradientsMatchFiniteDifferencesThroughFusedProjectionsAndLongFactors() {
+        // a packed row of the long document (long factors, attention factor, sliding window): every tensor probed
+        try (CausalLm m = CausalLm.random(config(), ModelOptions.cpu().withPrecision(Precision.FP64))) {
+            GradientCheckTest.check(m, TinyModels.packed(2, TinyModels.randomIds(new Random(44), 18, 101)), 1);
+        }
+    }
+
+    @Test
     void trainingLowersTheLoss() {
         try (CausalLm model = CausalLm.random(config(), ModelOptions.cpu())) {
             double ratio = TrainStepExampleTest.trainSteps(model, LONG, 12);
