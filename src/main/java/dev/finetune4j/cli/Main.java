@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
  * DJL class is touched.
  */
 @Command(name = "finetune4j", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = "Fine-tunes decoder LLMs (Llama, Mistral, Qwen2, Mixtral, Gemma 2) on DJL/PyTorch.",
+        description = "Fine-tunes decoder LLMs (Llama, Mistral, Qwen2, Mixtral, Gemma 2, Phi-3) on DJL/PyTorch.",
         subcommands = {
             TrainCommand.class,
             ValidateCommand.class,

@@ -567,4 +567,33 @@ public final class KernelLibrary {
                                double cap) {
         return one("sdpa_softcap", q, pt(q), pt(k), pt(v), pt(mask), nRep, dropout, scale, cap);
     }
+
+    // ---- phi3 ------------------------------------------------------------------------------------------------
+
+    /**
+     * Splits a fused {@code qkv_proj} output {@code [b, s, qSize + 2·kvSize]} along the last axis into
+     * {@code [q, k, v]} in that order (docs/models.md §10); views, so gradients flow back into the fused output.
+     */
+    public NDArray[] splitQkv(NDArray qkv, int qSize, int kvSize) {
+        return call("split_qkv", true, (PtNDManager) qkv.getManager(), pt(qkv), qSize, kvSize);
+    }
+
+    /** A fused {@code gate_up_proj} output {@code [.., 2·inter]}: {@code up · silu(gate)}, gate the first half. */
+    public NDArray gateUpSilu(NDArray gateUp, int intermediate) {
+        return one("gate_up_silu", gateUp, pt(gateUp), intermediate);
+    }
+
+    /** {@link #ropeTables} with both tables multiplied by {@code factor} (longrope's attention factor). */
+    public NDArray[] ropeTablesScaled(NDArray positions, NDArray invFreq, double factor) {
+        return call("rope_tables_scaled", true, (PtNDManager) positions.getManager(), pt(positions), pt(invFreq),
+                factor);
+    }
+
+    /**
+     * {@link #rope} on the first {@code rotaryDim} features of each head only ({@code partial_rotary_factor}); the
+     * rest pass through unchanged. The tables are {@code [b, s, rotaryDim]}.
+     */
+    public NDArray ropePartial(NDArray x, NDArray cos, NDArray sin, int heads, int headDim, int rotaryDim) {
+        return one("rope_partial", x, pt(x), pt(cos), pt(sin), heads, headDim, rotaryDim);
+    }
 }

@@ -52,15 +52,29 @@ final class Attention {
         NDArray vh;
         if (qkv != null) {
             // ---- phi3: split the fused qkv_proj output into q [heads·hd], k, v [kvHeads·hd] ----
-            throw new UnsupportedOperationException("fused qkv_proj has no kernel yet");
+            NDArray[] parts = kl.splitQkv(qkv.forward(kl, x, training, bf16), opt.heads() * hd, opt.kvHeads() * hd);
+            qh = rotate(kl, pass, parts[0], opt.heads());
+            kh = rotate(kl, pass, parts[1], opt.kvHeads());
+            vh = kl.splitHeads(parts[2], opt.kvHeads(), hd);
         } else {
-            qh = kl.rope(q.forward(kl, x, training, bf16), pass.cos, pass.sin, opt.heads(), hd);
-            kh = kl.rope(k.forward(kl, x, training, bf16), pass.cos, pass.sin, opt.kvHeads(), hd);
+            qh = rotate(kl, pass, q.forward(kl, x, training, bf16), opt.heads());
+            kh = rotate(kl, pass, k.forward(kl, x, training, bf16), opt.kvHeads());
             vh = kl.splitHeads(v.forward(kl, x, training, bf16), opt.kvHeads(), hd);
         }
         NDArray attn = pass.cache != null ? cached(layer, qh, kh, vh, pass.seq, pass.cache)
                 : attention(pass.layout, qh, kh, vh, pass.rows, pass.seq, pass.attnDrop, pass.masks);
         return o.forward(kl, attn, training, bf16);
+    }
+
+    /**
+     * Splits {@code x} into heads and applies rotate-half RoPE to all of each head, or to its first
+     * {@code rotaryDim} features ({@code partial_rotary_factor}, docs/training.md §12.3).
+     */
+    private NDArray rotate(KernelLibrary kl, Decoder.Pass pass, NDArray x, int heads) {
+        int hd = opt.headDim();
+        int rotary = ctx.config().rotaryDim();
+        return rotary == hd ? kl.rope(x, pass.cos, pass.sin, heads, hd)
+                : kl.ropePartial(x, pass.cos, pass.sin, heads, hd, rotary);
     }
 
     /** Training/scoring attention: fused causal for plain rows, varlen flash on CUDA, else a document mask. */

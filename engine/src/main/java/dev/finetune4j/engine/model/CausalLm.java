@@ -220,6 +220,15 @@ public final class CausalLm implements AutoCloseable {
      */
     public NDArray nextTokenLogits(int[] ids, KvCache cache) {
         BatchArrays.checkIds(ids, ids.length, "token id", false, config.vocabSize());
+        if (d.rope.invalidatesCache(cache.length(), cache.length() + ids.length)) {
+            // longrope crosses from the short to the long factors: the cached keys were rotated with the short ones,
+            // so the whole sequence is recomputed once, as HF's Phi-3 generation does (docs/training.md §12.3)
+            int[] cached = cache.ids();
+            int[] all = java.util.Arrays.copyOf(cached, cached.length + ids.length);
+            System.arraycopy(ids, 0, all, cached.length, ids.length);
+            cache.close();
+            ids = all;
+        }
         int start = cache.length();
         int[] positions = new int[ids.length];
         for (int i = 0; i < ids.length; i++) {
@@ -227,7 +236,7 @@ public final class CausalLm implements AutoCloseable {
         }
         NDArray x = manager.create(toLongs(ids), new Shape(1, ids.length));
         NDArray logits = d.forward(x, positions, AttentionLayout.plain(1, ids.length), 1, ids.length, false, cache);
-        cache.advance(ids.length);
+        cache.advance(ids);
         return kernels.lastLogits(logits).reshape(config.vocabSize());
     }
 

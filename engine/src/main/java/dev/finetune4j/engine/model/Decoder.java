@@ -153,7 +153,9 @@ final class Decoder {
 
     Pass pass(int[] positions, AttentionLayout layout, int rows, int seq, boolean training, KvCache cache) {
         double attnDrop = training ? Math.max(dropout.attention(), config.attentionDropout()) : 0.0;
-        NDArray[] cosSin = kernels.ropeTables(manager.create(positions, new Shape(rows, seq)), invFreq(positions));
+        NDArray pos = manager.create(positions, new Shape(rows, seq));
+        NDArray[] cosSin = rope.attentionFactor() == 1.0 ? kernels.ropeTables(pos, invFreq(positions))
+                : kernels.ropeTablesScaled(pos, invFreq(positions), rope.attentionFactor());
         Pass pass = new Pass(cosSin[0], cosSin[1], layout, rows, seq, training, attnDrop, cache);
         if (training && cache == null && RouterAuxLoss.applies(config)) {
             pass.routerLogits = new NDArray[layers.size()];     // ---- mixtral: load-balancing loss ----
@@ -178,7 +180,8 @@ final class Decoder {
         if (!training) {
             return false;
         }
-        if (dropout.hidden() > 0 || dropout.attention() > 0 || dropout.ffn() > 0 || config.attentionDropout() > 0) {
+        if (dropout.hidden() > 0 || dropout.attention() > 0 || dropout.ffn() > 0 || config.attentionDropout() > 0
+                || config.family().residualDropout() > 0) {
             return true;
         }
         for (DecoderLayer l : layers) {

@@ -42,7 +42,8 @@ final class DecoderLayer {
     /** This layer (index {@code i}) applied to the residual stream {@code h}. */
     NDArray forward(Decoder.Pass pass, int i, NDArray h) {
         KernelLibrary k = ctx.kernels();
-        double hidden = ctx.dropout().hidden();
+        // Phi-3's resid_pdrop acts where the hidden dropout does (after attention and after the MLP)
+        double hidden = Math.max(ctx.dropout().hidden(), ctx.config().family().residualDropout());
         NDArray a = attention.forward(pass, i, inputNorm.forward(k, h));
         if (attnOutNorm != null) {
             a = attnOutNorm.forward(k, a);

@@ -33,7 +33,7 @@ final class DenseMlp implements FeedForward {
         NDArray act;
         if (gateUp != null) {
             // ---- phi3: fused gate_up_proj (rows [gate | up]) ----
-            throw new UnsupportedOperationException("fused gate_up_proj has no kernel yet");
+            act = k.gateUpSilu(gateUp.forward(k, x, training, ctx.bf16()), ctx.config().intermediateSize());
         } else {
             act = activation(k, gate.forward(k, x, training, ctx.bf16()), up.forward(k, x, training, ctx.bf16()));
         }

@@ -83,8 +83,9 @@ public record ModelConfig(ArchSpec spec, int vocabSize, int hiddenSize, int inte
                         + (vocabSize - 1) + " (vocab_size " + vocabSize + ")");
             }
         }
+        int rotary = rotaryDim(headDim, family.partialRotaryFactor());
         if (ropeScaling != null) {
-            ropeScaling.validate();
+            ropeScaling.validate(rotary);
         }
     }
 
@@ -133,6 +134,21 @@ public record ModelConfig(ArchSpec spec, int vocabSize, int hiddenSize, int inte
     /** config.json {@code model_type} of the family. */
     public String modelType() {
         return spec.modelType();
+    }
+
+    /** The features of each head RoPE rotates: {@code int(head_dim · partial_rotary_factor)} (docs/training.md §12.3). */
+    public int rotaryDim() {
+        return rotaryDim(headDim, family.partialRotaryFactor());
+    }
+
+    private static int rotaryDim(int headDim, double partialRotaryFactor) {
+        int dim = (int) (headDim * partialRotaryFactor);
+        if (dim < 2 || dim % 2 != 0) {
+            throw new ConfigException("config.json partial_rotary_factor = " + partialRotaryFactor + " gives "
+                    + "int(head_dim " + headDim + " × " + partialRotaryFactor + ") = " + dim + " rotated features; "
+                    + "allowed: a factor giving an even number of at least 2");
+        }
+        return dim;
     }
 
     /** kv-head repetition for grouped-query attention. */
@@ -201,7 +217,8 @@ public record ModelConfig(ArchSpec spec, int vocabSize, int hiddenSize, int inte
                 : b.ropeTheta;
         JsonNode scalingNode = json.hasNonNull("rope_scaling") ? json.get("rope_scaling") : ropeParams;
         b.ropeScaling = scalingNode == null || scalingNode.isNull() ? null
-                : ropeScaling(scalingNode, scalingNode == ropeParams ? "rope_parameters" : "rope_scaling", maxPos);
+                : ropeScaling(spec, scalingNode, scalingNode == ropeParams ? "rope_parameters" : "rope_scaling", maxPos,
+                j.has("original_max_position_embeddings") ? j.intOf("original_max_position_embeddings", -1) : -1);
         b.tieWordEmbeddings = j.boolOf("tie_word_embeddings", b.tieWordEmbeddings);
         b.initializerRange = j.doubleOf("initializer_range", b.initializerRange);
         b.padTokenId = j.has("pad_token_id") ? j.intOf("pad_token_id", -1) : -1;
@@ -236,11 +253,17 @@ public record ModelConfig(ArchSpec spec, int vocabSize, int hiddenSize, int inte
         return eos;
     }
 
-    private static RopeScaling ropeScaling(JsonNode n, String key, int maxPos) {
-        String type = n.hasNonNull("rope_type") ? n.get("rope_type").asText()
-                : n.hasNonNull("type") ? n.get("type").asText() : "default";
+    /**
+     * {@code rope_scaling}: the type as the family spells it ({@link FamilyConfig#ropeType}), longrope with a top-level
+     * {@code original_max_position_embeddings} when config.json has one (-1: none), as HF's rope standardisation.
+     */
+    private static RopeScaling ropeScaling(ArchSpec spec, JsonNode n, String key, int maxPos, int topLevelOriginalMax) {
+        String type = spec.keys().ropeType(n.hasNonNull("rope_type") ? n.get("rope_type").asText()
+                : n.hasNonNull("type") ? n.get("type").asText() : "default");
         ObjectNode o = (ObjectNode) n;
         switch (type) {
+            case RopeScaling.LONGROPE:
+                return RopeScaling.longrope(o, key, maxPos, topLevelOriginalMax);
             case "default":
                 return null;
             case RopeScaling.LINEAR:
@@ -252,7 +275,7 @@ public record ModelConfig(ArchSpec spec, int vocabSize, int hiddenSize, int inte
                         ConfigJson.intOf(o, "original_max_position_embeddings", 8192));
             default:
                 throw new ConfigException("config.json " + key + ".rope_type '" + type + "' is not supported; "
-                        + "allowed: default, linear, dynamic, llama3");
+                        + "allowed: default, linear, dynamic, llama3, longrope");
         }
     }
 
@@ -274,14 +297,7 @@ public record ModelConfig(ArchSpec spec, int vocabSize, int hiddenSize, int inte
         if (ropeScaling == null) {
             o.putNull("rope_scaling");
         } else {
-            ObjectNode s = o.putObject("rope_scaling");
-            s.put("rope_type", ropeScaling.type());
-            s.put("factor", ropeScaling.factor());
-            if (ropeScaling.type().equals(RopeScaling.LLAMA3)) {
-                s.put("low_freq_factor", ropeScaling.lowFreqFactor());
-                s.put("high_freq_factor", ropeScaling.highFreqFactor());
-                s.put("original_max_position_embeddings", ropeScaling.originalMaxPositionEmbeddings());
-            }
+            o.set("rope_scaling", ropeScaling.toJson(maxPositionEmbeddings));
         }
         o.put("tie_word_embeddings", tieWordEmbeddings);
         o.put("initializer_range", initializerRange);

@@ -397,3 +397,29 @@ class Ops(Module):
     if dropout_p > 0.:
       probs = torch.dropout(probs, dropout_p, True)
     return self.merge_heads(torch.matmul(probs, v))
+  # ---- phi3 ----
+  def split_qkv(self: __torch__.Ops, qkv: Tensor, q_size: int, kv_size: int) -> List[Tensor]:
+    q = torch.slice(qkv, -1, 0, q_size)
+    k = torch.slice(qkv, -1, q_size, q_size + kv_size)
+    v = torch.slice(qkv, -1, q_size + kv_size, q_size + 2 * kv_size)
+    return [q, k, v]
+  def gate_up_silu(self: __torch__.Ops, gate_up: Tensor, inter: int) -> Tensor:
+    gate = torch.slice(gate_up, -1, 0, inter)
+    up = torch.slice(gate_up, -1, inter, 2 * inter)
+    return torch.mul(up, torch.silu(gate))
+  def rope_tables_scaled(self: __torch__.Ops, positions: Tensor, inv_freq: Tensor, factor: float) -> List[Tensor]:
+    freqs = torch.mul(torch.unsqueeze(torch.to(positions, ops.prim.dtype(inv_freq)), -1), inv_freq)
+    emb = torch.cat([freqs, freqs], -1)
+    return [torch.mul(torch.cos(emb), factor), torch.mul(torch.sin(emb), factor)]
+  def rope_partial(self: __torch__.Ops, x: Tensor, cos: Tensor, sin: Tensor, n_heads: int, head_dim: int, rot_dim: int) -> Tensor:
+    b = torch.size(x, 0)
+    s = torch.size(x, 1)
+    h = torch.transpose(torch.reshape(x, [b, s, n_heads, head_dim]), 1, 2)
+    c = torch.to(torch.unsqueeze(cos, 1), ops.prim.dtype(h))
+    sn = torch.to(torch.unsqueeze(sin, 1), ops.prim.dtype(h))
+    r = torch.slice(h, -1, 0, rot_dim)
+    half = rot_dim // 2
+    x1 = torch.slice(r, -1, 0, half)
+    x2 = torch.slice(r, -1, half, rot_dim)
+    rotated = torch.cat([torch.neg(x2), x1], -1)
+    return torch.cat([torch.add(torch.mul(r, c), torch.mul(rotated, sn)), torch.slice(h, -1, rot_dim, head_dim)], -1)

@@ -158,7 +158,8 @@ class LoraModelTest {
 
     @Test
     void rejectsUnknownTargets() {
-        ConfigException e = assertThrows(ConfigException.class, () -> LoraOptions.of(4, 8, 0, List.of("qkv")));
+        // ("qkv" is Phi-3's qkv_proj now that the family is registered)
+        ConfigException e = assertThrows(ConfigException.class, () -> LoraOptions.of(4, 8, 0, List.of("qkvo")));
         assertTrue(e.getMessage().contains("all-linear"), e.getMessage());
         assertEquals(List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"),
                 LoraOptions.of(4, 8, 0, List.of("all-linear")).targetModules());

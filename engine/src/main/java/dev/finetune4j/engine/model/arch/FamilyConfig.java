@@ -20,6 +20,14 @@ public interface FamilyConfig {
      */
     void read(ConfigJson json, ModelConfig.Builder b);
 
+    /**
+     * The rope scaling type a {@code rope_scaling.rope_type}/{@code type} spelling means in this family's
+     * config.json (Phi-3: its older {@code su} and {@code yarn} mean {@code longrope}); by default the spelling itself.
+     */
+    default String ropeType(String spelled) {
+        return spelled;
+    }
+
     /** Writes this family's own keys of {@code c} (what {@link #read} reads) into a config.json object. */
     void write(ModelConfig c, ObjectNode out);
 }

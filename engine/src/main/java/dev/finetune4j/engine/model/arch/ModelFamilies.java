@@ -39,8 +39,13 @@ public final class ModelFamilies {
             "transformers.models.gemma2.modeling_gemma2", NormStyle.RMS_ONE_PLUS, Activation.GELU_TANH, true, false,
             false, true, SlidingPattern.EVEN_LAYERS, false, Gemma2Family.NAMES, Gemma2Family.KEYS, LLAMA_LORA_DEFAULT);
 
+    /** Phi-3: fused qkv_proj and gate_up_proj, longrope; docs/models.md §10. */
+    public static final ArchSpec PHI3 = new ArchSpec("phi3", "Phi3ForCausalLM",
+            "transformers.models.phi3.modeling_phi3", NormStyle.RMS, Activation.SILU, false, true, true, false,
+            SlidingPattern.ALL, false, Phi3Family.NAMES, Phi3Family.KEYS, Phi3Family.LORA_DEFAULT);
+
     /** Every supported family, in the order refusals list them. */
-    public static final List<ArchSpec> ALL = List.of(LLAMA, MISTRAL, QWEN2, MIXTRAL, GEMMA2);
+    public static final List<ArchSpec> ALL = List.of(LLAMA, MISTRAL, QWEN2, MIXTRAL, GEMMA2, PHI3);
 
     private ModelFamilies() {
     }

@@ -56,7 +56,8 @@ class ModelFamiliesTest {
         assertEquals("config.json model_type 'gpt2' is not supported; allowed: " + ModelConfig.supportedTypes(),
                 e.getMessage());
         assertEquals(List.of("llama", "mistral", "qwen2"), ModelConfig.supportedTypes().subList(0, 3));
-        assertTrue(ModelConfig.supportedTypes().containsAll(List.of("mixtral", "gemma2")), ModelConfig.supportedTypes().toString());
+        assertTrue(ModelConfig.supportedTypes().containsAll(List.of("mixtral", "gemma2", "phi3")),
+                ModelConfig.supportedTypes().toString());
         ConfigException m = assertThrows(ConfigException.class,
                 () -> ModelFamilies.of(config("llama", "MistralForCausalLM")));
         assertTrue(m.getMessage().contains("architectures names MistralForCausalLM but model_type is 'llama'")
