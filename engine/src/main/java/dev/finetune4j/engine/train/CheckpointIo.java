@@ -8,6 +8,7 @@ import dev.finetune4j.checkpoint.composer.SchedulerState;
 import dev.finetune4j.checkpoint.composer.Timestamp;
 import dev.finetune4j.data.LoaderState;
 import dev.finetune4j.engine.model.CausalLm;
+import dev.finetune4j.engine.model.arch.ParameterRegistry;
 import dev.finetune4j.engine.optim.Optimizer;
 import dev.finetune4j.engine.optim.ParameterGroup;
 import dev.finetune4j.engine.schedule.LrSchedule;
@@ -30,7 +31,6 @@ import java.util.Optional;
  * earlier versions (resume data under {@code dataset_state}/{@code callbacks}) are still read.
  */
 final class CheckpointIo {
-    private static final String PEFT_PREFIX = "base_model.model.";
     /** The {@code state} key of this project's resume data. */
     static final String STATE_KEY = "finetune4j";
 
@@ -49,7 +49,7 @@ final class CheckpointIo {
                      TrainingState state, Map<String, Object> integrations, Map<String, Object> metadata) {
         LinkedHashMap<String, StoredTensor> weights = weights(model);
         LinkedHashMap<String, Map<String, StoredTensor>> perParam = new LinkedHashMap<>();
-        optimizer.state().forEach((name, slots) -> perParam.put(fqn(name), slots));
+        optimizer.state().forEach((name, slots) -> perParam.put(fqn(model, name), slots));
         List<Map<String, Object>> groups = new ArrayList<>();
         Map<String, Object> groupDefaults = optimizer.groupDefaults();
         for (ParameterGroup g : optimizer.groups()) {
@@ -67,7 +67,7 @@ final class CheckpointIo {
             pg.put("initial_lr", g.initialLr());
             List<Object> names = new ArrayList<>();
             for (TrainableParameter p : g.params()) {
-                names.add(fqn(p.name()));
+                names.add(fqn(model, p.name()));
             }
             pg.put("params", names);
             groups.add(pg);
@@ -101,7 +101,7 @@ final class CheckpointIo {
     private static LinkedHashMap<String, StoredTensor> weights(CausalLm model) {
         LinkedHashMap<String, StoredTensor> weights = new LinkedHashMap<>();
         for (TrainableParameter p : model.trainableParameters()) {
-            weights.put(fqn(p.name()), dev.finetune4j.engine.model.Tensors.toStored(p.array(),
+            weights.put(fqn(model, p.name()), dev.finetune4j.engine.model.Tensors.toStored(p.array(),
                     dev.finetune4j.checkpoint.DType.FLOAT32));
         }
         return weights;
@@ -112,21 +112,14 @@ final class CheckpointIo {
      * base weights; for LoRA adapters PEFT's module path with the adapter name kept, as Composer saves a PEFT model
      * (docs/formats.md §3.1, {@code state.model}: {@code base_model.model.model.layers.0.self_attn.q_proj.lora_A.default.weight}).
      */
-    static String fqn(String engineName) {
-        if (!engineName.contains(".lora_A.") && !engineName.contains(".lora_B.")) {
-            return engineName;
-        }
-        return PEFT_PREFIX + engineName.replace(".lora_A.weight", ".lora_A.default.weight")
-                .replace(".lora_B.weight", ".lora_B.default.weight");
+    static String fqn(CausalLm model, String engineName) {
+        return model.registry().loraMatrix(engineName).map(ParameterRegistry.LoraMatrix::composerName)
+                .orElse(engineName);
     }
 
     /** The inverse of {@link #fqn}: the engine's parameter name for a checkpoint key. */
-    static String engineName(String fqn) {
-        if (!fqn.startsWith(PEFT_PREFIX)) {
-            return fqn;
-        }
-        return fqn.substring(PEFT_PREFIX.length()).replace(".lora_A.default.", ".lora_A.")
-                .replace(".lora_B.default.", ".lora_B.");
+    static String engineName(CausalLm model, String fqn) {
+        return model.registry().loraMatrix(fqn).map(ParameterRegistry.LoraMatrix::name).orElse(fqn);
     }
 
     /** The resume point: latest, or the newest checkpoint that reads completely when latest is broken. */
@@ -146,10 +139,10 @@ final class CheckpointIo {
                     + " run with custom_weights_path: " + file + " to train on from its weights");
         }
         LinkedHashMap<String, StoredTensor> weights = new LinkedHashMap<>();
-        cp.model().forEach((k, v) -> weights.put(engineName(k), v));
+        cp.model().forEach((k, v) -> weights.put(engineName(model, k), v));
         model.loadStateDict(weights, false);
         LinkedHashMap<String, Map<String, StoredTensor>> optState = new LinkedHashMap<>();
-        cp.optimizer().state().forEach((k, v) -> optState.put(engineName(k), v));
+        cp.optimizer().state().forEach((k, v) -> optState.put(engineName(model, k), v));
         optimizer.loadState(optState);
         Timestamp ts = cp.timestamp();
         Map<String, Object> extra = cp.extraState();

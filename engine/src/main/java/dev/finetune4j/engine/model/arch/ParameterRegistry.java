@@ -215,6 +215,14 @@ public final class ParameterRegistry {
         public String name() {
             return adapterName(target, a ? LORA_A : LORA_B);
         }
+
+        /**
+         * Its name in a Composer checkpoint of a PEFT model: PEFT's module path with the adapter name kept
+         * ({@code base_model.model.<module>.lora_A.default.weight}, docs/formats.md §3.1).
+         */
+        public String composerName() {
+            return PEFT_PREFIX + target.module() + "." + (a ? LORA_A : LORA_B) + ".default.weight";
+        }
     }
 
     /** PEFT's saved name of an adapter matrix ({@code which}: {@code lora_A} or {@code lora_B}) of {@code e}. */
