@@ -1,11 +1,12 @@
 package dev.finetune4j.app;
 
+import static dev.finetune4j.app.ModelProbes.logits;
+import static dev.finetune4j.app.ModelProbes.maxAbsDiff;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDScope;
-import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -188,24 +189,5 @@ class Gemma2RunTest {
         CliRun gen = CliRun.of("generate", "--model", base.toString(), "--prompt", "What is", "--max-new-tokens",
                 "12", "--device", "cpu");
         assertEquals(0, gen.exitCode(), gen.stderr());
-    }
-
-    private static float[] logits(CausalLm model, Batch b) {
-        boolean was = JniUtils.isGradMode();
-        JniUtils.setGradMode(false);
-        try (NDScope scope = new NDScope()) {
-            return model.logits(b, false).toFloatArray();
-        } finally {
-            JniUtils.setGradMode(was);
-        }
-    }
-
-    private static double maxAbsDiff(float[] a, float[] b) {
-        assertEquals(a.length, b.length);
-        double m = 0;
-        for (int i = 0; i < a.length; i++) {
-            m = Math.max(m, Math.abs(a[i] - b[i]));
-        }
-        return m;
     }
 }

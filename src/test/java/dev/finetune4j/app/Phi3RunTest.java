@@ -1,12 +1,12 @@
 package dev.finetune4j.app;
 
+import static dev.finetune4j.app.ModelProbes.logits;
+import static dev.finetune4j.app.ModelProbes.maxAbsDiff;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDScope;
-import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -192,24 +192,5 @@ class Phi3RunTest {
             assertEquals("phi3", folder.config().get("model_type").asText());
             assertTrue(maxAbsDiff(trained, logits(m, probe)) <= 1e-4);
         }
-    }
-
-    private static float[] logits(CausalLm model, Batch b) {
-        boolean was = JniUtils.isGradMode();
-        JniUtils.setGradMode(false);
-        try (NDScope scope = new NDScope()) {
-            return model.logits(b, false).toFloatArray();
-        } finally {
-            JniUtils.setGradMode(was);
-        }
-    }
-
-    private static double maxAbsDiff(float[] a, float[] b) {
-        assertEquals(a.length, b.length);
-        double m = 0;
-        for (int i = 0; i < a.length; i++) {
-            m = Math.max(m, Math.abs(a[i] - b[i]));
-        }
-        return m;
     }
 }
