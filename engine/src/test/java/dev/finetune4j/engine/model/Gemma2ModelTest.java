@@ -13,8 +13,6 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.finetune4j.checkpoint.DType;
 import dev.finetune4j.checkpoint.StoredTensor;
@@ -29,16 +27,11 @@ import dev.finetune4j.engine.model.arch.ParamRole;
 import dev.finetune4j.engine.model.arch.ParameterEntry;
 import dev.finetune4j.engine.model.arch.ParameterRegistry;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,19 +45,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class Gemma2ModelTest {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     @TempDir
     Path tmp;
 
-    private static byte[] resource(String name) throws IOException {
-        try (InputStream in = Gemma2ModelTest.class.getResourceAsStream("/fixtures/hf-parity/gemma2/" + name)) {
-            if (in == null) {
-                throw new IOException("missing fixture gemma2/" + name);
-            }
-            return in.readAllBytes();
-        }
-    }
 
     /** The fixture: config, weights, documents and the reference logits of each document run alone. */
     private record Fixture(ModelConfig config, LinkedHashMap<String, StoredTensor> weights, int[][] docs,
@@ -72,29 +55,8 @@ class Gemma2ModelTest {
     }
 
     private static Fixture fixture() throws IOException {
-        ModelConfig config = ModelConfig.fromJson((ObjectNode) JSON.readTree(resource("config.json")));
-        ByteBuffer bin = ByteBuffer.wrap(resource("weights.bin")).order(ByteOrder.LITTLE_ENDIAN);
-        JsonNode index = JSON.readTree(resource("weights.json"));
-        LinkedHashMap<String, StoredTensor> weights = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = index.fields(); it.hasNext();) {
-            Map.Entry<String, JsonNode> e = it.next();
-            long[] shape = JSON.convertValue(e.getValue().get("shape"), long[].class);
-            int off = e.getValue().get("offset").asInt();
-            int bytes = (int) StoredTensor.numel(shape) * 4;
-            ByteBuffer slice = bin.duplicate().position(off).limit(off + bytes).slice();
-            weights.put(e.getKey(), new StoredTensor(DType.FLOAT32, shape, slice));
-        }
-        int[][] docs = JSON.readValue(resource("docs.json"), int[][].class);
-        ByteBuffer ref = ByteBuffer.wrap(resource("logits.bin")).order(ByteOrder.LITTLE_ENDIAN);
-        List<double[]> logits = new ArrayList<>();
-        for (int[] d : docs) {
-            double[] v = new double[d.length * config.vocabSize()];
-            for (int i = 0; i < v.length; i++) {
-                v[i] = ref.getDouble();
-            }
-            logits.add(v);
-        }
-        return new Fixture(config, weights, docs, logits);
+        ParityFixture p = ParityFixture.load("gemma2");
+        return new Fixture(p.config(), p.weights(), p.docs(), p.logits());
     }
 
     private static CausalLm model(Fixture f, ModelOptions o) {

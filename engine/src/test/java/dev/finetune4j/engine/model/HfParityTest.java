@@ -5,18 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.finetune4j.checkpoint.StoredTensor;
 import dev.finetune4j.checkpoint.TensorSource;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -29,42 +20,15 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class HfParityTest {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    private static byte[] resource(String name) throws IOException {
-        try (InputStream in = HfParityTest.class.getResourceAsStream("/fixtures/hf-parity/" + name)) {
-            if (in == null) {
-                throw new IOException("missing fixture " + name);
-            }
-            return in.readAllBytes();
-        }
-    }
 
     @ParameterizedTest
     @ValueSource(strings = {"llama3", "qwen2", "mistral-window"})
     void packedLogitsMatchTheReference(String name) throws IOException {
-        ModelConfig config = ModelConfig.fromJson((ObjectNode) JSON.readTree(resource(name + "/config.json")));
-        ByteBuffer bin = ByteBuffer.wrap(resource(name + "/weights.bin")).order(ByteOrder.LITTLE_ENDIAN);
-        JsonNode index = JSON.readTree(resource(name + "/weights.json"));
-        Map<String, StoredTensor> weights = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = index.fields(); it.hasNext();) {
-            Map.Entry<String, JsonNode> e = it.next();
-            long[] shape = JSON.convertValue(e.getValue().get("shape"), long[].class);
-            int off = e.getValue().get("offset").asInt();
-            int bytes = (int) StoredTensor.numel(shape) * 4;
-            ByteBuffer slice = bin.duplicate().position(off).limit(off + bytes).slice();
-            weights.put(e.getKey(), new StoredTensor(dev.finetune4j.checkpoint.DType.FLOAT32, shape, slice));
-        }
-        int[][] docs = JSON.readValue(resource(name + "/docs.json"), int[][].class);
-        ByteBuffer ref = ByteBuffer.wrap(resource(name + "/logits.bin")).order(ByteOrder.LITTLE_ENDIAN);
-        List<double[]> expected = new ArrayList<>();
-        for (int[] d : docs) {
-            double[] v = new double[d.length * config.vocabSize()];
-            for (int i = 0; i < v.length; i++) {
-                v[i] = ref.getDouble();
-            }
-            expected.add(v);
-        }
+        ParityFixture f = ParityFixture.load(name);
+        ModelConfig config = f.config();
+        Map<String, StoredTensor> weights = f.weights();
+        int[][] docs = f.docs();
+        List<double[]> expected = f.logits();
         for (Precision p : new Precision[] {Precision.FP64, Precision.FP32}) {
             double tol = p == Precision.FP64 ? 1e-9 : 1e-4;
             try (CausalLm m = CausalLm.fromWeights(config, TensorSource.of(weights), ModelOptions.cpu().withPrecision(p));

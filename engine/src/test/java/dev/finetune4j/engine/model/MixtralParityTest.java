@@ -7,18 +7,10 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.finetune4j.checkpoint.StoredTensor;
 import dev.finetune4j.checkpoint.TensorSource;
 import dev.finetune4j.data.Batch;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -34,43 +26,16 @@ import org.junit.jupiter.params.provider.ValueSource;
 @SuppressWarnings("try")
 class MixtralParityTest {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    private static byte[] resource(String name) throws IOException {
-        try (InputStream in = MixtralParityTest.class.getResourceAsStream("/fixtures/hf-parity/" + name)) {
-            if (in == null) {
-                throw new IOException("missing fixture " + name);
-            }
-            return in.readAllBytes();
-        }
-    }
 
     @ParameterizedTest
     @ValueSource(strings = {"mixtral", "mixtral-window"})
     void logitsAndAuxLossMatchTheReference(String name) throws IOException {
-        ModelConfig config = ModelConfig.fromJson((ObjectNode) JSON.readTree(resource(name + "/config.json")));
-        ByteBuffer bin = ByteBuffer.wrap(resource(name + "/weights.bin")).order(ByteOrder.LITTLE_ENDIAN);
-        JsonNode index = JSON.readTree(resource(name + "/weights.json"));
-        Map<String, StoredTensor> weights = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = index.fields(); it.hasNext();) {
-            Map.Entry<String, JsonNode> e = it.next();
-            long[] shape = JSON.convertValue(e.getValue().get("shape"), long[].class);
-            int off = e.getValue().get("offset").asInt();
-            int bytes = (int) StoredTensor.numel(shape) * 4;
-            ByteBuffer slice = bin.duplicate().position(off).limit(off + bytes).slice();
-            weights.put(e.getKey(), new StoredTensor(dev.finetune4j.checkpoint.DType.FLOAT32, shape, slice));
-        }
-        int[][] docs = JSON.readValue(resource(name + "/docs.json"), int[][].class);
-        JsonNode aux = JSON.readTree(resource(name + "/aux.json"));
-        ByteBuffer ref = ByteBuffer.wrap(resource(name + "/logits.bin")).order(ByteOrder.LITTLE_ENDIAN);
-        List<double[]> expected = new ArrayList<>();
-        for (int[] d : docs) {
-            double[] v = new double[d.length * config.vocabSize()];
-            for (int i = 0; i < v.length; i++) {
-                v[i] = ref.getDouble();
-            }
-            expected.add(v);
-        }
+        ParityFixture f = ParityFixture.load(name);
+        ModelConfig config = f.config();
+        Map<String, StoredTensor> weights = f.weights();
+        int[][] docs = f.docs();
+        JsonNode aux = f.json("aux.json");
+        List<double[]> expected = f.logits();
         Batch packed = TinyModels.packed(aux.get("pad").asInt(), docs);
         for (Precision p : new Precision[] {Precision.FP64, Precision.FP32}) {
             double tol = p == Precision.FP64 ? 1e-10 : 1e-4;

@@ -6,20 +6,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.finetune4j.checkpoint.DType;
 import dev.finetune4j.checkpoint.StoredTensor;
 import dev.finetune4j.checkpoint.TensorSource;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -34,50 +25,14 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class Phi3ParityTest {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    static byte[] resource(String name) throws IOException {
-        try (InputStream in = Phi3ParityTest.class.getResourceAsStream("/fixtures/hf-parity/" + name)) {
-            if (in == null) {
-                throw new IOException("missing fixture " + name);
-            }
-            return in.readAllBytes();
-        }
-    }
 
     /** A fixture: its config, weights, documents and expected logits (HF's rule, and with short factors forced). */
     record Fixture(ModelConfig config, Map<String, StoredTensor> weights, int[][] docs, List<double[]> logits,
                    List<double[]> shortLogits) {
 
         static Fixture load(String name) throws IOException {
-            ModelConfig config = ModelConfig.fromJson((ObjectNode) JSON.readTree(resource(name + "/config.json")));
-            ByteBuffer bin = ByteBuffer.wrap(resource(name + "/weights.bin")).order(ByteOrder.LITTLE_ENDIAN);
-            JsonNode index = JSON.readTree(resource(name + "/weights.json"));
-            Map<String, StoredTensor> weights = new LinkedHashMap<>();
-            for (Iterator<Map.Entry<String, JsonNode>> it = index.fields(); it.hasNext();) {
-                Map.Entry<String, JsonNode> e = it.next();
-                long[] shape = JSON.convertValue(e.getValue().get("shape"), long[].class);
-                int off = e.getValue().get("offset").asInt();
-                int bytes = (int) StoredTensor.numel(shape) * 4;
-                ByteBuffer slice = bin.duplicate().position(off).limit(off + bytes).slice();
-                weights.put(e.getKey(), new StoredTensor(DType.FLOAT32, shape, slice));
-            }
-            int[][] docs = JSON.readValue(resource(name + "/docs.json"), int[][].class);
-            return new Fixture(config, weights, docs, read(resource(name + "/logits.bin"), docs, config),
-                    read(resource(name + "/logits_short.bin"), docs, config));
-        }
-
-        private static List<double[]> read(byte[] bytes, int[][] docs, ModelConfig config) {
-            ByteBuffer ref = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-            List<double[]> out = new ArrayList<>();
-            for (int[] d : docs) {
-                double[] v = new double[d.length * config.vocabSize()];
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = ref.getDouble();
-                }
-                out.add(v);
-            }
-            return out;
+            ParityFixture p = ParityFixture.load(name);
+            return new Fixture(p.config(), p.weights(), p.docs(), p.logits(), p.perDocument("logits_short.bin"));
         }
 
         int originalMax() {
