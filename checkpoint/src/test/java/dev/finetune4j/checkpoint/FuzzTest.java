@@ -1,5 +1,6 @@
 package dev.finetune4j.checkpoint;
 
+import dev.finetune4j.testkit.Conformance;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 

@@ -1,5 +1,6 @@
 package dev.finetune4j.tokenizer;
 
+import dev.finetune4j.testkit.Conformance;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;

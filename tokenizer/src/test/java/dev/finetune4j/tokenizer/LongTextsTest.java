@@ -1,5 +1,6 @@
 package dev.finetune4j.tokenizer;
 
+import dev.finetune4j.testkit.Conformance;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

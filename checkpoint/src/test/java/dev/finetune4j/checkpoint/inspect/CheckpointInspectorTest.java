@@ -1,12 +1,12 @@
 package dev.finetune4j.checkpoint.inspect;
 
+import dev.finetune4j.testkit.Conformance;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune4j.checkpoint.CheckpointFormatException;
-import dev.finetune4j.checkpoint.Conformance;
 import dev.finetune4j.checkpoint.Fixtures;
 import dev.finetune4j.checkpoint.StoredTensor;
 import dev.finetune4j.checkpoint.peft.PeftAdapter;

@@ -1,5 +1,6 @@
 package dev.finetune4j.checkpoint.safetensors;
 
+import dev.finetune4j.testkit.Conformance;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune4j.checkpoint.CheckpointFormatException;
-import dev.finetune4j.checkpoint.Conformance;
 import dev.finetune4j.checkpoint.DType;
 import dev.finetune4j.checkpoint.StoredTensor;
 import dev.finetune4j.checkpoint.TensorConversions;

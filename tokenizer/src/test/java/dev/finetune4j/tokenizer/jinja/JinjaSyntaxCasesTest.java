@@ -1,12 +1,12 @@
 package dev.finetune4j.tokenizer.jinja;
 
+import dev.finetune4j.testkit.Conformance;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.finetune4j.tokenizer.Conformance;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;

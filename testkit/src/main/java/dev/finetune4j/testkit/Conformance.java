@@ -1,8 +1,12 @@
-package dev.finetune4j.data;
+package dev.finetune4j.testkit;
 
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.abort;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -17,6 +21,7 @@ import java.util.Locale;
 public final class Conformance {
     /** Environment variable that overrides where the suites are. */
     public static final String ENV = "FINETUNE4J_CONFORMANCE";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private Conformance() {
     }
@@ -42,11 +47,17 @@ public final class Conformance {
         return abort(reason);
     }
 
-    static Path root() {
+    /** Where the suites are expected (whether or not they exist). */
+    public static Path root() {
         String env = System.getenv(ENV);
         String dir = env != null && !env.isBlank() ? env
                 : System.getProperty("conformance.dir", Path.of("..", "..", "shared", "conformance").toString());
         return Path.of(dir).toAbsolutePath().normalize();
+    }
+
+    /** The checkpoints suite folder. */
+    public static Path checkpoints() {
+        return path("checkpoints");
     }
 
     /** The test class and method that asked (the outermost project frame), for the skip line. */
@@ -57,5 +68,17 @@ public final class Conformance {
                 .reduce((inner, outer) -> outer)
                 .map(f -> f.getClassName().substring(f.getClassName().lastIndexOf('.') + 1) + "." + f.getMethodName())
                 .orElse("test"));
+    }
+
+    public static JsonNode json(Path file) {
+        try {
+            return JSON.readTree(file.toFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static ObjectMapper mapper() {
+        return JSON;
     }
 }
